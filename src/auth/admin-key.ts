@@ -1,0 +1,63 @@
+/**
+ * The admin API key: configured (plain or `sha256:<hex>`), or generated on first boot,
+ * printed once, and kept only as its hash.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { UnauthorizedError } from '../errors'
+import type { SettingsRepository } from '../storage/sessions-repo'
+import { presentedToken } from './credentials'
+import type { Authenticator, Principal } from './principal'
+
+const GENERATED_KEY_SETTING = 'admin_key_sha256'
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex')
+}
+
+export function hashAdminKey(plain: string): string {
+  return `sha256:${sha256Hex(plain)}`
+}
+
+/** Constant-time comparison of a presented key against the configured plain or hashed form. */
+export function createAdminKeyMatcher(configured: string): (presented: string) => boolean {
+  const expected = Buffer.from(configured.startsWith('sha256:') ? configured.slice(7).toLowerCase() : sha256Hex(configured), 'hex')
+  return (presented) => {
+    const actual = Buffer.from(sha256Hex(presented), 'hex')
+    return actual.length === expected.length && timingSafeEqual(actual, expected)
+  }
+}
+
+/**
+ * The admin key hash to use: the configured one, else the one generated earlier, else a
+ * new key (returned once in `generated` so boot can print it).
+ */
+export async function resolveAdminKey(
+  configured: string | undefined,
+  settings: SettingsRepository,
+  allowGenerate: boolean,
+): Promise<{ hash?: string; generated?: string }> {
+  if (configured) return { hash: configured.startsWith('sha256:') ? configured : hashAdminKey(configured) }
+  const stored = await settings.get(GENERATED_KEY_SETTING)
+  if (stored) return { hash: stored }
+  if (!allowGenerate) return {}
+  const generated = `wws_admin_${randomBytes(32).toString('base64url')}`
+  const hash = hashAdminKey(generated)
+  await settings.set(GENERATED_KEY_SETTING, hash)
+  return { hash, generated }
+}
+
+/** Authenticates the admin key only; account keys and JWTs plug in beside it. */
+export class AdminKeyAuthenticator implements Authenticator {
+  private readonly matches: ((presented: string) => boolean) | undefined
+
+  constructor(adminKeyHash: string | undefined) {
+    this.matches = adminKeyHash ? createAdminKeyMatcher(adminKeyHash) : undefined
+  }
+
+  async authenticate(headers: Headers): Promise<Principal> {
+    const token = presentedToken(headers)
+    if (!token) throw new UnauthorizedError('Missing credentials: send X-Api-Key or Authorization: Bearer')
+    if (this.matches?.(token)) return { kind: 'admin', accountId: null, isAdmin: true, credentialId: 'admin' }
+    throw new UnauthorizedError('Invalid credentials')
+  }
+}

@@ -1,0 +1,31 @@
+/** Schemas shared by every feature module: the error envelope and the phone-number param. */
+import { t } from 'elysia'
+import { PHONE_NUMBER_PATTERN } from '../../lib/phone'
+
+export const ErrorEnvelope = t.Object(
+  {
+    error: t.String({ description: 'What went wrong, for a person' }),
+    code: t.String({ description: 'Stable machine-readable code', examples: ['BAD_REQUEST'] }),
+    statusCode: t.Integer({ examples: [400] }),
+    details: t.Optional(t.Unknown({ description: 'Extra context, e.g. validation issues' })),
+  },
+  { description: 'Every non-2xx response', examples: [{ error: 'Session 966500000001 not found', code: 'NOT_FOUND', statusCode: 404 }] },
+)
+
+export const PhoneNumberParam = t.String({
+  pattern: PHONE_NUMBER_PATTERN,
+  description: "The session's WhatsApp number: 7–15 digits, a leading + is accepted",
+  examples: ['966500000001'],
+})
+
+export const PhoneParams = t.Object({ phoneNumber: PhoneNumberParam })
+
+/** Error responses every guarded route can give, for the OpenAPI document. */
+export const guardedErrors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+  429: ErrorEnvelope,
+  500: ErrorEnvelope,
+} as const

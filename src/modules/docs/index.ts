@@ -1,0 +1,73 @@
+/**
+ * OpenAPI document and Swagger UI. The UI's assets come from the `swagger-ui-dist`
+ * package and are served by this server, so the docs work with no internet.
+ */
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import { dirname, join } from 'node:path'
+
+export const DOCS_PATH = '/api/whatsapp/swagger'
+export const SPEC_PATH = `${DOCS_PATH}/json`
+const ASSETS_PATH = `${DOCS_PATH}/assets`
+
+const swaggerDist = dirname(require.resolve('swagger-ui-dist/package.json'))
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+}
+
+export const API_DESCRIPTION = `Self-hosted WhatsApp HTTP API gateway.
+
+Authenticate with **X-Api-Key** (the admin key or an account key) or **Authorization: Bearer** (a JWT from your identity provider, or an API key).
+Every error is \`{ "error", "code", "statusCode", "details"? }\`.`
+
+export function openapiDocumentation(version: string) {
+  return {
+    info: { title: 'WhatsApp Web Server', version, description: API_DESCRIPTION },
+    tags: [
+      { name: 'Sessions', description: 'Link numbers and manage their lifecycle' },
+      { name: 'Sandbox (simulator)', description: 'Simulator-only controls for development and tests' },
+      { name: 'Health', description: 'Liveness' },
+    ],
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http' as const, scheme: 'bearer', description: 'A JWT, or an API key' },
+        apiKey: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Api-Key', description: 'The admin key or an account key' },
+      },
+    },
+    security: [{ bearerAuth: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,
+  }
+}
+
+export function docsModule(version: string) {
+  return new Elysia({ name: 'docs', seed: version })
+    .use(
+      openapi({
+        path: DOCS_PATH,
+        specPath: SPEC_PATH,
+        provider: 'swagger-ui',
+        documentation: openapiDocumentation(version),
+        exclude: { paths: [new RegExp(`^${ASSETS_PATH}`)] },
+        swagger: {
+          // The plugin's default spec URL is relative to the page and would miss our prefix.
+          ...({ url: SPEC_PATH } as object),
+          theme: `${ASSETS_PATH}/swagger-ui.css`,
+          cdn: `${ASSETS_PATH}/swagger-ui-bundle.js`,
+          persistAuthorization: true,
+          tryItOutEnabled: true,
+          displayRequestDuration: true,
+        },
+      }),
+    )
+    .get(`${ASSETS_PATH}/:file`, ({ params, set }) => {
+      const type = ASSETS[params.file]
+      if (!type) {
+        set.status = 404
+        return { error: `No asset ${params.file}`, code: 'NOT_FOUND', statusCode: 404 }
+      }
+      return new Response(Bun.file(join(swaggerDist, params.file)), {
+        headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
+      })
+    }, { detail: { hide: true } })
+}

@@ -1,0 +1,71 @@
+/** Simulator-only controls: play the phone (scan) and the outside world (incoming messages, crashes). */
+import { Elysia, t } from 'elysia'
+import { authGuards, type GuardDeps } from '../../auth/guards'
+import { BadRequestError } from '../../errors'
+import { decodeBase64Strict, parseDataUrl } from '../../lib/base64'
+import type { MediaFile, SandboxControls } from '../../providers/provider'
+import { ErrorEnvelope, guardedErrors, PhoneParams } from '../common/model'
+import { SandboxScanBody, SandboxIncomingBody } from './model'
+
+const tags = ['Sandbox (simulator)']
+
+function decodeMedia(media: { data: string; mimeType?: string; filename?: string }): MediaFile {
+  const fromDataUrl = parseDataUrl(media.data, 'media.data')
+  const mimeType = fromDataUrl?.mimeType ?? media.mimeType
+  if (!mimeType) throw new BadRequestError('media.mimeType is required with raw base64 data')
+  const data = fromDataUrl?.data ?? decodeBase64Strict(media.data, 'media.data')
+  return { data, mimeType, ...(media.filename && { filename: media.filename }) }
+}
+
+export function sandboxModule(deps: GuardDeps) {
+  const controls = async (phoneNumber: string): Promise<SandboxControls> => {
+    const provider = await deps.sessions.requireProvider(phoneNumber, 'sandbox')
+    return provider.sandbox!
+  }
+  return new Elysia({ name: 'sandbox', seed: deps })
+    .use(authGuards(deps))
+    .post('/:phoneNumber/sandbox/scan', async ({ phoneNumber, body }) => {
+      const snapshot = await (await controls(phoneNumber)).scan({ ...(body?.phone && { phone: body.phone }), ...(body?.pushName && { pushName: body.pushName }) })
+      const view = await deps.sessions.get(phoneNumber)
+      return { success: snapshot.status === 'WORKING', state: view.state, status: view.status, ...(view.me && { me: view.me }), ...(view.reason && { reason: view.reason }) }
+    }, {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: SandboxScanBody,
+      response: {
+        200: t.Object({ success: t.Boolean(), state: t.String(), status: t.String(), me: t.Optional(t.Object({ id: t.String(), pushName: t.Optional(t.String()) })), reason: t.Optional(t.String()) }),
+        409: ErrorEnvelope,
+        501: ErrorEnvelope,
+        ...guardedErrors,
+      },
+      detail: {
+        tags,
+        summary: 'The phone scans the QR',
+        description: 'Simulator only: completes the pending QR or pairing-code link. `phone` pairs a different number, which puts the session in CONFLICT as a real mismatch would.',
+      },
+    })
+    .post('/:phoneNumber/sandbox/incoming', async ({ phoneNumber, body }) => {
+      const message = await (await controls(phoneNumber)).incoming({
+        from: body.from,
+        ...(body.text !== undefined && { text: body.text }),
+        ...(body.media && { media: decodeMedia(body.media) }),
+        ...(body.quotedMsgId && { quotedMsgId: body.quotedMsgId }),
+      })
+      return { messageId: message.id, timestamp: message.timestamp }
+    }, {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: SandboxIncomingBody,
+      response: { 200: t.Object({ messageId: t.String(), timestamp: t.Number() }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      detail: { tags, summary: 'A message arrives from outside', description: 'Simulator only: an outside number sends this session a message, which flows through history, webhooks and SSE like a real one.' },
+    })
+    .post('/:phoneNumber/sandbox/crash', async ({ phoneNumber }) => {
+      await (await controls(phoneNumber)).crash('Simulated engine crash')
+      return { success: true }
+    }, {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: t.Object({ success: t.Boolean() }), 501: ErrorEnvelope, ...guardedErrors },
+      detail: { tags, summary: 'The engine crashes', description: 'Simulator only: the engine dies underneath, as a browser crash would; the server restarts it with backoff.' },
+    })
+}

@@ -1,0 +1,94 @@
+import { Elysia } from 'elysia'
+import { authGuards, type GuardDeps } from '../../auth/guards'
+import { guardedErrors, ErrorEnvelope, PhoneParams } from '../common/model'
+import {
+  DeleteResult,
+  LifecycleResult,
+  PairingCodeResult,
+  QrResult,
+  SessionList,
+  StartBody,
+  StateResult,
+} from './model'
+import { SessionsService } from './service'
+
+const tags = ['Sessions']
+
+export function sessionsModule(deps: GuardDeps) {
+  const service = new SessionsService(deps.sessions)
+  return new Elysia({ name: 'sessions', seed: deps })
+    .use(authGuards(deps))
+    .get('/sessions', ({ principal }) => service.list(principal), {
+      requireAuth: true,
+      response: { 200: SessionList, ...guardedErrors },
+      detail: { tags, summary: "List the caller's sessions", description: 'The admin sees every session; an account sees the numbers it owns.' },
+    })
+    .post('/:phoneNumber/start', ({ phoneNumber, principal, body }) => service.start(phoneNumber, principal, body ?? undefined), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: StartBody,
+      response: { 200: LifecycleResult, 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      detail: {
+        tags,
+        summary: 'Start a session',
+        description:
+          'Starts the number on the given engine (default WA_ENGINE) and claims it for the calling account. Idempotent: starting a running session returns its state. A paired session reconnects without a QR.',
+      },
+    })
+    .post('/:phoneNumber/stop', ({ phoneNumber }) => service.stop(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: LifecycleResult, ...guardedErrors },
+      detail: { tags, summary: 'Stop a session', description: 'Disconnects and keeps the pairing: the next start needs no QR.' },
+    })
+    .post('/:phoneNumber/restart', ({ phoneNumber }) => service.restart(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: LifecycleResult, 501: ErrorEnvelope, ...guardedErrors },
+      detail: { tags, summary: 'Restart a session', description: 'Stop, then start again on the same engine.' },
+    })
+    .post('/:phoneNumber/logout', ({ phoneNumber }) => service.logout(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: LifecycleResult, ...guardedErrors },
+      detail: { tags, summary: 'Log out', description: 'Unpairs the number and wipes its auth state: the next start needs a new QR.' },
+    })
+    .delete('/:phoneNumber', ({ phoneNumber }) => service.delete(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: DeleteResult, ...guardedErrors },
+      detail: { tags, summary: 'Delete a session', description: "Logs out, deletes the session and its data, and releases the account's claim on the number." },
+    })
+    .get(
+      '/:phoneNumber/qr',
+      ({ phoneNumber, request }) =>
+        (request.headers.get('accept') ?? '').includes('image/png') ? service.qrPngResponse(phoneNumber) : service.qr(phoneNumber),
+      {
+        requireSingleAccountProtected: true,
+        params: PhoneParams,
+        response: { 200: QrResult, 409: ErrorEnvelope, ...guardedErrors },
+        detail: {
+          tags,
+          summary: 'Get the pending QR code',
+          description: 'JSON with a PNG data URL and the raw value; with `Accept: image/png` the PNG itself. 409 CONFLICT when no QR is pending.',
+          responses: { 200: { description: 'The QR', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
+        },
+      },
+    )
+    .post('/:phoneNumber/pairing-code', ({ phoneNumber }) => service.pairingCode(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: PairingCodeResult, 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      detail: {
+        tags,
+        summary: 'Request a pairing code',
+        description: 'Link by phone number instead of QR: while the session waits for a scan, returns an 8-character code to enter on the phone.',
+      },
+    })
+    .get('/:phoneNumber/state', ({ phoneNumber }) => service.state(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: StateResult, ...guardedErrors },
+      detail: { tags, summary: 'Get the session state', description: 'State, detailed status, the linked account and the running engine\'s capabilities.' },
+    })
+}

@@ -1,0 +1,463 @@
+/**
+ * The engine boundary (WAHA's `WhatsappSession`, improved): one typed interface every
+ * engine implements, a declared capability set checked before the engine is touched,
+ * and typed events. Routes and services talk only to this; they never import an engine.
+ */
+import type { EngineName } from '../config'
+import { NotSupportedError } from '../errors'
+
+// ─── Session status ──────────────────────────────────────────────────────────
+
+/** WAHA's detailed status names. */
+export const SESSION_STATUSES = ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'FAILED', 'CONFLICT'] as const
+export type SessionStatus = (typeof SESSION_STATUSES)[number]
+
+/** The coarse state the seed API exposes. */
+export const SESSION_STATES = ['DISCONNECTED', 'AUTHENTICATING', 'CONNECTED', 'CONFLICT'] as const
+export type SessionState = (typeof SESSION_STATES)[number]
+
+export function stateOf(status: SessionStatus): SessionState {
+  switch (status) {
+    case 'STOPPED':
+    case 'FAILED':
+      return 'DISCONNECTED'
+    case 'STARTING':
+    case 'SCAN_QR_CODE':
+      return 'AUTHENTICATING'
+    case 'WORKING':
+      return 'CONNECTED'
+    case 'CONFLICT':
+      return 'CONFLICT'
+  }
+}
+
+/** The account a session is linked to. `id` is a JID such as `966500000001@c.us`. */
+export interface Me {
+  id: string
+  pushName?: string
+}
+
+export interface SessionSnapshot {
+  status: SessionStatus
+  /** The pending QR's raw value, while `SCAN_QR_CODE`. */
+  qr?: string
+  me?: Me
+  /** Why the session is FAILED or in CONFLICT, in words a person can act on. */
+  reason?: string
+}
+
+// ─── Capabilities ────────────────────────────────────────────────────────────
+
+export const CAPABILITIES = [
+  'session.qr',
+  'session.pairingCode',
+  'send.text',
+  'send.image',
+  'send.file',
+  'send.video',
+  'send.voice',
+  'send.audio',
+  'send.sticker',
+  'send.location',
+  'send.contact',
+  'send.poll',
+  'message.react',
+  'message.edit',
+  'message.delete',
+  'message.forward',
+  'chat.seen',
+  'chat.presence',
+  'status.post',
+  'chats.list',
+  'chats.get',
+  'messages.history',
+  'messages.media',
+  'contacts.list',
+  'contacts.get',
+  'contacts.profilePicture',
+  'contacts.exists',
+  'contacts.block',
+  'groups.list',
+  'groups.create',
+  'groups.get',
+  'groups.update',
+  'groups.leave',
+  'groups.participants',
+  'groups.inviteLink',
+  'groups.picture',
+  'profile.get',
+  'profile.name',
+  'profile.status',
+  'profile.picture',
+  /** Simulator-only test controls (`/sandbox/*`). */
+  'sandbox',
+] as const
+export type Capability = (typeof CAPABILITIES)[number]
+
+// ─── Messages and other DTOs ─────────────────────────────────────────────────
+
+/** WAHA's ack levels. */
+export const ACK = { ERROR: -1, PENDING: 0, SERVER: 1, DEVICE: 2, READ: 3, PLAYED: 4 } as const
+export type Ack = (typeof ACK)[keyof typeof ACK]
+export type AckName = keyof typeof ACK
+
+export function ackName(ack: Ack): AckName {
+  return (Object.keys(ACK) as AckName[]).find((name) => ACK[name] === ack) ?? 'PENDING'
+}
+
+export type MessageType =
+  | 'text'
+  | 'image'
+  | 'video'
+  | 'audio'
+  | 'voice'
+  | 'document'
+  | 'sticker'
+  | 'location'
+  | 'contact'
+  | 'poll'
+  | 'revoked'
+  | 'unknown'
+
+/** Bytes of a media item, already fetched and size-checked by the caller: engines never fetch user URLs. */
+export interface MediaFile {
+  data: Uint8Array
+  mimeType: string
+  filename?: string
+}
+
+export interface MessageMediaInfo {
+  mimetype: string
+  filename?: string
+  /** Size in bytes when known. */
+  size?: number
+}
+
+export interface Location {
+  latitude: number
+  longitude: number
+  name?: string
+  address?: string
+}
+
+export interface Poll {
+  name: string
+  options: string[]
+  multipleAnswers: boolean
+}
+
+/** A message as every engine reports it; the shape of WAHA's `WAMessage` where the names overlap. */
+export interface MessageDTO {
+  id: string
+  /** Unix seconds, as WhatsApp stamps messages. */
+  timestamp: number
+  chatId: string
+  from: string
+  to: string
+  fromMe: boolean
+  /** The author inside a group chat. */
+  participant?: string
+  type: MessageType
+  body: string
+  hasMedia: boolean
+  media?: MessageMediaInfo
+  ack: Ack
+  replyTo?: string
+  location?: Location
+  vcards?: string[]
+  poll?: Poll
+  mentions?: string[]
+  isForwarded?: boolean
+  edited?: boolean
+}
+
+export type OutgoingContent =
+  | { type: 'text'; text: string; mentions?: string[]; linkPreview?: boolean }
+  | { type: 'image'; media: MediaFile; caption?: string }
+  | { type: 'file'; media: MediaFile; caption?: string }
+  | { type: 'video'; media: MediaFile; caption?: string }
+  | { type: 'voice'; media: MediaFile }
+  | { type: 'audio'; media: MediaFile }
+  | { type: 'sticker'; media: MediaFile }
+  | ({ type: 'location' } & Location)
+  | { type: 'contact'; vcards: string[] }
+  | ({ type: 'poll' } & Poll)
+
+export interface SendRequest {
+  chatId: string
+  content: OutgoingContent
+  quotedMsgId?: string
+}
+
+export type StatusContent =
+  | { type: 'text'; text: string; backgroundColor?: string; font?: number }
+  | { type: 'image'; media: MediaFile; caption?: string }
+  | { type: 'video'; media: MediaFile; caption?: string }
+
+export type PresenceState = 'typing' | 'recording' | 'paused'
+
+export interface ChatDTO {
+  id: string
+  name: string
+  isGroup: boolean
+  unreadCount: number
+  archived: boolean
+  /** Unix seconds of the last activity, for ordering. */
+  timestamp: number
+  lastMessage?: { body: string; timestamp: number; fromMe: boolean }
+}
+
+export interface ChatQuery {
+  page: number
+  limit: number
+  archived?: boolean
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
+
+export interface HistoryQuery {
+  limit: number
+  /** Cursor: only messages older than this one. */
+  before?: string
+}
+
+export interface ContactDTO {
+  id: string
+  name: string | null
+  pushname: string | null
+  number: string
+  isMyContact: boolean
+  isBusiness: boolean
+  isBlocked: boolean
+}
+
+export interface NumberCheck {
+  number: string
+  exists: boolean
+  jid: string | null
+}
+
+export interface GroupParticipant {
+  id: string
+  isAdmin: boolean
+  isSuperAdmin: boolean
+}
+
+export interface GroupDTO {
+  id: string
+  subject: string
+  description: string | null
+  owner: string | null
+  participants: GroupParticipant[]
+  messagesAdminsOnly: boolean
+  infoAdminsOnly: boolean
+  createdAt?: number
+}
+
+export interface GroupUpdate {
+  subject?: string
+  description?: string
+  messagesAdminsOnly?: boolean
+  infoAdminsOnly?: boolean
+}
+
+export type ParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
+
+export interface ProfileDTO {
+  id: string
+  pushname: string
+  phone: string
+  platform?: string
+  status?: string
+  pictureUrl?: string | null
+}
+
+// ─── Events ──────────────────────────────────────────────────────────────────
+
+export const EVENT_NAMES = [
+  'session.status',
+  'message',
+  'message.any',
+  'message.ack',
+  'message.reaction',
+  'message.revoked',
+  'message.edited',
+  'group.v2.join',
+  'group.v2.leave',
+  'group.v2.participants',
+  'group.v2.update',
+  'presence.update',
+  'call.received',
+] as const
+export type EventName = (typeof EVENT_NAMES)[number]
+
+/**
+ * What an engine reports. `message` carries every message, incoming or sent (also from
+ * the phone); the event layer derives WAHA's `message` (incoming only) and `message.any`.
+ */
+export type ProviderEvent =
+  | { type: 'session.status'; status: SessionStatus; me?: Me; reason?: string }
+  | { type: 'qr'; value: string }
+  | { type: 'message'; message: MessageDTO; media?: MediaFile }
+  | { type: 'message.ack'; id: string; chatId: string; from: string; to: string; fromMe: boolean; ack: Ack }
+  | { type: 'message.reaction'; id: string; chatId: string; from: string; fromMe: boolean; timestamp: number; reaction: { text: string; messageId: string } }
+  | { type: 'message.revoked'; chatId: string; revokedMessageId: string; from: string; fromMe: boolean; timestamp: number }
+  | { type: 'message.edited'; chatId: string; editedMessageId: string; body: string; from: string; fromMe: boolean; timestamp: number }
+  | { type: 'group.v2.join'; group: { id: string; subject?: string }; timestamp: number }
+  | { type: 'group.v2.leave'; group: { id: string }; timestamp: number }
+  | { type: 'group.v2.participants'; group: { id: string }; action: ParticipantAction; participants: string[]; author?: string; timestamp: number }
+  | { type: 'group.v2.update'; group: { id: string; subject?: string; description?: string }; author?: string; timestamp: number }
+  | { type: 'presence.update'; chatId: string; participant: string; state: PresenceState | 'online' | 'offline'; timestamp: number }
+  | { type: 'call.received'; id: string; from: string; isVideo: boolean; isGroup: boolean; timestamp: number }
+  /** The engine died underneath (browser crash…); the session manager restarts it with backoff. */
+  | { type: 'engine.crashed'; reason: string }
+
+export type ProviderEventListener = (event: ProviderEvent) => void
+
+// ─── Sandbox (simulator only) ────────────────────────────────────────────────
+
+export interface SandboxIncoming {
+  from: string
+  text?: string
+  media?: MediaFile
+  quotedMsgId?: string
+}
+
+export interface SandboxControls {
+  /** The phone scans the pending QR (or confirms the pairing code). `phone` defaults to the session's number. */
+  scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot>
+  /** A message arrives from a number outside this server. */
+  incoming(message: SandboxIncoming): Promise<MessageDTO>
+  /** The engine dies underneath, as a browser crash would. */
+  crash(reason: string): Promise<void>
+}
+
+// ─── The session interface ───────────────────────────────────────────────────
+
+/** Everything an engine needs from the server for one session. */
+export interface ProviderContext {
+  /** The validated phone number (digits only) this session serves. */
+  phoneNumber: string
+  /** A directory the engine may keep files in (auth state, browser profile), already created. */
+  dataDir: string
+  /** Small opaque auth state kept in the database, for engines without files of their own. */
+  authState: {
+    load(): Promise<string | undefined>
+    save(state: string): Promise<void>
+    clear(): Promise<void>
+  }
+  emit: ProviderEventListener
+}
+
+export interface ProviderSession {
+  readonly engine: EngineName
+  readonly capabilities: ReadonlySet<Capability>
+  /** Present only on engines with the `sandbox` capability. */
+  readonly sandbox?: SandboxControls
+
+  snapshot(): SessionSnapshot
+  /** Begins connecting; resolves once the engine is STARTING or further. */
+  start(): Promise<void>
+  /** Disconnects and keeps auth: the next start needs no QR. */
+  stop(): Promise<void>
+  /** Unpairs and wipes auth: the next start needs a QR. */
+  logout(): Promise<void>
+  requestPairingCode(phoneNumber: string): Promise<string>
+
+  send(request: SendRequest): Promise<MessageDTO>
+  react(messageId: string, emoji: string): Promise<void>
+  editMessage(messageId: string, text: string): Promise<void>
+  deleteMessage(messageId: string, forEveryone: boolean): Promise<void>
+  forwardMessage(messageId: string, chatId: string): Promise<MessageDTO>
+  markSeen(chatId: string): Promise<void>
+  setPresence(chatId: string, state: PresenceState): Promise<void>
+  postStatus(content: StatusContent): Promise<MessageDTO>
+
+  listChats(query: ChatQuery): Promise<Page<ChatDTO>>
+  getChat(chatId: string): Promise<ChatDTO>
+  getMessages(chatId: string, query: HistoryQuery): Promise<{ messages: MessageDTO[]; hasMore: boolean }>
+  downloadMedia(messageId: string): Promise<MediaFile | null>
+
+  listContacts(): Promise<ContactDTO[]>
+  getContact(contactId: string): Promise<ContactDTO>
+  getProfilePictureUrl(contactId: string): Promise<string | null>
+  checkNumber(number: string): Promise<NumberCheck>
+  setBlocked(contactId: string, blocked: boolean): Promise<void>
+
+  listGroups(): Promise<GroupDTO[]>
+  createGroup(name: string, participants: string[]): Promise<GroupDTO>
+  getGroup(groupId: string): Promise<GroupDTO>
+  updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO>
+  leaveGroup(groupId: string): Promise<void>
+  updateParticipants(groupId: string, action: ParticipantAction, participants: string[]): Promise<GroupDTO>
+  getInviteLink(groupId: string): Promise<string>
+  setGroupPicture(groupId: string, picture: MediaFile): Promise<void>
+
+  getProfile(): Promise<ProfileDTO>
+  setProfileName(name: string): Promise<void>
+  setProfileStatus(status: string): Promise<void>
+  setProfilePicture(picture: MediaFile): Promise<void>
+}
+
+/** Creates sessions of one engine. The registry holds one per engine name. */
+export interface ProviderFactory {
+  readonly engine: EngineName
+  readonly capabilities: ReadonlySet<Capability>
+  create(context: ProviderContext): ProviderSession
+  /** Releases shared resources (browsers, networks) at shutdown. */
+  close?(): Promise<void>
+}
+
+/**
+ * Base for engines: every operation answers NOT_SUPPORTED until the engine overrides it.
+ * Routes check capabilities first, so these are reached only by a capability declared
+ * without its method — a bug the contract tests catch.
+ */
+export abstract class BaseProviderSession implements ProviderSession {
+  abstract readonly engine: EngineName
+  abstract readonly capabilities: ReadonlySet<Capability>
+  readonly sandbox?: SandboxControls
+
+  abstract snapshot(): SessionSnapshot
+  abstract start(): Promise<void>
+  abstract stop(): Promise<void>
+  abstract logout(): Promise<void>
+
+  protected unsupported(feature: string): never {
+    throw new NotSupportedError(this.engine, feature)
+  }
+
+  requestPairingCode(_phoneNumber: string): Promise<string> { return this.unsupported('pairing codes') }
+  send(request: SendRequest): Promise<MessageDTO> { return this.unsupported(`sending ${request.content.type} messages`) }
+  react(_messageId: string, _emoji: string): Promise<void> { return this.unsupported('reactions') }
+  editMessage(_messageId: string, _text: string): Promise<void> { return this.unsupported('editing messages') }
+  deleteMessage(_messageId: string, _forEveryone: boolean): Promise<void> { return this.unsupported('deleting messages') }
+  forwardMessage(_messageId: string, _chatId: string): Promise<MessageDTO> { return this.unsupported('forwarding messages') }
+  markSeen(_chatId: string): Promise<void> { return this.unsupported('marking chats seen') }
+  setPresence(_chatId: string, _state: PresenceState): Promise<void> { return this.unsupported('presence') }
+  postStatus(_content: StatusContent): Promise<MessageDTO> { return this.unsupported('Status posts') }
+  listChats(_query: ChatQuery): Promise<Page<ChatDTO>> { return this.unsupported('listing chats') }
+  getChat(_chatId: string): Promise<ChatDTO> { return this.unsupported('reading chats') }
+  getMessages(_chatId: string, _query: HistoryQuery): Promise<{ messages: MessageDTO[]; hasMore: boolean }> { return this.unsupported('message history') }
+  downloadMedia(_messageId: string): Promise<MediaFile | null> { return this.unsupported('media download') }
+  listContacts(): Promise<ContactDTO[]> { return this.unsupported('listing contacts') }
+  getContact(_contactId: string): Promise<ContactDTO> { return this.unsupported('reading contacts') }
+  getProfilePictureUrl(_contactId: string): Promise<string | null> { return this.unsupported('profile pictures') }
+  checkNumber(_number: string): Promise<NumberCheck> { return this.unsupported('number checks') }
+  setBlocked(_contactId: string, _blocked: boolean): Promise<void> { return this.unsupported('blocking contacts') }
+  listGroups(): Promise<GroupDTO[]> { return this.unsupported('listing groups') }
+  createGroup(_name: string, _participants: string[]): Promise<GroupDTO> { return this.unsupported('creating groups') }
+  getGroup(_groupId: string): Promise<GroupDTO> { return this.unsupported('reading groups') }
+  updateGroup(_groupId: string, _update: GroupUpdate): Promise<GroupDTO> { return this.unsupported('updating groups') }
+  leaveGroup(_groupId: string): Promise<void> { return this.unsupported('leaving groups') }
+  updateParticipants(_groupId: string, _action: ParticipantAction, _participants: string[]): Promise<GroupDTO> { return this.unsupported('group participants') }
+  getInviteLink(_groupId: string): Promise<string> { return this.unsupported('group invite links') }
+  setGroupPicture(_groupId: string, _picture: MediaFile): Promise<void> { return this.unsupported('group pictures') }
+  getProfile(): Promise<ProfileDTO> { return this.unsupported('reading the profile') }
+  setProfileName(_name: string): Promise<void> { return this.unsupported('setting the profile name') }
+  setProfileStatus(_status: string): Promise<void> { return this.unsupported('setting the profile status') }
+  setProfilePicture(_picture: MediaFile): Promise<void> { return this.unsupported('setting the profile picture') }
+}

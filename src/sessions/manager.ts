@@ -1,0 +1,386 @@
+/**
+ * Owns one provider session per phone number: lifecycle under a per-number lock, the
+ * desired state persisted (so running sessions return after a restart), crash restarts
+ * with backoff, and account ownership. Knows nothing of HTTP.
+ */
+import { mkdir, realpath, rm } from 'node:fs/promises'
+import { join, sep } from 'node:path'
+import type { EngineName } from '../config'
+import { ClientNotReadyError, ConflictError, NotFoundError, NotSupportedError } from '../errors'
+import type { EventBus } from '../events/bus'
+import { KeyedMutex } from '../lib/keyed-mutex'
+import type { Logger } from '../lib/logger'
+import type { ProviderRegistry } from '../providers/registry'
+import {
+  stateOf,
+  type Capability,
+  type ProviderContext,
+  type ProviderEvent,
+  type ProviderSession,
+  type SessionSnapshot,
+  type SessionState,
+} from '../providers/provider'
+import type { EngineAuthRepository, SessionRecord, SessionsRepository } from '../storage/sessions-repo'
+
+export interface RestartPolicy {
+  /** First delay; each further attempt doubles it, with ±20% jitter. */
+  baseDelayMs: number
+  maxDelayMs: number
+  maxAttempts: number
+  /** Spacing between sessions restored at boot, so browsers do not all start at once. */
+  bootStaggerMs: number
+}
+
+export interface SessionManagerOptions {
+  dataDir: string
+  defaultEngine: EngineName
+  registry: ProviderRegistry
+  sessions: SessionsRepository
+  engineAuth: EngineAuthRepository
+  bus: EventBus
+  logger: Logger
+  restart: RestartPolicy
+  /** Called with each new QR value of a session, e.g. to print it in the terminal. */
+  onQr?: (phoneNumber: string, value: string) => void
+}
+
+export interface SessionView extends SessionSnapshot {
+  phoneNumber: string
+  state: SessionState
+  engine: EngineName
+  accountId: string | null
+  capabilities: Capability[]
+}
+
+interface LiveSession {
+  provider: ProviderSession
+  engine: EngineName
+  /** Set when the manager gave up restarting a crashed engine; overrides the provider's status. */
+  failure?: string
+  restartAttempts: number
+  restartTimer?: ReturnType<typeof setTimeout>
+}
+
+export class SessionManager {
+  private readonly live = new Map<string, LiveSession>()
+  private readonly locks = new KeyedMutex()
+  private closed = false
+
+  constructor(private readonly options: SessionManagerOptions) {}
+
+  /** Starts (or returns the running) session of a number. Idempotent. */
+  start(phoneNumber: string, request: { engine?: EngineName; accountId: string | null }): Promise<SessionView> {
+    return this.locks.run(phoneNumber, () => this.startUnlocked(phoneNumber, request))
+  }
+
+  stop(phoneNumber: string): Promise<SessionView> {
+    return this.locks.run(phoneNumber, async () => {
+      const record = await this.requireRecord(phoneNumber)
+      await this.shutdownLive(phoneNumber)
+      await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
+      return this.view({ ...record, desiredState: 'stopped' })
+    })
+  }
+
+  restart(phoneNumber: string): Promise<SessionView> {
+    return this.locks.run(phoneNumber, async () => {
+      const record = await this.requireRecord(phoneNumber)
+      await this.shutdownLive(phoneNumber)
+      return this.startUnlocked(phoneNumber, { engine: record.engine as EngineName, accountId: record.accountId })
+    })
+  }
+
+  /** Unpairs: the engine logs out where it can, and its auth state is wiped either way. */
+  logout(phoneNumber: string): Promise<SessionView> {
+    return this.locks.run(phoneNumber, async () => {
+      const record = await this.requireRecord(phoneNumber)
+      await this.logoutUnlocked(phoneNumber)
+      await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
+      return this.view({ ...record, desiredState: 'stopped' })
+    })
+  }
+
+  /** Logs out, deletes the session and its data, and releases the account's claim on the number. */
+  delete(phoneNumber: string): Promise<void> {
+    return this.locks.run(phoneNumber, async () => {
+      await this.requireRecord(phoneNumber)
+      await this.logoutUnlocked(phoneNumber)
+      await this.removeSessionDir(phoneNumber)
+      await this.options.sessions.delete(phoneNumber)
+    })
+  }
+
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    const provider = await this.requireProvider(phoneNumber, 'session.pairingCode')
+    return provider.requestPairingCode(phoneNumber)
+  }
+
+  async qr(phoneNumber: string): Promise<string> {
+    const view = await this.get(phoneNumber)
+    if (view.qr === undefined) {
+      throw new ConflictError(`No QR code is pending: the session is ${view.status}`, { state: view.state, status: view.status })
+    }
+    return view.qr
+  }
+
+  async get(phoneNumber: string): Promise<SessionView> {
+    return this.view(await this.requireRecord(phoneNumber))
+  }
+
+  async find(phoneNumber: string): Promise<SessionRecord | undefined> {
+    return this.options.sessions.get(phoneNumber)
+  }
+
+  async list(accountId?: string): Promise<SessionView[]> {
+    const records = await this.options.sessions.list(accountId)
+    return records.map((record) => this.view(record))
+  }
+
+  /**
+   * The live provider of a number, for the feature services. Throws 404 for an unknown
+   * session, and NOT_SUPPORTED when its engine lacks the capability — before touching it.
+   */
+  async requireProvider(phoneNumber: string, capability?: Capability): Promise<ProviderSession> {
+    const record = await this.requireRecord(phoneNumber)
+    const live = this.live.get(phoneNumber)
+    const engine = record.engine as EngineName
+    const capabilities = live?.provider.capabilities ?? (await this.options.registry.get(engine)).capabilities
+    if (capability && !capabilities.has(capability)) throw new NotSupportedError(engine, capability)
+    if (!live) throw new ClientNotReadyError('DISCONNECTED', 'STOPPED')
+    return live.provider
+  }
+
+  /** Like `requireProvider`, and the session must be WORKING (409 CLIENT_NOT_READY otherwise). */
+  async requireConnected(phoneNumber: string, capability?: Capability): Promise<ProviderSession> {
+    const provider = await this.requireProvider(phoneNumber, capability)
+    const entry = this.live.get(phoneNumber)
+    const snapshot = entry ? this.liveSnapshot(entry) : provider.snapshot()
+    if (snapshot.status !== 'WORKING') throw new ClientNotReadyError(stateOf(snapshot.status), snapshot.status)
+    return provider
+  }
+
+  /** Brings back every session that was running when the server stopped, spaced out. */
+  async restoreAll(): Promise<void> {
+    const records = await this.options.sessions.listDesiredRunning()
+    for (const [index, record] of records.entries()) {
+      if (this.closed) return
+      if (index > 0) await Bun.sleep(this.options.restart.bootStaggerMs)
+      try {
+        await this.start(record.phoneNumber, { engine: record.engine as EngineName, accountId: record.accountId })
+      } catch (error) {
+        this.options.logger.error({ session: record.phoneNumber, err: error }, 'could not restore session')
+      }
+    }
+  }
+
+  /** Stops every engine without changing what should run, so the next boot restores them. */
+  async shutdown(): Promise<void> {
+    this.closed = true
+    await Promise.allSettled(
+      [...this.live.keys()].map((phoneNumber) => this.locks.run(phoneNumber, () => this.shutdownLive(phoneNumber))),
+    )
+  }
+
+  // ─── Internals ─────────────────────────────────────────────────────────────
+
+  private async startUnlocked(phoneNumber: string, request: { engine?: EngineName; accountId: string | null }): Promise<SessionView> {
+    const record = await this.options.sessions.get(phoneNumber)
+    const engine = request.engine ?? (record?.engine as EngineName | undefined) ?? this.options.defaultEngine
+    const current = this.live.get(phoneNumber)
+    if (current && !current.failure && isActive(current.provider.snapshot().status)) {
+      if (request.engine && request.engine !== current.engine) {
+        throw new ConflictError(`The session is running on the ${current.engine} engine; stop it before switching to ${request.engine}`)
+      }
+      if (record && record.desiredState !== 'running') await this.options.sessions.setDesiredState(phoneNumber, 'running')
+      return this.view(record ?? (await this.requireRecord(phoneNumber)))
+    }
+    const factory = await this.options.registry.get(engine)
+    await this.shutdownLive(phoneNumber)
+    const saved = await this.options.sessions.upsert({
+      phoneNumber,
+      accountId: record?.accountId ?? request.accountId,
+      engine,
+      desiredState: 'running',
+    })
+    await this.launch(phoneNumber, engine, factory.create.bind(factory), 0)
+    return this.view(saved)
+  }
+
+  private async launch(
+    phoneNumber: string,
+    engine: EngineName,
+    create: (context: ProviderContext) => ProviderSession,
+    restartAttempts: number,
+  ): Promise<void> {
+    const dataDir = this.sessionDir(phoneNumber, engine)
+    await mkdir(dataDir, { recursive: true })
+    const auth = this.options.engineAuth
+    let entry: LiveSession | undefined
+    const provider = create({
+      phoneNumber,
+      dataDir,
+      authState: {
+        load: () => auth.load(phoneNumber, engine),
+        save: (state) => auth.save(phoneNumber, engine, state),
+        clear: () => auth.clear(phoneNumber, engine),
+      },
+      emit: (event) => {
+        // Events from a provider that has since been replaced are stale.
+        if (entry && this.live.get(phoneNumber) === entry) this.onProviderEvent(phoneNumber, entry, event)
+      },
+    })
+    entry = { provider, engine, restartAttempts }
+    this.live.set(phoneNumber, entry)
+    try {
+      await provider.start()
+    } catch (error) {
+      this.live.delete(phoneNumber)
+      await provider.stop().catch(() => undefined)
+      throw error
+    }
+  }
+
+  private onProviderEvent(phoneNumber: string, entry: LiveSession, event: ProviderEvent): void {
+    const { logger, bus } = this.options
+    if (event.type === 'engine.crashed') {
+      this.scheduleRestart(phoneNumber, entry, event.reason)
+      return
+    }
+    if (event.type === 'qr') this.options.onQr?.(phoneNumber, event.value)
+    if (event.type === 'session.status') {
+      logger.info({ session: phoneNumber, status: event.status, reason: event.reason }, 'session status')
+      if (event.status === 'WORKING') entry.restartAttempts = 0
+    }
+    const snapshot = entry.provider.snapshot()
+    bus.publish({
+      session: phoneNumber,
+      engine: entry.engine,
+      ...(snapshot.me && { me: snapshot.me }),
+      receivedAt: Date.now(),
+      event,
+    })
+  }
+
+  private scheduleRestart(phoneNumber: string, entry: LiveSession, reason: string): void {
+    const { restart, logger } = this.options
+    if (this.closed || entry.restartTimer) return
+    if (entry.restartAttempts >= restart.maxAttempts) {
+      entry.failure = `The engine crashed and was restarted ${restart.maxAttempts} times without recovering; last error: ${reason}`
+      logger.error({ session: phoneNumber, reason }, 'gave up restarting session')
+      this.publishStatus(phoneNumber, entry)
+      return
+    }
+    const exponential = Math.min(restart.maxDelayMs, restart.baseDelayMs * 2 ** entry.restartAttempts)
+    const delay = Math.round(exponential * (0.8 + Math.random() * 0.4))
+    logger.warn({ session: phoneNumber, reason, attempt: entry.restartAttempts + 1, delay }, 'engine crashed; restarting')
+    entry.restartTimer = setTimeout(() => {
+      entry.restartTimer = undefined
+      void this.locks.run(phoneNumber, async () => {
+        if (this.closed || this.live.get(phoneNumber) !== entry) return
+        const record = await this.options.sessions.get(phoneNumber)
+        if (!record || record.desiredState !== 'running') return
+        await entry.provider.stop().catch(() => undefined)
+        const factory = await this.options.registry.get(entry.engine)
+        try {
+          await this.launch(phoneNumber, entry.engine, factory.create.bind(factory), entry.restartAttempts + 1)
+        } catch (error) {
+          const next: LiveSession = { ...entry, restartAttempts: entry.restartAttempts + 1, restartTimer: undefined }
+          this.live.set(phoneNumber, next)
+          this.scheduleRestart(phoneNumber, next, error instanceof Error ? error.message : String(error))
+        }
+      })
+    }, delay)
+  }
+
+  private publishStatus(phoneNumber: string, entry: LiveSession): void {
+    const view = this.liveSnapshot(entry)
+    this.options.bus.publish({
+      session: phoneNumber,
+      engine: entry.engine,
+      ...(view.me && { me: view.me }),
+      receivedAt: Date.now(),
+      event: { type: 'session.status', status: view.status, ...(view.reason && { reason: view.reason }) },
+    })
+  }
+
+  private async shutdownLive(phoneNumber: string): Promise<void> {
+    const entry = this.live.get(phoneNumber)
+    if (!entry) return
+    clearTimeout(entry.restartTimer)
+    this.live.delete(phoneNumber)
+    try {
+      await entry.provider.stop()
+    } catch (error) {
+      this.options.logger.warn({ session: phoneNumber, err: error }, 'engine did not stop cleanly')
+    }
+  }
+
+  private async logoutUnlocked(phoneNumber: string): Promise<void> {
+    const entry = this.live.get(phoneNumber)
+    if (entry) {
+      clearTimeout(entry.restartTimer)
+      this.live.delete(phoneNumber)
+      try {
+        await entry.provider.logout()
+      } catch (error) {
+        // The phone may be gone already; the local wipe below still unpairs this server.
+        this.options.logger.warn({ session: phoneNumber, err: error }, 'engine logout failed; wiping local auth')
+        await entry.provider.stop().catch(() => undefined)
+      }
+    }
+    await this.options.engineAuth.clear(phoneNumber)
+    await this.removeSessionDir(phoneNumber)
+  }
+
+  private sessionDir(phoneNumber: string, engine?: EngineName): string {
+    const base = join(this.options.dataDir, 'sessions', phoneNumber)
+    return engine ? join(base, engine) : base
+  }
+
+  /** Deletes a session's files, refusing anything that resolves outside DATA_DIR/sessions. */
+  private async removeSessionDir(phoneNumber: string): Promise<void> {
+    const root = join(this.options.dataDir, 'sessions')
+    const target = this.sessionDir(phoneNumber)
+    let resolvedRoot: string
+    let resolvedTarget: string
+    try {
+      resolvedRoot = await realpath(root)
+      resolvedTarget = await realpath(target)
+    } catch {
+      return // nothing on disk
+    }
+    if (!resolvedTarget.startsWith(resolvedRoot + sep)) {
+      throw new Error(`Refusing to delete ${resolvedTarget}: outside ${resolvedRoot}`)
+    }
+    await rm(resolvedTarget, { recursive: true, force: true })
+  }
+
+  private async requireRecord(phoneNumber: string): Promise<SessionRecord> {
+    const record = await this.options.sessions.get(phoneNumber)
+    if (!record) throw new NotFoundError(`Session ${phoneNumber} not found`)
+    return record
+  }
+
+  private liveSnapshot(entry: LiveSession): SessionSnapshot {
+    const snapshot = entry.provider.snapshot()
+    if (!entry.failure) return snapshot
+    return { status: 'FAILED', reason: entry.failure, ...(snapshot.me && { me: snapshot.me }) }
+  }
+
+  private view(record: SessionRecord): SessionView {
+    const entry = this.live.get(record.phoneNumber)
+    const snapshot: SessionSnapshot = entry ? this.liveSnapshot(entry) : { status: 'STOPPED' }
+    return {
+      phoneNumber: record.phoneNumber,
+      ...snapshot,
+      state: stateOf(snapshot.status),
+      engine: (entry?.engine ?? record.engine) as EngineName,
+      accountId: record.accountId,
+      capabilities: entry ? [...entry.provider.capabilities] : [],
+    }
+  }
+}
+
+function isActive(status: SessionSnapshot['status']): boolean {
+  return status === 'STARTING' || status === 'SCAN_QR_CODE' || status === 'WORKING' || status === 'CONFLICT'
+}

@@ -1,0 +1,57 @@
+/**
+ * Ordered schema migrations, applied at boot inside a transaction each and recorded in
+ * `schema_migrations`. Append new entries; never edit one that has shipped.
+ */
+import type { SQL } from 'bun'
+
+export interface Migration {
+  id: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'sessions',
+    sql: `
+      CREATE TABLE sessions (
+        phone_number   TEXT PRIMARY KEY,
+        account_id     TEXT,
+        engine         TEXT NOT NULL,
+        desired_state  TEXT NOT NULL DEFAULT 'stopped',
+        created_at     BIGINT NOT NULL,
+        updated_at     BIGINT NOT NULL
+      );
+      CREATE INDEX sessions_account ON sessions (account_id);
+      CREATE TABLE engine_auth (
+        phone_number TEXT NOT NULL,
+        engine       TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        updated_at   BIGINT NOT NULL,
+        PRIMARY KEY (phone_number, engine)
+      );
+      CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+]
+
+export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {
+  await db.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+  const applied = new Set((await db`SELECT id FROM schema_migrations`).map((row: { id: number }) => Number(row.id)))
+  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (applied.has(migration.id)) continue
+    await db.begin(async (tx) => {
+      for (const statement of splitStatements(migration.sql)) await tx.unsafe(statement)
+      await tx`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${migration.id}, ${migration.name}, ${Date.now()})`
+    })
+  }
+}
+
+/** Migrations hold no semicolons inside literals, so splitting on `;` is exact for them. */
+function splitStatements(sql: string): string[] {
+  return sql.split(';').map((s) => s.trim()).filter(Boolean)
+}

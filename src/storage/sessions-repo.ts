@@ -1,0 +1,109 @@
+import type { Database } from './db'
+
+export type DesiredState = 'running' | 'stopped'
+
+export interface SessionRecord {
+  phoneNumber: string
+  accountId: string | null
+  engine: string
+  desiredState: DesiredState
+  createdAt: number
+  updatedAt: number
+}
+
+interface SessionRow {
+  phone_number: string
+  account_id: string | null
+  engine: string
+  desired_state: string
+  created_at: number | bigint
+  updated_at: number | bigint
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  return {
+    phoneNumber: row.phone_number,
+    accountId: row.account_id,
+    engine: row.engine,
+    desiredState: row.desired_state === 'running' ? 'running' : 'stopped',
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  }
+}
+
+/** Sessions as persisted: who owns a number, which engine runs it, and whether it should be running. */
+export class SessionsRepository {
+  constructor(private readonly db: Database) {}
+
+  async get(phoneNumber: string): Promise<SessionRecord | undefined> {
+    const rows: SessionRow[] = await this.db`SELECT * FROM sessions WHERE phone_number = ${phoneNumber}`
+    return rows[0] && toRecord(rows[0])
+  }
+
+  async list(accountId?: string): Promise<SessionRecord[]> {
+    const rows: SessionRow[] =
+      accountId === undefined
+        ? await this.db`SELECT * FROM sessions ORDER BY phone_number`
+        : await this.db`SELECT * FROM sessions WHERE account_id = ${accountId} ORDER BY phone_number`
+    return rows.map(toRecord)
+  }
+
+  async listDesiredRunning(): Promise<SessionRecord[]> {
+    const rows: SessionRow[] = await this.db`SELECT * FROM sessions WHERE desired_state = 'running' ORDER BY updated_at`
+    return rows.map(toRecord)
+  }
+
+  /** Creates the session row, or updates engine/owner/desired state of an existing one. */
+  async upsert(record: { phoneNumber: string; accountId: string | null; engine: string; desiredState: DesiredState }): Promise<SessionRecord> {
+    const now = Date.now()
+    await this.db`
+      INSERT INTO sessions (phone_number, account_id, engine, desired_state, created_at, updated_at)
+      VALUES (${record.phoneNumber}, ${record.accountId}, ${record.engine}, ${record.desiredState}, ${now}, ${now})
+      ON CONFLICT (phone_number) DO UPDATE SET
+        account_id = excluded.account_id, engine = excluded.engine,
+        desired_state = excluded.desired_state, updated_at = excluded.updated_at`
+    return (await this.get(record.phoneNumber))!
+  }
+
+  async setDesiredState(phoneNumber: string, desiredState: DesiredState): Promise<void> {
+    await this.db`UPDATE sessions SET desired_state = ${desiredState}, updated_at = ${Date.now()} WHERE phone_number = ${phoneNumber}`
+  }
+
+  async delete(phoneNumber: string): Promise<void> {
+    await this.db`DELETE FROM sessions WHERE phone_number = ${phoneNumber}`
+  }
+}
+
+/** Opaque engine auth state (the simulator's pairing; engines with files on disk keep those instead). */
+export class EngineAuthRepository {
+  constructor(private readonly db: Database) {}
+
+  async load(phoneNumber: string, engine: string): Promise<string | undefined> {
+    const rows: { state: string }[] = await this.db`SELECT state FROM engine_auth WHERE phone_number = ${phoneNumber} AND engine = ${engine}`
+    return rows[0]?.state
+  }
+
+  async save(phoneNumber: string, engine: string, state: string): Promise<void> {
+    await this.db`
+      INSERT INTO engine_auth (phone_number, engine, state, updated_at) VALUES (${phoneNumber}, ${engine}, ${state}, ${Date.now()})
+      ON CONFLICT (phone_number, engine) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
+  }
+
+  async clear(phoneNumber: string, engine?: string): Promise<void> {
+    if (engine === undefined) await this.db`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber}`
+    else await this.db`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber} AND engine = ${engine}`
+  }
+}
+
+export class SettingsRepository {
+  constructor(private readonly db: Database) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const rows: { value: string }[] = await this.db`SELECT value FROM settings WHERE name = ${name}`
+    return rows[0]?.value
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    await this.db`INSERT INTO settings (name, value) VALUES (${name}, ${value}) ON CONFLICT (name) DO UPDATE SET value = excluded.value`
+  }
+}
