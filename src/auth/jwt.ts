@@ -154,15 +154,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
     let claims: JWTPayload
     try {
-      // The three overloads of jwtVerify differ only in the key type; narrow for the compiler.
-      const key = resolved.key
-      const result =
-        typeof key === 'function'
-          ? await jwtVerify(token, key, verifyOptions)
-          : await jwtVerify(token, key, verifyOptions)
-      claims = result.payload
+      claims = (await jwtVerify(token, resolved.key, verifyOptions)).payload
     } catch (error) {
-      return reject(describeFailure(error), error)
+      return reject(describeFailure(error, resolved.source), error)
     }
 
     const subject = typeof claims.sub === 'string' && claims.sub.length > 0 ? claims.sub : undefined
@@ -384,7 +378,7 @@ function accountFrom(claims: JWTPayload, claim: string): string | undefined {
 }
 
 /** Maps a jose failure to a short reason safe to send to the client (no key material, no claims). */
-function describeFailure(error: unknown): string {
+function describeFailure(error: unknown, source: JwtKeySource): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired'
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const missing = error.reason === 'missing'
@@ -411,8 +405,9 @@ function describeFailure(error: unknown): string {
   if (error instanceof joseErrors.JWKSTimeout) return 'signing keys unavailable'
   if (error instanceof joseErrors.JWKSInvalid) return 'signing keys unavailable'
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'malformed token'
-  if (error instanceof joseErrors.JOSEError) return 'invalid token'
-  // TypeErrors from key/algorithm mismatches, fetch failures of the JWKS, …
+  // What is left is not about the token: with a JWKS, a failed fetch (connection refused,
+  // non-200 answer) or an unusable published key; otherwise a key that cannot do the job.
+  if (source === 'jwks') return 'signing keys unavailable'
   return 'token could not be verified'
 }
 

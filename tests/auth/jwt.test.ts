@@ -280,7 +280,9 @@ describe('JWKS mode', () => {
     const url = `http://127.0.0.1:${dead.port}/jwks.json`
     try {
       const broken = createJwtVerifier({ jwksUrl: url, jwksTimeoutMs: 1000 })
-      await expectUnauthorized(broken.verify(await signWith(rsa)))
+      await expectUnauthorized(broken.verify(await signWith(rsa)), 'signing keys unavailable')
+      const refused = createJwtVerifier({ jwksUrl: 'http://127.0.0.1:1/jwks.json' })
+      await expectUnauthorized(refused.verify(await signWith(rsa)), 'signing keys unavailable')
     } finally {
       await dead.stop(true)
     }
