@@ -2,30 +2,14 @@
  * The admin API key: configured (plain or `sha256:<hex>`), or generated on first boot,
  * printed once, and kept only as its hash.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { UnauthorizedError } from '../errors'
 import type { SettingsRepository } from '../storage/sessions-repo'
+import { createAdminKeyMatcher, hashAdminKey } from './api-keys'
 import { presentedToken } from './credentials'
 import type { Authenticator, Principal } from './principal'
 
 const GENERATED_KEY_SETTING = 'admin_key_sha256'
-
-function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
-}
-
-export function hashAdminKey(plain: string): string {
-  return `sha256:${sha256Hex(plain)}`
-}
-
-/** Constant-time comparison of a presented key against the configured plain or hashed form. */
-export function createAdminKeyMatcher(configured: string): (presented: string) => boolean {
-  const expected = Buffer.from(configured.startsWith('sha256:') ? configured.slice(7).toLowerCase() : sha256Hex(configured), 'hex')
-  return (presented) => {
-    const actual = Buffer.from(sha256Hex(presented), 'hex')
-    return actual.length === expected.length && timingSafeEqual(actual, expected)
-  }
-}
 
 /**
  * The admin key hash to use: the configured one, else the one generated earlier, else a

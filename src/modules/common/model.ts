@@ -29,3 +29,12 @@ export const guardedErrors = {
   429: ErrorEnvelope,
   500: ErrorEnvelope,
 } as const
+
+/**
+ * An enum of string literals. Use this, never `t.UnionEnum`: Elysia fills an absent
+ * optional UnionEnum with its first member (an empty start body became engine "webjs").
+ */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, options: { description?: string } = {}) {
+  // Unsafe keeps the Union's kind (so it validates as one) and spells its static type as the literal union.
+  return t.Unsafe<T[number]>(t.Union(values.map((value) => t.Literal(value)), options))
+}

@@ -1,6 +1,7 @@
 import { t } from 'elysia'
 import { ENGINES } from '../../config'
 import { CAPABILITIES, SESSION_STATES, SESSION_STATUSES } from '../../providers/provider'
+import { oneOf } from '../common/model'
 
 const example = {
   phoneNumber: '966500000001',
@@ -9,9 +10,9 @@ const example = {
   status: 'SCAN_QR_CODE',
 }
 
-export const Engine = t.UnionEnum([...ENGINES], { description: 'Engine that runs the session' })
-export const SessionStatus = t.UnionEnum([...SESSION_STATUSES], { description: "WAHA's detailed status" })
-export const SessionState = t.UnionEnum([...SESSION_STATES], { description: 'Coarse state: DISCONNECTED, AUTHENTICATING, CONNECTED or CONFLICT' })
+export const Engine = oneOf(ENGINES, { description: 'Engine that runs the session' })
+export const SessionStatus = oneOf(SESSION_STATUSES, { description: "WAHA's detailed status" })
+export const SessionState = oneOf(SESSION_STATES, { description: 'Coarse state: DISCONNECTED, AUTHENTICATING, CONNECTED or CONFLICT' })
 
 export const Me = t.Object({
   id: t.String({ examples: ['966500000001@c.us'] }),
@@ -26,7 +27,7 @@ export const StartBody = t.Optional(
         t.String({ minLength: 1, maxLength: 200, description: 'Admin only: start the number on behalf of this account, which then owns it' }),
       ),
     },
-    { additionalProperties: false, examples: [{ engine: 'simulator' }] },
+    { examples: [{ engine: 'simulator' }] },
   ),
 )
 
@@ -39,7 +40,7 @@ export const SessionInfo = t.Object(
     me: t.Optional(Me),
     reason: t.Optional(t.String({ description: 'Why the session is FAILED or in CONFLICT' })),
     accountId: t.Union([t.String(), t.Null()], { description: 'Account that owns the number' }),
-    capabilities: t.Array(t.UnionEnum([...CAPABILITIES]), { description: 'What the running engine can do (empty while stopped)' }),
+    capabilities: t.Array(oneOf(CAPABILITIES), { description: 'What the running engine can do (empty while stopped)' }),
   },
   { examples: [{ ...example, accountId: 'org_123', capabilities: ['session.qr', 'send.text'] }] },
 )
@@ -71,7 +72,7 @@ export const StateResult = t.Object(
     me: t.Optional(Me),
     reason: t.Optional(t.String()),
     engine: Engine,
-    capabilities: t.Array(t.UnionEnum([...CAPABILITIES])),
+    capabilities: t.Array(oneOf(CAPABILITIES)),
   },
   { examples: [{ state: 'CONNECTED', status: 'WORKING', me: { id: '966500000001@c.us', pushName: 'Support desk' }, engine: 'simulator', capabilities: ['send.text'] }] },
 )

@@ -1,0 +1,32 @@
+/**
+ * createApp(deps): the only place the HTTP application is wired together. Every
+ * feature is its own named Elysia instance under the `/api/whatsapp` base path.
+ */
+import { Elysia } from 'elysia'
+import type { AppDeps } from './deps'
+import { errorsPlugin } from './errors/plugin'
+import { docsModule } from './modules/docs'
+import { healthModule } from './modules/health'
+import { sandboxModule } from './modules/sandbox'
+import { sessionsModule } from './modules/sessions'
+
+export const API_BASE = '/api/whatsapp'
+
+export function createApp(deps: AppDeps) {
+  const guardDeps = {
+    authenticator: deps.authenticator,
+    sessions: deps.sessions,
+    ...(deps.wahaKeyMatches && { wahaKeyMatches: deps.wahaKeyMatches }),
+  }
+  const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
+    .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
+    .use(sessionsModule(guardDeps))
+    .use(sandboxModule(guardDeps))
+
+  return new Elysia({ name: 'whatsapp-web-server', seed: deps })
+    .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
+    .use(docsModule(deps.version))
+    .use(api)
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,85 @@
+/**
+ * Builds everything the app needs from a Config: storage, engines, the session manager,
+ * authentication. Tests call this with their own Config (and overrides) to get an
+ * isolated server; `index.ts` calls it once at boot.
+ */
+import { AdminKeyAuthenticator, resolveAdminKey } from './auth/admin-key'
+import { createAdminKeyMatcher } from './auth/api-keys'
+import type { Authenticator } from './auth/principal'
+import type { Config, EngineName } from './config'
+import { EventBus } from './events/bus'
+import { createLogger, type Logger } from './lib/logger'
+import type { ProviderFactory } from './providers/provider'
+import { ProviderRegistry, type ProviderLoader } from './providers/registry'
+import { createSimulatorFactory } from './providers/simulator'
+import { SessionManager } from './sessions/manager'
+import { openStorage, type Storage } from './storage/db'
+import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+
+export const VERSION = '0.1.0'
+
+export interface AppDeps {
+  config: Config
+  version: string
+  logger: Logger
+  storage: Storage
+  bus: EventBus
+  registry: ProviderRegistry
+  sessions: SessionManager
+  authenticator: Authenticator
+  wahaKeyMatches?: (presented: string) => boolean
+  /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
+  generatedAdminKey?: string
+  close(): Promise<void>
+}
+
+export interface DepsOverrides {
+  logger?: Logger
+  /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
+  engines?: Partial<Record<EngineName, ProviderLoader>>
+  onQr?: (phoneNumber: string, value: string) => void
+}
+
+function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoader>> {
+  const simulator = createSimulatorFactory(config.simulator)
+  return {
+    simulator: async (): Promise<ProviderFactory> => simulator,
+  }
+}
+
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
+  const logger = overrides.logger ?? createLogger(config.logLevel)
+  const storage = await openStorage(config.databaseUrl)
+  const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
+  const registry = new ProviderRegistry({ ...engineLoaders(config), ...overrides.engines })
+  const sessions = new SessionManager({
+    dataDir: config.dataDir,
+    defaultEngine: config.defaultEngine,
+    registry,
+    sessions: new SessionsRepository(storage.db),
+    engineAuth: new EngineAuthRepository(storage.db),
+    bus,
+    logger,
+    restart: config.restart,
+    ...(overrides.onQr && { onQr: overrides.onQr }),
+  })
+  const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
+  const authenticator = new AdminKeyAuthenticator(admin.hash)
+  return {
+    config,
+    version: VERSION,
+    logger,
+    storage,
+    bus,
+    registry,
+    sessions,
+    authenticator,
+    ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
+    ...(admin.generated && { generatedAdminKey: admin.generated }),
+    async close() {
+      await sessions.shutdown()
+      await registry.close()
+      await storage.close()
+    },
+  }
+}

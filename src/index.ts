@@ -1,0 +1,63 @@
+/**
+ * Boot: configuration → dependencies → app.listen, then bring back the sessions that
+ * were running, and shut down gracefully on SIGTERM/SIGINT.
+ */
+import QRCode from 'qrcode'
+import { createApp, API_BASE } from './app'
+import { ConfigError, readConfig } from './config'
+import { createDeps } from './deps'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = readConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const deps = await createDeps(config, {
+    onQr: config.printQr
+      ? (phoneNumber, value) => {
+          void QRCode.toString(value, { type: 'terminal', small: true }).then((art) =>
+            process.stdout.write(`\nScan with WhatsApp on ${phoneNumber} (Linked devices → Link a device):\n${art}\n`),
+          )
+        }
+      : undefined,
+  })
+  const app = createApp(deps).listen({
+    port: config.port,
+    hostname: config.host,
+    // Bun's own cap is a backstop above ours, so oversized bodies still get the JSON envelope.
+    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+    // Large media sends take a while; Bun's default 10 s idle timeout would cut them.
+    idleTimeout: 120,
+  })
+  const base = `http://${config.host}:${app.server?.port}${API_BASE}`
+  deps.logger.info({ url: base, docs: `${base}/swagger`, engine: config.defaultEngine }, 'WhatsApp Web Server listening')
+  if (deps.generatedAdminKey) {
+    process.stdout.write(
+      `\nNo API_KEY or JWT configured: generated an admin API key. It is shown only now; only its hash is kept.\n\n  ${deps.generatedAdminKey}\n\nSend it as "X-Api-Key: <key>". Docs: ${base}/swagger\n\n`,
+    )
+  }
+  void deps.sessions.restoreAll()
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    deps.logger.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 15_000)
+    await app.stop()
+    await deps.close()
+    clearTimeout(force)
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+await main()

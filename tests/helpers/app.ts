@@ -1,0 +1,110 @@
+/**
+ * Builds an isolated server per test: its own DATA_DIR and SQLite file, the simulator
+ * as default engine, a known admin key, timers shortened. Requests go through
+ * `app.handle`, so no port is needed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../src/app'
+import { loadConfig } from '../../src/config'
+import { createDeps, type AppDeps, type DepsOverrides } from '../../src/deps'
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
+export const BASE = 'http://localhost/api/whatsapp'
+
+export interface RequestOptions {
+  body?: unknown
+  /** Raw body text, sent as-is (for malformed JSON tests). */
+  rawBody?: string
+  headers?: Record<string, string>
+  /** Credential to send as X-Api-Key; `null` sends none. Defaults to the admin key. */
+  key?: string | null
+}
+
+export type TestServer = Awaited<ReturnType<typeof createTestServer>>
+
+export function tempDir(prefix = 'wws-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export function testEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    WA_ENGINE: 'simulator',
+    API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    PRINT_QR: 'false',
+    SIMULATOR_CONNECT_DELAY_MS: '0',
+    ENGINE_RESTART_BASE_MS: '10',
+    ENGINE_RESTART_MAX_MS: '50',
+    BOOT_STAGGER_MS: '0',
+    ...env,
+  }
+}
+
+export async function createTestServer(env: Record<string, string> = {}, overrides: DepsOverrides = {}, dataDir = tempDir()) {
+  const config = loadConfig(testEnv(dataDir, env))
+  const deps: AppDeps = await createDeps(config, overrides)
+  const app = createApp(deps)
+
+  async function request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers }
+    const key = options.key === undefined ? ADMIN_KEY : options.key
+    if (key !== null && !('authorization' in headers) && !('Authorization' in headers)) headers['x-api-key'] ??= key
+    let body: string | undefined = options.rawBody
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body)
+      headers['content-type'] ??= 'application/json'
+    } else if (body !== undefined) headers['content-type'] ??= 'application/json'
+    // A real client sends Content-Length; the body limit is checked against it before reading.
+    if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body))
+    return app.handle(new Request(`${BASE}${path}`, { method, headers, ...(body !== undefined && { body }) }))
+  }
+
+  /** Sends a request and parses the JSON answer, keeping the status for assertions. */
+  async function call<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<{ status: number; body: T; headers: Headers }> {
+    const response = await request(method, path, options)
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers }
+  }
+
+  /** Starts a number and completes the simulated scan, leaving it WORKING. */
+  async function link(phoneNumber: string, options: RequestOptions = {}) {
+    const started = await call('POST', `/${phoneNumber}/start`, options)
+    if (started.status !== 200) throw new Error(`start ${phoneNumber}: ${started.status} ${JSON.stringify(started.body)}`)
+    await waitFor(async () => (await call('GET', `/${phoneNumber}/state`, options)).body.status === 'SCAN_QR_CODE')
+    const scanned = await call('POST', `/${phoneNumber}/sandbox/scan`, options)
+    if (scanned.body.status !== 'WORKING') throw new Error(`scan ${phoneNumber}: ${JSON.stringify(scanned.body)}`)
+  }
+
+  return {
+    app,
+    deps,
+    config,
+    dataDir,
+    request,
+    call,
+    link,
+    async close(options: { keepData?: boolean } = {}) {
+      await deps.close()
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Polls until the condition holds; fails with the last value after the deadline. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, intervalMs = 10): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await condition()) return
+    await Bun.sleep(intervalMs)
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`)
+}
