@@ -8,6 +8,7 @@ import { createAdminKeyMatcher } from './auth/api-keys'
 import type { Authenticator } from './auth/principal'
 import type { Config, EngineName } from './config'
 import { EventBus } from './events/bus'
+import { EventIngest } from './events/ingest'
 import { createLogger, type Logger } from './lib/logger'
 import type { ProviderFactory } from './providers/provider'
 import { ProviderRegistry, type ProviderLoader } from './providers/registry'
@@ -24,6 +25,8 @@ export interface AppDeps {
   logger: Logger
   storage: Storage
   bus: EventBus
+  /** Makes bus events durable: hooks run in one transaction per event. */
+  ingest: EventIngest
   registry: ProviderRegistry
   sessions: SessionManager
   authenticator: Authenticator
@@ -51,6 +54,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const storage = await openStorage(config.databaseUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
+  const ingest = new EventIngest(storage.db, logger)
+  ingest.attach(bus)
   const registry = new ProviderRegistry({ ...engineLoaders(config), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
@@ -71,6 +76,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     logger,
     storage,
     bus,
+    ingest,
     registry,
     sessions,
     authenticator,
@@ -79,6 +85,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     async close() {
       await sessions.shutdown()
       await registry.close()
+      await ingest.close()
       await storage.close()
     },
   }
