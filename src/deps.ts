@@ -17,7 +17,9 @@ import { SessionManager } from './sessions/manager'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 
-export const VERSION = '0.1.0'
+import packageJson from '../package.json'
+
+export const VERSION: string = packageJson.version
 
 export interface AppDeps {
   config: Config
