@@ -23,7 +23,7 @@ export function createApp(deps: AppDeps) {
     .use(sessionsModule(guardDeps))
     .use(sandboxModule(guardDeps))
 
-  return new Elysia({ name: 'whatsapp-web-server', seed: deps })
+  return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
     .use(docsModule(deps.version))
     .use(api)

@@ -34,7 +34,12 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   let output = ''
   const decoder = new TextDecoder()
   const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true })
+    const reader = stream.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      output += decoder.decode(value, { stream: true })
+    }
   }
   void pump(proc.stdout)
   void pump(proc.stderr)
