@@ -68,3 +68,13 @@ test('a generated admin key is printed once on first boot and only its hash is k
     if (await handle.exists()) expect(Buffer.from(await handle.arrayBuffer()).includes(key!)).toBe(false)
   }
 })
+
+test('the QR of a session waiting for a scan is printed in the terminal', async () => {
+  dataDir = tempDir()
+  running = await startServerProcess({ DATA_DIR: dataDir, WA_ENGINE: 'simulator', API_KEY: ADMIN_KEY, SIMULATOR_CONNECT_DELAY_MS: '0', PRINT_QR: 'true' })
+  const server = running
+  expect((await call(server, 'POST', `/${PHONE}/start`)).status).toBe(200)
+  await waitFor(() => server.output().includes(`Scan with WhatsApp on ${PHONE}`))
+  // Terminal QR art is drawn with block characters.
+  expect(server.output()).toMatch(/[▀▄█]{10,}/)
+})
