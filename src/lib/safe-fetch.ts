@@ -25,6 +25,7 @@
  * PayloadTooLargeError; timeout, refused connection, TLS failure, DNS outage →
  * UpstreamError. Messages never carry stacks, resolved addresses or full URLs.
  */
+import { readCapped } from './read-capped'
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { AppError, BadRequestError, PayloadTooLargeError, UpstreamError } from '../errors'
@@ -268,37 +269,6 @@ function upstreamReason(error: unknown): { reason: string; message: string } {
   return { reason: 'network', message: code ? `request failed (${code})` : 'request failed' }
 }
 
-/** Reads the body, aborting the request the moment it grows past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number, abort: (reason: unknown) => void): Promise<Uint8Array> {
-  const tooLarge = () => new PayloadTooLargeError(`Remote body exceeds the limit of ${maxBytes} bytes`, { maxBytes })
-  const declared = response.headers.get('content-length')
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
-    abort(new Error('body over limit'))
-    throw tooLarge()
-  }
-  if (response.body === null) return new Uint8Array(0)
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      abort(new Error('body over limit'))
-      reader.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return body
-}
 
 export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
   const settings = validateOptions(options)
@@ -411,7 +381,12 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
       const response = await send(url, addresses, { method, headers, body }, signal)
       const location = response.headers.get('location')
       if (!followRedirects || !REDIRECT_STATUSES.has(response.status) || location === null) {
-        const bytes = await readCapped(response, maxBytes, abort)
+        const bytes = await readCapped(
+          response,
+          maxBytes,
+          () => new PayloadTooLargeError(`Remote body exceeds the limit of ${maxBytes} bytes`, { maxBytes }),
+          abort,
+        )
         return {
           status: response.status,
           headers: response.headers,

@@ -19,6 +19,7 @@
  * Responses are typed from the document but not validated at run time: a send WAHA
  * accepted must not be reported as failed because an engine shaped its answer differently.
  */
+import { readCapped } from '../../lib/read-capped'
 import {
   AppError,
   BadRequestError,
@@ -117,33 +118,8 @@ const decoder = new TextDecoder()
 
 /** The whole body, refusing (and cancelling) past `maxBytes` when given. */
 async function readBody(response: Response, maxBytes: number | undefined, operation: string): Promise<Uint8Array> {
-  if (maxBytes === undefined || !response.body) return new Uint8Array(await response.arrayBuffer())
-  const tooLarge = () => new PayloadTooLargeError(`WAHA ${operation}: the body is over ${maxBytes} bytes`, { operation, maxBytes })
-  const declared = Number(response.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body.cancel()
-    throw tooLarge()
-  }
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel()
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+  if (maxBytes === undefined) return new Uint8Array(await response.arrayBuffer())
+  return readCapped(response, maxBytes, () => new PayloadTooLargeError(`WAHA ${operation}: the body is over ${maxBytes} bytes`, { operation, maxBytes }))
 }
 
 const MAX_ERROR_MESSAGE = 300

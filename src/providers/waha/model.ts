@@ -31,6 +31,7 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { EVENT_NAMES, type EventName } from '../provider'
 
 const open = { additionalProperties: true } as const
 
@@ -367,20 +368,9 @@ export type WAHAWebhookStateChange = typeof WAHAWebhookStateChange.static
  * Events the `waha` engine subscribes `POST /webhook/message` to: the contract's event
  * list (API.md §7) less `session.status`, which goes to `/webhook/state-change`.
  */
-export const WAHA_MESSAGE_WEBHOOK_EVENTS = [
-  'message',
-  'message.any',
-  'message.ack',
-  'message.reaction',
-  'message.revoked',
-  'message.edited',
-  'group.v2.join',
-  'group.v2.leave',
-  'group.v2.participants',
-  'group.v2.update',
-  'presence.update',
-  'call.received',
-] as const
+export const WAHA_MESSAGE_WEBHOOK_EVENTS = EVENT_NAMES.filter(
+  (name): name is Exclude<EventName, 'session.status'> => name !== 'session.status',
+)
 export const WAHA_STATE_WEBHOOK_EVENTS = ['session.status'] as const
 
 /** Body of `POST /webhook/message`: any envelope of WAHA_MESSAGE_WEBHOOK_EVENTS. */
