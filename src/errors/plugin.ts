@@ -62,16 +62,10 @@ export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
         return errorResponse(new PayloadTooLargeError(`Request body is ${length} bytes; the limit is ${maxBodyBytes}`, { limit: maxBodyBytes }))
       }
     })
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      // Elysia lets an optional body swallow malformed JSON; parse JSON ourselves so it is always a 400.
-      if (!contentType?.toLowerCase().startsWith('application/json')) return
-      const text = await request.text()
-      if (text.trim() === '') return {}
-      try {
-        return JSON.parse(text) as unknown
-      } catch {
-        throw new BadRequestError('Malformed request body: expected valid JSON')
-      }
+    .onTransform({ as: 'global' }, (context) => {
+      // A request without a body (e.g. `curl -X POST …/start`) validates as `{}`. Body schemas are
+      // never t.Optional: Elysia would then swallow malformed JSON instead of answering 400.
+      if (context.body === undefined || context.body === null) context.body = {}
     })
     .onError({ as: 'global' }, ({ code, error, request }) => {
       const url = new URL(request.url)

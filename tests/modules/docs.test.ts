@@ -103,3 +103,22 @@ describe('Swagger UI', () => {
     }
   }, 60_000)
 })
+
+describe('request bodies', () => {
+  test('every route with a body documents it as JSON and answers malformed JSON with 400', async () => {
+    const spec = (await server.call<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>> }>('GET', '/swagger/json', { key: null })).body
+    const withBody = Object.entries(spec.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.requestBody)
+        .map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+    )
+    expect(withBody.length).toBeGreaterThan(2)
+    for (const { method, path, operation } of withBody) {
+      expect(Object.keys(operation.requestBody!.content), `${method} ${path}`).toContain('application/json')
+      const concrete = path.replace('/api/whatsapp', '').replace(/\{phoneNumber\}/g, '966500000009').replace(/\{(\w+)\}/g, 'x1')
+      const response = await server.call(method, concrete, { rawBody: '{"broken":' })
+      expect(response.status, `${method} ${path}`).toBe(400)
+      expect(response.body, `${method} ${path}`).toMatchObject({ code: 'BAD_REQUEST' })
+    }
+  })
+})

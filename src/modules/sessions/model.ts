@@ -19,16 +19,14 @@ export const Me = t.Object({
   pushName: t.Optional(t.String({ examples: ['Support desk'] })),
 })
 
-export const StartBody = t.Optional(
-  t.Object(
-    {
-      engine: t.Optional(Engine),
-      accountId: t.Optional(
-        t.String({ minLength: 1, maxLength: 200, description: 'Admin only: start the number on behalf of this account, which then owns it' }),
-      ),
-    },
-    { examples: [{ engine: 'simulator' }] },
-  ),
+export const StartBody = t.Object(
+  {
+    engine: t.Optional(Engine),
+    accountId: t.Optional(
+      t.String({ minLength: 1, maxLength: 200, description: 'Admin only: start the number on behalf of this account, which then owns it' }),
+    ),
+  },
+  { examples: [{ engine: 'simulator' }], description: 'Optional: an empty body starts on the default engine' },
 )
 
 export const SessionInfo = t.Object(
@@ -91,12 +89,10 @@ export const Health = t.Object(
   { examples: [{ status: 'ok', version: '0.1.0', uptimeSeconds: 42, engines: ['webjs', 'simulator'] }] },
 )
 
-export const SandboxScanBody = t.Optional(
-  t.Object(
-    {
-      phone: t.Optional(t.String({ pattern: '^\\+?[0-9]{7,15}$', description: "The scanning phone's number (defaults to the session's own)" })),
-      pushName: t.Optional(t.String({ maxLength: 100 })),
-    },
-    { additionalProperties: false },
-  ),
+export const SandboxScanBody = t.Object(
+  {
+    phone: t.Optional(t.String({ pattern: '^\\+?[0-9]{7,15}$', description: "The scanning phone's number (defaults to the session's own)" })),
+    pushName: t.Optional(t.String({ maxLength: 100 })),
+  },
+  { description: 'Optional' },
 )
