@@ -16,6 +16,7 @@ export function createApp(deps: AppDeps) {
   const guardDeps = {
     authenticator: deps.authenticator,
     sessions: deps.sessions,
+    limits: deps.limits,
     ...(deps.wahaKeyMatches && { wahaKeyMatches: deps.wahaKeyMatches }),
   }
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
