@@ -5,6 +5,7 @@
 import { Elysia } from 'elysia'
 import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
+import { apiKeysModule } from './modules/api-keys'
 import { docsModule } from './modules/docs'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
@@ -16,11 +17,13 @@ export function createApp(deps: AppDeps) {
   const guardDeps = {
     authenticator: deps.authenticator,
     sessions: deps.sessions,
+    limits: deps.limits,
     ...(deps.wahaKeyMatches && { wahaKeyMatches: deps.wahaKeyMatches }),
   }
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(sessionsModule(guardDeps))
+    .use(apiKeysModule({ ...guardDeps, apiKeys: deps.apiKeys, now: deps.now }))
     .use(sandboxModule(guardDeps))
 
   return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })

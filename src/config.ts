@@ -18,6 +18,18 @@ export interface JwtConfig {
   issuer?: string
   audience?: string[]
   accountClaim?: string
+  /** Least time between JWKS refetches caused by an unknown `kid` (key rotation). */
+  jwksCooldownMs?: number
+}
+
+/** Requests allowed per minute; 0 turns that limit off. */
+export interface RateLimitConfig {
+  /** Every authenticated request, per credential (API key id, JWT account, admin). */
+  requestsPerMinute: number
+  /** Sends (`send-*`, forward, status posts), per credential, on top of the global limit. */
+  sendsPerMinute: number
+  /** Failed authentications per client IP; past it the IP is refused until the window refills. */
+  authFailuresPerMinute: number
 }
 
 export interface Config {
@@ -29,6 +41,7 @@ export interface Config {
   /** Admin key: the plain key or `sha256:<hex>` of it; undefined → generated on first boot unless JWT is configured. */
   apiKey?: string
   jwt?: JwtConfig
+  rateLimit: RateLimitConfig
   waha: { url?: string; apiKey?: string }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
@@ -171,6 +184,11 @@ export function loadConfig(env: Env): Config {
   if (issuer) jwt.issuer = issuer
   if (audience) jwt.audience = audience.split(',').map((a) => a.trim()).filter(Boolean)
   if (accountClaim) jwt.accountClaim = accountClaim
+  const jwksCooldown = read.string('JWT_JWKS_COOLDOWN_MS')
+  if (jwksCooldown !== undefined) {
+    jwt.jwksCooldownMs = read.integer('JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000)
+    if (!jwksUrl) read.problems.push('JWT_JWKS_COOLDOWN_MS needs JWT_JWKS_URL')
+  }
   if (sources === 0 && (issuer || audience || accountClaim))
     read.problems.push('JWT_ISSUER, JWT_AUDIENCE and JWT_ACCOUNT_CLAIM need one of JWT_JWKS_URL, JWT_PUBLIC_KEY or JWT_SECRET')
 
@@ -196,6 +214,11 @@ export function loadConfig(env: Env): Config {
     dataDir,
     databaseUrl,
     defaultEngine,
+    rateLimit: {
+      requestsPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+      sendsPerMinute: read.integer('RATE_LIMIT_SENDS_PER_MINUTE', 60, 0, 1_000_000),
+      authFailuresPerMinute: read.integer('AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
+    },
     waha: { ...(wahaUrl && { url: wahaUrl }), ...(wahaApiKey && { apiKey: wahaApiKey }) },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -3,10 +3,13 @@
  * authentication. Tests call this with their own Config (and overrides) to get an
  * isolated server; `index.ts` calls it once at boot.
  */
-import { AdminKeyAuthenticator, resolveAdminKey } from './auth/admin-key'
+import { resolveAdminKey } from './auth/admin-key'
 import { createAdminKeyMatcher } from './auth/api-keys'
+import { ServerAuthenticator } from './auth/authenticator'
+import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
-import type { Config, EngineName } from './config'
+import { RequestLimits } from './auth/request-limits'
+import { ConfigError, type Config, type EngineName } from './config'
 import { EventBus } from './events/bus'
 import { EventIngest } from './events/ingest'
 import { createLogger, type Logger } from './lib/logger'
@@ -14,6 +17,7 @@ import type { ProviderFactory } from './providers/provider'
 import { ProviderRegistry, type ProviderLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
+import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 
@@ -32,6 +36,12 @@ export interface AppDeps {
   registry: ProviderRegistry
   sessions: SessionManager
   authenticator: Authenticator
+  /** Account API keys (hashes only). */
+  apiKeys: ApiKeysRepository
+  /** Per-credential, per-send and per-IP failed-auth rate limits. */
+  limits: RequestLimits
+  /** Clock of identity decisions (key expiry, last use, rate limits), epoch ms. */
+  now: () => number
   wahaKeyMatches?: (presented: string) => boolean
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
   generatedAdminKey?: string
@@ -43,6 +53,32 @@ export interface DepsOverrides {
   /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
   engines?: Partial<Record<EngineName, ProviderLoader>>
   onQr?: (phoneNumber: string, value: string) => void
+  /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
+  now?: () => number
+}
+
+/** The JWT verifier for the configured key source; a key it cannot use stops the boot like any bad setting. */
+function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
+  const jwt = config.jwt
+  if (!jwt) return undefined
+  try {
+    return createJwtVerifier({
+      ...(jwt.jwksUrl && { jwksUrl: jwt.jwksUrl }),
+      ...(jwt.publicKey && { publicKey: jwt.publicKey }),
+      ...(jwt.secret && { secret: jwt.secret }),
+      ...(jwt.issuer && { issuer: jwt.issuer }),
+      ...(jwt.audience && { audience: jwt.audience }),
+      ...(jwt.accountClaim && { accountClaim: jwt.accountClaim }),
+      ...(jwt.jwksCooldownMs !== undefined && { jwksCooldownMs: jwt.jwksCooldownMs }),
+      onFailure: (reason, cause) => {
+        // The client only sees the reason; an unreachable key set is the operator's problem.
+        if (reason === 'signing keys unavailable') logger.warn({ err: cause }, 'JWT rejected: signing keys unavailable')
+        else logger.debug({ reason }, 'JWT rejected')
+      },
+    })
+  } catch (error) {
+    throw new ConfigError([(error as Error).message])
+  }
 }
 
 function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoader>> {
@@ -54,6 +90,7 @@ function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoade
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel)
+  const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
@@ -70,8 +107,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     restart: config.restart,
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
+  const now = overrides.now ?? Date.now
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
-  const authenticator = new AdminKeyAuthenticator(admin.hash)
+  const apiKeys = new ApiKeysRepository(storage.db)
+  const authenticator = new ServerAuthenticator({
+    ...(admin.hash && { adminKey: admin.hash }),
+    ...(jwt && { jwt }),
+    apiKeys,
+    now,
+    logger,
+  })
   return {
     config,
     version: VERSION,
@@ -82,6 +127,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     registry,
     sessions,
     authenticator,
+    apiKeys,
+    limits: new RequestLimits(config.rateLimit, now),
+    now,
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {

@@ -1,13 +1,10 @@
 /**
  * The admin API key: configured (plain or `sha256:<hex>`), or generated on first boot,
- * printed once, and kept only as its hash.
+ * printed once, and kept only as its hash. `ServerAuthenticator` (authenticator.ts) checks it.
  */
 import { randomBytes } from 'node:crypto'
-import { UnauthorizedError } from '../errors'
 import type { SettingsRepository } from '../storage/sessions-repo'
-import { createAdminKeyMatcher, hashAdminKey } from './api-keys'
-import { presentedToken } from './credentials'
-import type { Authenticator, Principal } from './principal'
+import { hashAdminKey } from './api-keys'
 
 const GENERATED_KEY_SETTING = 'admin_key_sha256'
 
@@ -28,20 +25,4 @@ export async function resolveAdminKey(
   const hash = hashAdminKey(generated)
   await settings.set(GENERATED_KEY_SETTING, hash)
   return { hash, generated }
-}
-
-/** Authenticates the admin key only; account keys and JWTs plug in beside it. */
-export class AdminKeyAuthenticator implements Authenticator {
-  private readonly matches: ((presented: string) => boolean) | undefined
-
-  constructor(adminKeyHash: string | undefined) {
-    this.matches = adminKeyHash ? createAdminKeyMatcher(adminKeyHash) : undefined
-  }
-
-  async authenticate(headers: Headers): Promise<Principal> {
-    const token = presentedToken(headers)
-    if (!token) throw new UnauthorizedError('Missing credentials: send X-Api-Key or Authorization: Bearer')
-    if (this.matches?.(token)) return { kind: 'admin', accountId: null, isAdmin: true, credentialId: 'admin' }
-    throw new UnauthorizedError('Invalid credentials')
-  }
 }

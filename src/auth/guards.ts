@@ -3,60 +3,134 @@
  * `{ requireAuth: true }`, `{ requireSingleAccountProtected: true }` or
  * `{ requireWahaProtected: true }` and receives the resolved `principal` (and the
  * validated `phoneNumber` for number routes).
+ *
+ * The checks run in the route's `transform` phase, before its params and body are
+ * validated: a caller without credentials gets 401, and another account 403, whatever
+ * the body says, and nothing about the route's input is revealed to them. Order: per-IP
+ * failed-auth gate (429) → authentication (401) → per-credential rate limits (429) →
+ * phone number (400) → ownership (403). `resolve` then hands the result to the handler.
  */
 import { Elysia } from 'elysia'
+import type { Server } from 'bun'
 import { ForbiddenError, UnauthorizedError } from '../errors'
 import { parsePhoneNumber } from '../lib/phone'
 import type { SessionManager } from '../sessions/manager'
 import { presentedToken } from './credentials'
 import type { Authenticator, Principal } from './principal'
+import type { RequestLimits } from './request-limits'
 
 export interface GuardDeps {
   authenticator: Authenticator
   sessions: SessionManager
   /** Accepts inbound WAHA callbacks: WAHA_API_KEY, or the admin key through the authenticator. */
   wahaKeyMatches?: (presented: string) => boolean
+  /** Rate limits (per credential, sends, failed auth per IP); absent → none. */
+  limits?: RequestLimits
 }
 
-/** Whether the caller may act on a number: admin always; others when it is theirs or unclaimed. */
+interface Guarded {
+  principal: Principal
+  phoneNumber: string
+}
+
+/** What `transform` established for a request, for `resolve` to return. */
+const established = new WeakMap<Request, Guarded>()
+
+function taken(request: Request): Guarded {
+  const guarded = established.get(request)
+  // Unreachable unless a guard's transform was skipped; refuse rather than run unauthenticated.
+  if (!guarded) throw new UnauthorizedError()
+  return guarded
+}
+
+/**
+ * Whether the caller may act on a number: the admin always; a key restricted to one number
+ * only there; otherwise the number must be unclaimed (no session yet) or the caller's
+ * account's. A session started by the admin without an `accountId` belongs to no account
+ * and is the admin's alone: no account can reach or claim it.
+ */
 export async function assertOwnsNumber(principal: Principal, phoneNumber: string, sessions: SessionManager): Promise<void> {
   if (principal.isAdmin) return
   if (principal.phoneNumber !== undefined && principal.phoneNumber !== phoneNumber) {
     throw new ForbiddenError(`This credential is restricted to ${principal.phoneNumber}`)
   }
   const record = await sessions.find(phoneNumber)
-  if (record && record.accountId !== null && record.accountId !== principal.accountId) {
+  if (record && record.accountId !== principal.accountId) {
     throw new ForbiddenError(`Number ${phoneNumber} belongs to another account`)
   }
 }
 
+function clientIp(server: Server<unknown> | null, request: Request): string | undefined {
+  try {
+    return server?.requestIP(request)?.address ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
 export function authGuards(deps: GuardDeps) {
+  const { authenticator, limits } = deps
+
+  /** Authenticates, counting failures per client IP and refusing an IP that failed too often. */
+  async function authenticate(request: Request, ip: string | undefined): Promise<Principal> {
+    limits?.assertIpAllowed(ip)
+    try {
+      return await authenticator.authenticate(request.headers)
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ip) ?? error
+      throw error
+    }
+  }
+
+  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void {
+    if (limits) Object.assign(headers, limits.consume(principal, request.method, route))
+  }
+
   return new Elysia({ name: 'auth-guards', seed: deps })
     .macro({
       requireAuth: {
-        async resolve({ request }) {
-          return { principal: await deps.authenticator.authenticate(request.headers) }
+        async transform({ request, route, server, set }) {
+          const principal = await authenticate(request, clientIp(server, request))
+          rateLimit(principal, request, route, set.headers)
+          established.set(request, { principal, phoneNumber: '' })
+        },
+        resolve({ request }) {
+          return { principal: taken(request).principal }
         },
       },
       requireSingleAccountProtected: {
-        async resolve({ request, params }) {
-          const principal = await deps.authenticator.authenticate(request.headers)
+        async transform({ request, params, route, server, set }) {
+          const principal = await authenticate(request, clientIp(server, request))
+          rateLimit(principal, request, route, set.headers)
           const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
+          established.set(request, { principal, phoneNumber })
+        },
+        resolve({ request }) {
+          const { principal, phoneNumber } = taken(request)
           return { principal, phoneNumber }
         },
       },
       requireWahaProtected: {
-        async resolve({ request }) {
+        // Inbound engine callbacks are not rate limited per credential (dropping them loses
+        // events); failed attempts still count against the caller's IP.
+        async transform({ request, server }) {
+          const ip = clientIp(server, request)
+          limits?.assertIpAllowed(ip)
           const token = presentedToken(request.headers)
           if (token && deps.wahaKeyMatches?.(token)) {
-            const principal: Principal = { kind: 'admin', accountId: null, isAdmin: true, credentialId: 'waha' }
-            return { principal }
+            established.set(request, { principal: { kind: 'admin', accountId: null, isAdmin: true, credentialId: 'waha' }, phoneNumber: '' })
+            return
           }
-          const principal = await deps.authenticator.authenticate(request.headers).catch(() => undefined)
-          if (!principal?.isAdmin) throw new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
-          return { principal }
+          const principal = await authenticator.authenticate(request.headers).catch(() => undefined)
+          if (!principal?.isAdmin) {
+            throw limits?.recordAuthFailure(ip) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
+          }
+          established.set(request, { principal, phoneNumber: '' })
+        },
+        resolve({ request }) {
+          return { principal: taken(request).principal }
         },
       },
     })

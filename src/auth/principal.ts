@@ -8,6 +8,8 @@ export interface Principal {
   phoneNumber?: string
   /** Stable id of the credential (key id, or `jwt:<account>`), for rate limits and audit. */
   credentialId: string
+  /** When an expiring account key stops working (epoch ms); keys it mints may not outlive it. */
+  expiresAt?: number
 }
 
 /** Turns request headers into a Principal, or throws UnauthorizedError. */

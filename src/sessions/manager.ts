@@ -6,7 +6,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import type { EngineName } from '../config'
-import { ClientNotReadyError, ConflictError, NotFoundError, NotSupportedError } from '../errors'
+import { ClientNotReadyError, ConflictError, ForbiddenError, NotFoundError, NotSupportedError } from '../errors'
 import type { EventBus } from '../events/bus'
 import { KeyedMutex } from '../lib/keyed-mutex'
 import type { Logger } from '../lib/logger'
@@ -44,6 +44,18 @@ export interface SessionManagerOptions {
   onQr?: (phoneNumber: string, value: string) => void
 }
 
+export interface StartRequest {
+  engine?: EngineName
+  /** Who claims the number when it has no owner yet (null: no account, the admin's). */
+  accountId: string | null
+  /**
+   * Checked under the number's lock: when the session exists, it must be owned by exactly
+   * this account (null = no account), else 403. Closes the race where two accounts start
+   * the same new number at once and both pass the guard.
+   */
+  requireOwner?: string | null
+}
+
 export interface SessionView extends SessionSnapshot {
   phoneNumber: string
   state: SessionState
@@ -69,7 +81,7 @@ export class SessionManager {
   constructor(private readonly options: SessionManagerOptions) {}
 
   /** Starts (or returns the running) session of a number. Idempotent. */
-  start(phoneNumber: string, request: { engine?: EngineName; accountId: string | null }): Promise<SessionView> {
+  start(phoneNumber: string, request: StartRequest): Promise<SessionView> {
     return this.locks.run(phoneNumber, () => this.startUnlocked(phoneNumber, request))
   }
 
@@ -183,15 +195,22 @@ export class SessionManager {
 
   // ─── Internals ─────────────────────────────────────────────────────────────
 
-  private async startUnlocked(phoneNumber: string, request: { engine?: EngineName; accountId: string | null }): Promise<SessionView> {
+  private async startUnlocked(phoneNumber: string, request: StartRequest): Promise<SessionView> {
     const record = await this.options.sessions.get(phoneNumber)
+    if (record && request.requireOwner !== undefined && record.accountId !== request.requireOwner) {
+      throw new ForbiddenError(`Number ${phoneNumber} belongs to another account`)
+    }
     const engine = request.engine ?? (record?.engine as EngineName | undefined) ?? this.options.defaultEngine
     const current = this.live.get(phoneNumber)
     if (current && !current.failure && isActive(current.provider.snapshot().status)) {
       if (request.engine && request.engine !== current.engine) {
         throw new ConflictError(`The session is running on the ${current.engine} engine; stop it before switching to ${request.engine}`)
       }
-      if (record && record.desiredState !== 'running') await this.options.sessions.setDesiredState(phoneNumber, 'running')
+      if (record && (record.desiredState !== 'running' || (record.accountId === null && request.accountId !== null))) {
+        // Running already: mark it wanted, and let an unowned number be claimed as a stopped one would be.
+        const saved = await this.options.sessions.upsert({ ...record, accountId: record.accountId ?? request.accountId, desiredState: 'running' })
+        return this.view(saved)
+      }
       return this.view(record ?? (await this.requireRecord(phoneNumber)))
     }
     const factory = await this.options.registry.get(engine)

@@ -37,6 +37,26 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Account API keys: only the SHA-256 of the secret is kept. Revoked keys stay (revoked_at) for audit.
+    id: 10,
+    name: 'api_keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id            TEXT PRIMARY KEY,
+        account_id    TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        phone_number  TEXT,
+        secret_sha256 TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        created_at    BIGINT NOT NULL,
+        expires_at    BIGINT,
+        revoked_at    BIGINT,
+        last_used_at  BIGINT
+      );
+      CREATE INDEX api_keys_account ON api_keys (account_id);
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -19,7 +19,9 @@ const ASSETS: Record<string, string> = {
 
 export const API_DESCRIPTION = `Self-hosted WhatsApp HTTP API gateway.
 
-Authenticate with **X-Api-Key** (the admin key or an account key) or **Authorization: Bearer** (a JWT from your identity provider, or an API key).
+Authenticate with **X-Api-Key** (the admin key or an account key) or **Authorization: Bearer** (a JWT from your identity provider, or an API key); in "Authorize" fill either scheme. Credentials in a query string are ignored.
+Missing or invalid credentials are 401 (with \`WWW-Authenticate\`); a number owned by another account, or outside a key's number, is 403.
+Every credential has a request budget per minute, and a lower one for sends; past it the answer is 429 with \`Retry-After\`, and \`RateLimit-Limit\`/\`-Remaining\`/\`-Reset\` headers come with every authenticated response.
 Every error is \`{ "error", "code", "statusCode", "details"? }\`.`
 
 export function openapiDocumentation(version: string) {
@@ -27,12 +29,13 @@ export function openapiDocumentation(version: string) {
     info: { title: 'WhatsApp Web Server', version, description: API_DESCRIPTION },
     tags: [
       { name: 'Sessions', description: 'Link numbers and manage their lifecycle' },
+      { name: 'API keys', description: 'Account keys for backends: created once, listed without secrets, revoked at once' },
       { name: 'Sandbox (simulator)', description: 'Simulator-only controls for development and tests' },
       { name: 'Health', description: 'Liveness' },
     ],
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http' as const, scheme: 'bearer', description: 'A JWT, or an API key' },
+        bearerAuth: { type: 'http' as const, scheme: 'bearer', description: 'A JWT from your identity provider (account from `org_id`, else `sub`), or an API key' },
         apiKey: { type: 'apiKey' as const, in: 'header' as const, name: 'X-Api-Key', description: 'The admin key or an account key' },
       },
     },

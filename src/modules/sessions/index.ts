@@ -21,7 +21,7 @@ export function sessionsModule(deps: GuardDeps) {
     .get('/sessions', ({ principal }) => service.list(principal), {
       requireAuth: true,
       response: { 200: SessionList, ...guardedErrors },
-      detail: { tags, summary: "List the caller's sessions", description: 'The admin sees every session; an account sees the numbers it owns.' },
+      detail: { tags, summary: "List the caller's sessions", description: 'The admin sees every session; an account sees the numbers it owns (a key restricted to one number, only that number).' },
     })
     .post('/:phoneNumber/start', ({ phoneNumber, principal, body }) => service.start(phoneNumber, principal, body ?? undefined), {
       requireSingleAccountProtected: true,
@@ -32,7 +32,9 @@ export function sessionsModule(deps: GuardDeps) {
         tags,
         summary: 'Start a session',
         description:
-          'Starts the number on the given engine (default WA_ENGINE) and claims it for the calling account. Idempotent: starting a running session returns its state. A paired session reconnects without a QR.',
+          'Starts the number on the given engine (default WA_ENGINE) and claims it for the calling account: the first account to start a number owns it, and every other account gets 403 on all of its routes until it is deleted. ' +
+          'The admin may start a number on behalf of an account (`accountId`); a number the admin starts without one belongs to no account and only the admin can use it. Naming a different account for a number that already has one is 409. ' +
+          'Idempotent: starting a running session returns its state. A paired session reconnects without a QR.',
       },
     })
     .post('/:phoneNumber/stop', ({ phoneNumber }) => service.stop(phoneNumber), {

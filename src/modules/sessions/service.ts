@@ -2,7 +2,7 @@
 import QRCode from 'qrcode'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import { ForbiddenError } from '../../errors'
+import { ConflictError, ForbiddenError } from '../../errors'
 import type { SessionManager, SessionView } from '../../sessions/manager'
 
 export interface SessionInfoDto {
@@ -55,8 +55,20 @@ export class SessionsService {
     if (body?.accountId !== undefined && !principal.isAdmin) {
       throw new ForbiddenError('Only the admin key may start a number on behalf of another account')
     }
-    const accountId = principal.isAdmin ? (body?.accountId ?? null) : principal.accountId
-    return lifecycle(await this.sessions.start(phoneNumber, { ...(body?.engine && { engine: body.engine }), accountId }))
+    const engine = body?.engine && { engine: body.engine }
+    if (!principal.isAdmin) {
+      // The guard checked ownership; the manager checks again under the number's lock.
+      const accountId = principal.accountId
+      return lifecycle(await this.sessions.start(phoneNumber, { ...engine, accountId, requireOwner: accountId }))
+    }
+    const accountId = body?.accountId ?? null
+    const existing = accountId === null ? undefined : await this.sessions.find(phoneNumber)
+    if (existing && existing.accountId !== null && existing.accountId !== accountId) {
+      throw new ConflictError(`Number ${phoneNumber} already belongs to account ${existing.accountId}; delete its session before giving it to another account`, {
+        accountId: existing.accountId,
+      })
+    }
+    return lifecycle(await this.sessions.start(phoneNumber, { ...engine, accountId }))
   }
 
   async stop(phoneNumber: string) {
@@ -103,7 +115,9 @@ export class SessionsService {
   }
 
   async list(principal: Principal) {
-    const views = await this.sessions.list(principal.isAdmin ? undefined : (principal.accountId ?? ''))
-    return { sessions: views.map(info) }
+    if (principal.isAdmin) return { sessions: (await this.sessions.list()).map(info) }
+    // An account sees its own numbers; a key restricted to one number sees only that one.
+    const views = await this.sessions.list(principal.accountId ?? '')
+    return { sessions: views.filter((view) => principal.phoneNumber === undefined || view.phoneNumber === principal.phoneNumber).map(info) }
   }
 }

@@ -1,0 +1,107 @@
+/**
+ * The API's rate limits, applied by the guards (so public routes are never limited):
+ *
+ * - per credential (`principal.credentialId`: account key id, `jwt:<account>`, `admin`) on
+ *   every authenticated request;
+ * - per credential, lower, on sends: `POST …/:phoneNumber/send-*`,
+ *   `POST …/:phoneNumber/messages/:id/forward` and `POST …/:phoneNumber/status`, matched on
+ *   the route's path pattern so any module's routes are covered without importing it;
+ * - per client IP on failed authentications: past the limit the IP is refused (429) before
+ *   its credentials are even looked at, until its budget allows another attempt, so keys
+ *   cannot be guessed faster than the limit. The IP is the TCP peer (`server.requestIP`); forwarding headers are not
+ *   trusted, so behind a reverse proxy all clients share the proxy's address.
+ *
+ * Each limit is a GCRA bucket of `N` per minute (a burst of N, refilled continuously).
+ */
+import { RateLimitedError } from '../errors'
+import type { RateLimitConfig } from '../config'
+import { createRateLimiter, rateLimitHeaders, type RateLimiter, type RateLimitResult } from './rate-limit'
+import type { Principal } from './principal'
+
+const MINUTE_MS = 60_000
+const MAX_BLOCKED_IPS = 100_000
+
+const SEND_ROUTES: readonly RegExp[] = [
+  /\/:phoneNumber\/send-[A-Za-z0-9-]+$/,
+  /\/:phoneNumber\/messages\/:[A-Za-z0-9_]+\/forward$/,
+  /\/:phoneNumber\/status$/,
+]
+
+/** Whether a route (method and path pattern, e.g. `/api/whatsapp/:phoneNumber/send-text`) is a send. */
+export function isSendRoute(method: string, routePath: string): boolean {
+  return method.toUpperCase() === 'POST' && SEND_ROUTES.some((pattern) => pattern.test(routePath))
+}
+
+export class RequestLimits {
+  private readonly requests: RateLimiter | undefined
+  private readonly sends: RateLimiter | undefined
+  private readonly authFailures: RateLimiter | undefined
+  /** IP → epoch ms until which it is refused. Insertion order ≈ expiry order. */
+  private readonly blockedIps = new Map<string, number>()
+  private readonly now: () => number
+
+  constructor(config: RateLimitConfig, now: () => number = Date.now) {
+    this.now = now
+    const make = (perMinute: number) => (perMinute > 0 ? createRateLimiter({ limit: perMinute, windowMs: MINUTE_MS, now }) : undefined)
+    this.requests = make(config.requestsPerMinute)
+    this.sends = make(config.sendsPerMinute)
+    this.authFailures = make(config.authFailuresPerMinute)
+  }
+
+  /**
+   * Counts one request of an authenticated caller. Returns the `RateLimit-*` headers to send
+   * (the tighter of the applicable limits), or throws 429 with `Retry-After` and those headers.
+   */
+  consume(principal: Principal, method: string, routePath: string): Record<string, string> {
+    const results: RateLimitResult[] = []
+    if (this.requests) results.push(this.requests.consume(principal.credentialId))
+    const refused = results.find((r) => !r.allowed)
+    if (!refused && this.sends && isSendRoute(method, routePath)) results.push(this.sends.consume(principal.credentialId))
+    const final = results.find((r) => !r.allowed)
+    if (final) {
+      throw rateLimited(final, final === results[0] ? 'Too many requests for this credential' : 'Too many sends for this credential')
+    }
+    const tightest = results.reduce<RateLimitResult | undefined>((a, b) => (a === undefined || b.remaining < a.remaining ? b : a), undefined)
+    return tightest ? rateLimitHeaders(tightest) : {}
+  }
+
+  /** Throws 429 while this IP is refused for failing authentication too often. */
+  assertIpAllowed(ip: string | undefined): void {
+    if (ip === undefined || !this.authFailures) return
+    const until = this.blockedIps.get(ip)
+    if (until === undefined) return
+    const now = this.now()
+    if (until <= now) {
+      this.blockedIps.delete(ip)
+      return
+    }
+    throw blockedError(Math.max(1, Math.ceil((until - now) / 1000)), this.authFailures.limit)
+  }
+
+  /** Counts a failed authentication; returns the 429 to answer instead once the IP is over its limit. */
+  recordAuthFailure(ip: string | undefined): RateLimitedError | undefined {
+    if (ip === undefined || !this.authFailures) return undefined
+    const result = this.authFailures.consume(ip)
+    if (result.allowed) return undefined
+    const now = this.now()
+    for (const [key, until] of this.blockedIps) {
+      if (until > now && this.blockedIps.size < MAX_BLOCKED_IPS) break
+      this.blockedIps.delete(key)
+    }
+    this.blockedIps.set(ip, now + result.retryAfterSeconds * 1000)
+    return blockedError(result.retryAfterSeconds, result.limit)
+  }
+}
+
+function rateLimited(result: RateLimitResult, message: string): RateLimitedError {
+  const error = new RateLimitedError(Math.max(1, result.retryAfterSeconds), message)
+  Object.assign(error.headers, rateLimitHeaders(result))
+  return error
+}
+
+function blockedError(retryAfterSeconds: number, limit: number): RateLimitedError {
+  return new RateLimitedError(
+    retryAfterSeconds,
+    `Too many failed authentication attempts from this address (limit ${limit} per minute); retry later`,
+  )
+}
