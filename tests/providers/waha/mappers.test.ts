@@ -17,6 +17,7 @@ import {
   wahaStatusToSessionStatus,
 } from '../../../src/providers/waha/mappers'
 import { WAHA_SESSION_STATUSES, type WAMessage } from '../../../src/providers/waha/model'
+import { withCallbackWebhooks } from '../../../src/providers/waha/session'
 import type { ChatSummary, MyProfile, WahaContact, WANumberExistResult } from '../../../src/providers/waha/types'
 import { loadWahaOpenApi } from '../../helpers/waha-openapi'
 
@@ -339,5 +340,21 @@ describe('chats, contacts, groups, profile', () => {
       FAILED: 'FAILED',
     })
     expect(wahaStatusToSessionStatus('PASSKEY_REQUIRED').reason).toContain('passkey')
+  })
+
+  test('our callback webhooks replace only our own entries of a WAHA session config', () => {
+    const ours = [
+      { url: 'http://gw/api/whatsapp/webhook/message', events: ['message'] },
+      { url: 'http://gw/api/whatsapp/webhook/state-change', events: ['session.status'] },
+    ]
+    const existing = {
+      proxy: { server: 'http://proxy:3128' },
+      webhooks: [
+        { url: 'https://crm.example/hook', events: ['message'] },
+        { url: 'http://gw/api/whatsapp/webhook/message', events: ['message.ack'] },
+      ],
+    }
+    expect(withCallbackWebhooks(existing, ours)).toEqual({ proxy: { server: 'http://proxy:3128' }, webhooks: [existing.webhooks[0]!, ...ours] })
+    expect(withCallbackWebhooks(undefined, ours)).toEqual({ webhooks: ours })
   })
 })
