@@ -42,7 +42,21 @@ export interface Config {
   apiKey?: string
   jwt?: JwtConfig
   rateLimit: RateLimitConfig
-  waha: { url?: string; apiKey?: string }
+  /**
+   * The externally reachable base URL of this server (no trailing slash), e.g.
+   * `https://gateway.example.com`: where a WAHA server sends its callbacks.
+   */
+  publicUrl: string
+  waha: {
+    url?: string
+    apiKey?: string
+    /** Deadline of one request to WAHA, reading the answer included. */
+    timeoutMs: number
+    /** How often a running WAHA session's status (and pending QR) is read back. */
+    pollMs: number
+    /** Largest media file fetched from WAHA for an incoming message or a download. */
+    mediaMaxBytes: number
+  }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
   /** Largest request body the server accepts, in bytes. */
@@ -195,6 +209,10 @@ export function loadConfig(env: Env): Config {
   const wahaUrl = read.url('WAHA_URL', ['http:', 'https:'])
   const wahaApiKey = read.string('WAHA_API_KEY')
   if (defaultEngine === 'waha' && !wahaUrl) read.problems.push('WA_ENGINE=waha needs WAHA_URL')
+  if (wahaUrl && !wahaApiKey) {
+    read.problems.push('WAHA_URL needs WAHA_API_KEY: WAHA sends it back on its callbacks to /webhook/*, which refuse calls without it')
+  }
+  const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '')
 
   let chromeArgs: string[] = []
   const rawChromeArgs = read.string('CHROME_ARGS')
@@ -219,7 +237,14 @@ export function loadConfig(env: Env): Config {
       sendsPerMinute: read.integer('RATE_LIMIT_SENDS_PER_MINUTE', 60, 0, 1_000_000),
       authFailuresPerMinute: read.integer('AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
     },
-    waha: { ...(wahaUrl && { url: wahaUrl }), ...(wahaApiKey && { apiKey: wahaApiKey }) },
+    publicUrl,
+    waha: {
+      ...(wahaUrl && { url: wahaUrl }),
+      ...(wahaApiKey && { apiKey: wahaApiKey }),
+      timeoutMs: read.integer('WAHA_TIMEOUT_MS', 30_000, 100, 600_000),
+      pollMs: read.integer('WAHA_POLL_MS', 5_000, 10, 3_600_000),
+      mediaMaxBytes: read.integer('WAHA_MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+    },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 120 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),

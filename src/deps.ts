@@ -81,10 +81,16 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoader>> {
+/** Where the app mounts its routes (`API_BASE` in app.ts): WAHA calls back under it. */
+const API_BASE = '/api/whatsapp'
+
+function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, ProviderLoader>> {
   const simulator = createSimulatorFactory(config.simulator)
   return {
     simulator: async (): Promise<ProviderFactory> => simulator,
+    ...(config.waha.url && {
+      waha: async (): Promise<ProviderFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
+    }),
   }
 }
 
@@ -95,7 +101,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
-  const registry = new ProviderRegistry({ ...engineLoaders(config), ...overrides.engines })
+  const registry = new ProviderRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,

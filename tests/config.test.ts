@@ -39,6 +39,11 @@ describe('configuration', () => {
     ['issuer without key', { JWT_ISSUER: 'https://idp.example' }, 'JWT_ISSUER, JWT_AUDIENCE and JWT_ACCOUNT_CLAIM need one of'],
     ['waha without URL', { WA_ENGINE: 'waha' }, 'WA_ENGINE=waha needs WAHA_URL'],
     ['WAHA_URL not http', { WAHA_URL: 'ftp://x' }, 'WAHA_URL must be a URL starting with http:// or https://'],
+    ['WAHA_URL without its key', { WAHA_URL: 'http://waha:3000' }, 'WAHA_URL needs WAHA_API_KEY'],
+    ['PUBLIC_URL not http', { PUBLIC_URL: 'gateway.example' }, 'PUBLIC_URL must be a URL starting with http:// or https://'],
+    ['WAHA_POLL_MS too small', { WAHA_POLL_MS: '5' }, 'WAHA_POLL_MS must be a whole number from 10'],
+    ['WAHA_TIMEOUT_MS not a number', { WAHA_TIMEOUT_MS: '1s' }, 'WAHA_TIMEOUT_MS must be a whole number'],
+    ['WAHA_MEDIA_MAX_BYTES too small', { WAHA_MEDIA_MAX_BYTES: '10' }, 'WAHA_MEDIA_MAX_BYTES must be a whole number'],
     ['CHROME_ARGS unbalanced', { CHROME_ARGS: '--a="b' }, 'CHROME_ARGS has an unbalanced " quote'],
     ['CHROME_ARGS not flags', { CHROME_ARGS: 'foo' }, 'CHROME_ARGS must be flags starting with --'],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
@@ -52,6 +57,19 @@ describe('configuration', () => {
       expect(problems.some((problem) => problem.includes(message)), problems.join('; ')).toBe(true)
     })
   }
+
+  test('PUBLIC_URL defaults to the listen address; a trailing slash is dropped; WAHA settings have defaults', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000')
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080')
+    expect(loadConfig({ PUBLIC_URL: 'https://gw.example/base/' }).publicUrl).toBe('https://gw.example/base')
+    expect(loadConfig({ WAHA_URL: 'http://waha:3000', WAHA_API_KEY: 'k' }).waha).toEqual({
+      url: 'http://waha:3000',
+      apiKey: 'k',
+      timeoutMs: 30_000,
+      pollMs: 5_000,
+      mediaMaxBytes: 100 * 1024 * 1024,
+    })
+  })
 
   test('reports every problem at once', () => {
     expect(problemsOf({ PORT: 'x', WA_ENGINE: 'y', LOG_LEVEL: 'z' })).toHaveLength(3)

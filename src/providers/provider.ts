@@ -400,6 +400,14 @@ export interface ProviderSession {
   setProfileName(name: string): Promise<void>
   setProfileStatus(status: string): Promise<void>
   setProfilePicture(picture: MediaFile): Promise<void>
+
+  /**
+   * Only on engines that hear from WhatsApp out of band (the `waha` engine, through
+   * WAHA's callbacks to `/webhook/*`): takes events already mapped to ours, updates the
+   * session's state from them and emits them through `ProviderContext.emit`, in order.
+   * Resolves once they are emitted.
+   */
+  acceptExternalEvents?(events: ProviderEvent[]): Promise<void>
 }
 
 /** Creates sessions of one engine. The registry holds one per engine name. */

@@ -171,6 +171,18 @@ export class SessionManager {
     return provider
   }
 
+  /**
+   * Hands events an engine receives out of band (WAHA's callbacks) to the live provider of
+   * a number, which updates its state and emits them into the normal pipeline. 404 for an
+   * unknown session, 409 when it is not running here, 501 when its engine takes no
+   * external events.
+   */
+  async acceptExternalEvents(phoneNumber: string, events: ProviderEvent[]): Promise<void> {
+    const provider = await this.requireProvider(phoneNumber)
+    if (!provider.acceptExternalEvents) throw new NotSupportedError(provider.engine, 'events delivered by callbacks')
+    await provider.acceptExternalEvents(events)
+  }
+
   /** Brings back every session that was running when the server stopped, spaced out. */
   async restoreAll(): Promise<void> {
     const records = await this.options.sessions.listDesiredRunning()

@@ -393,20 +393,28 @@ export class WahaClient {
 
   /**
    * Creates the session, or updates its config when it exists and differs (WAHA restarts
-   * a running session on update, so an unchanged config is left alone).
+   * a running session on update, so an unchanged config is left alone). `config` may be a
+   * function of the existing config (undefined when the session is new), to change only
+   * part of a config someone else set up on the WAHA server.
    */
-  async upsertSession(session: string, request: { config: SessionConfig; start?: boolean }): Promise<SessionDTO> {
+  async upsertSession(
+    session: string,
+    request: { config: SessionConfig | ((existing: SessionConfig | undefined) => SessionConfig); start?: boolean },
+  ): Promise<SessionDTO> {
+    const configFor = (existing: SessionConfig | undefined): SessionConfig =>
+      typeof request.config === 'function' ? request.config(existing) : request.config
     let existing: SessionInfo
     try {
       existing = await this.getSession(session)
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error
-      return this.createSession({ name: session, start: request.start ?? false, config: request.config })
+      return this.createSession({ name: session, start: request.start ?? false, config: configFor(undefined) })
     }
-    if (stableJson(existing.config ?? {}) === stableJson(request.config)) {
-      return { name: existing.name, status: existing.status, config: request.config }
+    const config = configFor(existing.config)
+    if (stableJson(existing.config ?? {}) === stableJson(config)) {
+      return { name: existing.name, status: existing.status, config }
     }
-    return this.updateSession(session, { config: request.config })
+    return this.updateSession(session, { config })
   }
 
   /** `DELETE /api/sessions/{session}` (SessionsController_delete). */

@@ -224,6 +224,25 @@ describe('WahaClient against the OpenAPI-validating stand-in', () => {
     expect(standin.errors).toEqual([])
   })
 
+  test('upsertSession with a config function: it sees the existing config (undefined for a new session)', async () => {
+    const seen: unknown[] = []
+    const withDebug = (existing: { debug?: boolean } | undefined) => {
+      seen.push(existing)
+      return { ...existing, debug: true }
+    }
+    await client.upsertSession('966500000008', { config: withDebug })
+    expect(standin.sessions.get('966500000008')?.config).toEqual({ debug: true })
+    standin.sessions.set('966500000008', { status: 'STOPPED', config: { metadata: { owner: 'crm' } } })
+    await client.upsertSession('966500000008', { config: withDebug })
+    expect(seen).toEqual([undefined, { metadata: { owner: 'crm' } }])
+    expect(standin.sessions.get('966500000008')?.config).toEqual({ metadata: { owner: 'crm' }, debug: true })
+    // Applying it again changes nothing, so nothing is updated.
+    const before = standin.calls.length
+    await client.upsertSession('966500000008', { config: withDebug })
+    expect(standin.calls.slice(before).map((c) => c.operationId)).toEqual(['SessionsController_get'])
+    expect(standin.errors).toEqual([])
+  })
+
   test('callback webhooks point back at this gateway and are valid WAHA WebhookConfig', () => {
     const webhooks = buildCallbackWebhooks({ callbackBaseUrl: 'https://gw.example/api/whatsapp/', apiKey: 'waha-cb', hmacKey: 'h' })
     expect(webhooks.map((w) => w.url)).toEqual([

@@ -1,0 +1,769 @@
+/**
+ * The `waha` engine: one of our sessions is one session on a WAHA server, named by the
+ * session's phone number, driven over WAHA's REST API (`WahaClient`, every request shaped
+ * as WAHA's published document says).
+ *
+ * WAHA reports back two ways, both feeding the same state:
+ * - its callbacks (webhooks configured on the WAHA session, pointing at this server's
+ *   `/webhook/message` and `/webhook/state-change`, authenticated by `X-Api-Key`), mapped by
+ *   `wahaEnvelopeToProviderEvents` and handed to `acceptCallback`;
+ * - a poll of the session's status every WAHA_POLL_MS (and its QR while SCAN_QR_CODE), so
+ *   the session stays truthful when callbacks cannot reach us (PUBLIC_URL wrong, network).
+ *
+ * Capabilities are those WAHA's document offers; what it lacks (stickers, plain audio,
+ * explicit mentions, delete-for-me) answers 501.
+ */
+import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
+import type { Logger } from '../../lib/logger'
+import { jidOf } from '../../lib/phone'
+import {
+  BaseProviderSession,
+  type Capability,
+  type ChatDTO,
+  type ChatQuery,
+  type ContactDTO,
+  type GroupDTO,
+  type GroupUpdate,
+  type HistoryQuery,
+  type MediaFile,
+  type Me,
+  type MessageDTO,
+  type NumberCheck,
+  type Page,
+  type ParticipantAction,
+  type PresenceState,
+  type ProfileDTO,
+  type ProviderContext,
+  type ProviderEvent,
+  type SendRequest,
+  type SessionSnapshot,
+  type SessionStatus,
+  type StatusContent,
+} from '../provider'
+import { buildCallbackWebhooks, type WahaClient } from './client'
+import type { WahaMessageEvent } from './events'
+import {
+  forwardedMessageToDto,
+  groupIdOf,
+  inviteLinkOf,
+  parseMessageId,
+  sentMessageToDto,
+  userOf,
+  wahaChatSummaryToDto,
+  wahaChatToDto,
+  wahaContactToDto,
+  wahaGroupToDto,
+  wahaMessageToDto,
+  wahaNumberCheckToDto,
+  wahaProfileToDto,
+  wahaStatusToSessionStatus,
+  type SentMessage,
+} from './mappers'
+import type { WahaSessionStatus } from './model'
+import type { BinaryFile, MeInfo, Result, SessionConfig, SessionInfo, WAMessage, WebhookConfig } from './types'
+
+/** Everything WAHA's document offers; not `send.audio`/`send.sticker` (no such operation) nor `sandbox`. */
+export const WAHA_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'session.qr',
+  'session.pairingCode',
+  'send.text',
+  'send.image',
+  'send.file',
+  'send.video',
+  'send.voice',
+  'send.location',
+  'send.contact',
+  'send.poll',
+  'message.react',
+  'message.edit',
+  'message.delete',
+  'message.forward',
+  'chat.seen',
+  'chat.presence',
+  'status.post',
+  'chats.list',
+  'chats.get',
+  'messages.history',
+  'messages.media',
+  'contacts.list',
+  'contacts.get',
+  'contacts.profilePicture',
+  'contacts.exists',
+  'contacts.block',
+  'groups.list',
+  'groups.create',
+  'groups.get',
+  'groups.update',
+  'groups.leave',
+  'groups.participants',
+  'groups.inviteLink',
+  'groups.picture',
+  'profile.get',
+  'profile.name',
+  'profile.status',
+  'profile.picture',
+])
+
+export interface WahaSessionOptions {
+  client: WahaClient
+  /** This server's API as WAHA reaches it: `${PUBLIC_URL}/api/whatsapp`. */
+  callbackBaseUrl: string
+  /** WAHA sends it back as `X-Api-Key` on its callbacks (checked by `requireWahaProtected`). */
+  callbackApiKey: string
+  /** How often the WAHA session's status (and QR) is read back. */
+  pollMs: number
+  /** Largest media file fetched from WAHA. */
+  mediaMaxBytes: number
+  logger: Logger
+}
+
+/** WAHA statuses in which the session is already on its way; starting it again is not needed. */
+const ACTIVE_WAHA_STATUSES: ReadonlySet<WahaSessionStatus> = new Set([
+  'STARTING',
+  'SCAN_QR_CODE',
+  'PASSKEY_REQUIRED',
+  'PASSKEY_CONFIRMATION_REQUIRED',
+  'WORKING',
+])
+
+/** How many message ids are remembered to drop a message WAHA delivers twice. */
+const RECENT_MESSAGE_IDS = 2048
+/** Extra messages read around a history cursor, for messages stamped the same second. */
+const SAME_SECOND_SLACK = 20
+const STATUS_CHAT = 'status@broadcast'
+
+function base64(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')
+}
+
+function meOf(me: MeInfo): Me {
+  return { id: me.id, ...(me.pushName && { pushName: me.pushName }) }
+}
+
+function binaryFile(media: MediaFile): BinaryFile {
+  return { mimetype: media.mimeType, data: base64(media.data), ...(media.filename && { filename: media.filename }) }
+}
+
+function mediaInfo(media: MediaFile): NonNullable<MessageDTO['media']> {
+  return { mimetype: media.mimeType, size: media.data.byteLength, ...(media.filename && { filename: media.filename }) }
+}
+
+function extensionOf(mimeType: string): string {
+  const subtype = mimeType.split(';')[0]?.split('/')[1]?.trim()
+  return subtype && /^[a-z0-9.+-]+$/i.test(subtype) ? subtype : 'bin'
+}
+
+/** Our callback webhooks in a WAHA session config, keeping whatever else was configured there. */
+export function withCallbackWebhooks(existing: SessionConfig | undefined, ours: WebhookConfig[]): SessionConfig {
+  const ourUrls = new Set(ours.map((webhook) => webhook.url))
+  const others = (existing?.webhooks ?? []).filter((webhook) => !ourUrls.has(webhook.url))
+  return { ...existing, webhooks: [...others, ...ours] }
+}
+
+export class WahaSession extends BaseProviderSession {
+  readonly engine = 'waha' as const
+  readonly capabilities = WAHA_CAPABILITIES
+
+  private status: SessionStatus = 'STOPPED'
+  private qr?: string
+  private me?: Me
+  private reason?: string
+  private running = false
+  /** Bumped by start/stop/logout: answers to an older generation's requests are dropped. */
+  private generation = 0
+  private pollTimer?: ReturnType<typeof setTimeout>
+  /** Callbacks are processed one batch at a time, in arrival order. */
+  private callbacks: Promise<void> = Promise.resolve()
+  private readonly recentMessageIds = new Set<string>()
+  private readonly client: WahaClient
+  private readonly logger: Logger
+
+  constructor(
+    private readonly context: ProviderContext,
+    private readonly options: WahaSessionOptions,
+  ) {
+    super()
+    this.client = options.client
+    this.logger = options.logger.child({ session: context.phoneNumber, engine: 'waha' })
+  }
+
+  /** The WAHA session's name: our phone number. */
+  get wahaSession(): string {
+    return this.context.phoneNumber
+  }
+
+  snapshot(): SessionSnapshot {
+    return {
+      status: this.status,
+      ...(this.qr !== undefined && { qr: this.qr }),
+      ...(this.me && { me: this.me }),
+      ...(this.reason !== undefined && { reason: this.reason }),
+    }
+  }
+
+  // ─── Lifecycle ─────────────────────────────────────────────────────────────
+
+  /**
+   * Creates the WAHA session (or updates its webhooks to point here, keeping the rest of
+   * its config) and starts it unless it is running already.
+   */
+  async start(): Promise<void> {
+    if (this.running) return
+    const generation = ++this.generation
+    this.applyStatus('STARTING', undefined)
+    const webhooks = buildCallbackWebhooks({ callbackBaseUrl: this.options.callbackBaseUrl, apiKey: this.options.callbackApiKey })
+    const session = await this.client.upsertSession(this.wahaSession, { config: (existing) => withCallbackWebhooks(existing, webhooks) })
+    let status = session.status
+    if (!ACTIVE_WAHA_STATUSES.has(status)) {
+      try {
+        status = (await this.client.startSession(this.wahaSession)).status
+      } catch (error) {
+        // WAHA refuses (422) to start a session another start got going meanwhile.
+        if (!(error instanceof BadRequestError)) throw error
+        status = (await this.client.getSession(this.wahaSession)).status
+        if (!ACTIVE_WAHA_STATUSES.has(status)) throw error
+      }
+    }
+    if (generation !== this.generation) return
+    this.running = true
+    await this.refresh(generation)
+    this.schedulePoll(generation)
+  }
+
+  /** Stops the WAHA session; WAHA keeps its pairing, so the next start needs no QR. */
+  async stop(): Promise<void> {
+    this.halt()
+    try {
+      await this.client.stopSession(this.wahaSession)
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error
+    } finally {
+      this.qr = undefined
+      this.applyStatus('STOPPED', undefined)
+    }
+  }
+
+  /** Logs the WAHA session out (unpairs); the next start needs a QR. */
+  async logout(): Promise<void> {
+    this.halt()
+    try {
+      await this.client.logoutSession(this.wahaSession)
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error
+    } finally {
+      this.qr = undefined
+      this.me = undefined
+      this.applyStatus('STOPPED', undefined)
+    }
+  }
+
+  override async requestPairingCode(phoneNumber: string): Promise<string> {
+    const answer = await this.client.requestPairingCode(this.wahaSession, { phoneNumber })
+    const code = typeof answer.code === 'string' ? answer.code.trim() : ''
+    if (!code) throw new UpstreamError('WAHA answered the pairing-code request without a code')
+    return code
+  }
+
+  // ─── Callbacks ─────────────────────────────────────────────────────────────
+
+  /**
+   * Events from WAHA's callbacks (see `wahaEnvelopeToProviderEvents`): status changes
+   * update the snapshot (and fetch the QR when one is pending), a message's media is
+   * fetched from WAHA and attached, a message already emitted is dropped, and everything
+   * else is emitted as is. Batches are processed in arrival order.
+   */
+  acceptCallback(events: ProviderEvent[]): Promise<void> {
+    const run = this.callbacks.then(() => this.processCallback(events))
+    this.callbacks = run.catch(() => undefined)
+    return run
+  }
+
+  acceptExternalEvents(events: ProviderEvent[]): Promise<void> {
+    return this.acceptCallback(events)
+  }
+
+  private async processCallback(events: ProviderEvent[]): Promise<void> {
+    for (const event of events) {
+      switch (event.type) {
+        case 'session.status':
+          await this.enterStatus(this.generation, event.status, event.reason, event.me)
+          break
+        case 'qr':
+          this.setQr(event.value)
+          break
+        case 'message':
+          await this.acceptMessage(event)
+          break
+        case 'engine.crashed':
+          // WAHA restarts its own sessions; its status callbacks say how that goes.
+          this.logger.warn({ reason: event.reason }, 'WAHA reported an engine failure')
+          break
+        default:
+          this.context.emit(event)
+      }
+    }
+  }
+
+  private async acceptMessage(event: WahaMessageEvent): Promise<void> {
+    const { wahaMediaUrl, ...plain } = event
+    if (!this.firstSighting(plain.message.id)) return
+    const media = plain.media ?? (wahaMediaUrl ? await this.fetchMedia(wahaMediaUrl, plain.message) : undefined)
+    this.context.emit(media ? { ...plain, message: { ...plain.message, media: mediaInfo(media) }, media } : plain)
+  }
+
+  private async fetchMedia(url: string, message: MessageDTO): Promise<MediaFile | undefined> {
+    try {
+      const { bytes, contentType } = await this.client.downloadMedia(url, { maxBytes: this.options.mediaMaxBytes })
+      const mimeType = message.media?.mimetype ?? contentType
+      const filename = message.media?.filename
+      return { data: bytes, mimeType, ...(filename && { filename }) }
+    } catch (error) {
+      // The message still goes out, without its bytes; `downloadMedia` can fetch them later.
+      this.logger.warn({ err: error, message: message.id }, 'could not fetch the media of an incoming WAHA message')
+      return undefined
+    }
+  }
+
+  /** True the first time a message id is seen; WAHA may deliver a message twice. */
+  private firstSighting(messageId: string): boolean {
+    if (this.recentMessageIds.has(messageId)) return false
+    this.recentMessageIds.add(messageId)
+    if (this.recentMessageIds.size > RECENT_MESSAGE_IDS) {
+      const oldest = this.recentMessageIds.values().next().value
+      if (oldest !== undefined) this.recentMessageIds.delete(oldest)
+    }
+    return true
+  }
+
+  private emitMessage(message: MessageDTO, media?: MediaFile): void {
+    if (!this.firstSighting(message.id)) return
+    this.context.emit({ type: 'message', message, ...(media && { media }) })
+  }
+
+  // ─── Status ────────────────────────────────────────────────────────────────
+
+  private halt(): void {
+    this.generation += 1
+    this.running = false
+    clearTimeout(this.pollTimer)
+    this.pollTimer = undefined
+  }
+
+  private schedulePoll(generation: number): void {
+    this.pollTimer = setTimeout(() => {
+      if (generation !== this.generation) return
+      void this.refresh(generation).then(() => {
+        if (generation === this.generation) this.schedulePoll(generation)
+      })
+    }, this.options.pollMs)
+  }
+
+  /** Reads the WAHA session's status (and QR while one is pending). Never throws. */
+  private async refresh(generation: number): Promise<void> {
+    let info: SessionInfo
+    try {
+      info = await this.client.getSession(this.wahaSession)
+    } catch (error) {
+      if (generation !== this.generation) return
+      if (error instanceof NotFoundError) {
+        this.applyStatus('FAILED', 'The session was deleted on the WAHA server; start it again to recreate it')
+      } else {
+        this.logger.warn({ err: error }, 'could not read the WAHA session status')
+      }
+      return
+    }
+    if (generation !== this.generation) return
+    const mapped = wahaStatusToSessionStatus(info.status)
+    await this.enterStatus(generation, mapped.status, mapped.reason, info.me ? meOf(info.me) : undefined)
+  }
+
+  /**
+   * Applies a status; while SCAN_QR_CODE, the QR is read first, so the status is never
+   * reported without the QR that goes with it (and a pending QR is refreshed each time).
+   */
+  private async enterStatus(generation: number, status: SessionStatus, reason: string | undefined, me: Me | undefined): Promise<void> {
+    const qr = status === 'SCAN_QR_CODE' ? await this.readQr() : undefined
+    if (generation !== this.generation) return
+    this.applyStatus(status, reason, me)
+    if (qr !== undefined) this.setQr(qr)
+  }
+
+  private async readQr(): Promise<string | undefined> {
+    try {
+      const { value } = await this.client.getQr(this.wahaSession, 'raw')
+      return typeof value === 'string' && value ? value : undefined
+    } catch (error) {
+      this.logger.debug({ err: error }, 'could not read the WAHA QR code')
+      return undefined
+    }
+  }
+
+  private setQr(value: string): void {
+    if (value === this.qr || this.status !== 'SCAN_QR_CODE') return
+    this.qr = value
+    this.context.emit({ type: 'qr', value })
+  }
+
+
+  /** Updates the snapshot and emits `session.status` when the status (or its reason) changed. */
+  private applyStatus(next: SessionStatus, nextReason: string | undefined, me?: Me): void {
+    let status = next
+    let reason = nextReason
+    if (me) this.me = me
+    if (status === 'SCAN_QR_CODE') this.me = undefined
+    else this.qr = undefined
+    // A phone of another number linked the WAHA session: refuse it, as the other engines do.
+    const linked = this.me && /@(c\.us|s\.whatsapp\.net)$/.test(this.me.id) ? userOf(this.me.id) : undefined
+    if (status === 'WORKING' && linked && linked !== this.context.phoneNumber) {
+      status = 'CONFLICT'
+      reason = `Linked by ${linked}, but this session is for ${this.context.phoneNumber}; log out and link the phone of ${this.context.phoneNumber}`
+    }
+    if (status === this.status && reason === this.reason) return
+    this.status = status
+    this.reason = reason
+    this.context.emit({
+      type: 'session.status',
+      status,
+      ...(this.me && { me: this.me }),
+      ...(reason !== undefined && { reason }),
+    })
+  }
+
+  // ─── Messaging ─────────────────────────────────────────────────────────────
+
+  private get myJid(): string {
+    return this.me?.id ?? jidOf(this.context.phoneNumber)
+  }
+
+  /** The chat of a WAHA message id (`{fromMe}_{chat}_{id}[_{participant}]`). */
+  private chatOf(messageId: string): string {
+    const parsed = parseMessageId(messageId)
+    if (!parsed) {
+      throw new BadRequestError('messageId must be a message id such as true_966500000002@c.us_3EB0C767D26A1D2B8F', { messageId })
+    }
+    return parsed.chatId
+  }
+
+  private sent(chatId: string, partial: Omit<SentMessage, 'chatId' | 'from'>, replyTo: string | undefined): SentMessage {
+    return { chatId, from: this.myJid, ...partial, ...(replyTo && { replyTo }) }
+  }
+
+  override async send(request: SendRequest): Promise<MessageDTO> {
+    const { chatId, content, quotedMsgId } = request
+    const session = this.wahaSession
+    const reply = quotedMsgId ? { reply_to: quotedMsgId } : {}
+    let result: unknown
+    let sent: SentMessage
+    switch (content.type) {
+      case 'text':
+        if (content.mentions && content.mentions.length > 0) return this.unsupported('explicit mentions (WAHA has no mentions field)')
+        result = await this.client.sendText(session, {
+          chatId,
+          text: content.text,
+          ...reply,
+          ...(content.linkPreview !== undefined && { linkPreview: content.linkPreview }),
+        })
+        sent = this.sent(chatId, { type: 'text', body: content.text }, quotedMsgId)
+        break
+      case 'image':
+      case 'file': {
+        const body = { chatId, file: binaryFile(content.media), ...(content.caption !== undefined && { caption: content.caption }), ...reply }
+        result = content.type === 'image' ? await this.client.sendImage(session, body) : await this.client.sendFile(session, body)
+        sent = this.sent(
+          chatId,
+          { type: content.type === 'image' ? 'image' : 'document', body: content.caption ?? '', media: mediaInfo(content.media) },
+          quotedMsgId,
+        )
+        break
+      }
+      case 'video': {
+        const { media } = content
+        result = await this.client.sendVideo(session, {
+          chatId,
+          file: { mimetype: media.mimeType, filename: media.filename ?? `video.${extensionOf(media.mimeType)}`, data: base64(media.data) },
+          // WhatsApp plays MP4 (H.264/AAC); anything else is converted by WAHA.
+          convert: media.mimeType.split(';')[0]?.trim() !== 'video/mp4',
+          ...(content.caption !== undefined && { caption: content.caption }),
+          ...reply,
+        })
+        sent = this.sent(chatId, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, quotedMsgId)
+        break
+      }
+      case 'voice': {
+        const { media } = content
+        result = await this.client.sendVoice(session, {
+          chatId,
+          file: { mimetype: media.mimeType, filename: media.filename ?? `voice.${extensionOf(media.mimeType)}`, data: base64(media.data) },
+          // Voice notes are OGG/Opus; anything else is converted by WAHA.
+          convert: !media.mimeType.startsWith('audio/ogg'),
+          ...reply,
+        })
+        sent = this.sent(chatId, { type: 'voice', body: '', media: mediaInfo(media) }, quotedMsgId)
+        break
+      }
+      case 'location': {
+        const { latitude, longitude, name, address } = content
+        result = await this.client.sendLocation(session, { chatId, latitude, longitude, title: name ?? address ?? '', ...reply })
+        const location = { latitude, longitude, ...(name !== undefined && { name }), ...(address !== undefined && { address }) }
+        sent = this.sent(chatId, { type: 'location', body: '', location }, quotedMsgId)
+        break
+      }
+      case 'contact':
+        result = await this.client.sendContactVcard(session, { chatId, contacts: content.vcards.map((vcard) => ({ vcard })), ...reply })
+        sent = this.sent(chatId, { type: 'contact', body: '', vcards: content.vcards }, quotedMsgId)
+        break
+      case 'poll': {
+        const poll = { name: content.name, options: content.options, multipleAnswers: content.multipleAnswers }
+        result = await this.client.sendPoll(session, { chatId, poll, ...reply })
+        sent = this.sent(chatId, { type: 'poll', body: content.name, poll }, quotedMsgId)
+        break
+      }
+      case 'audio':
+      case 'sticker':
+        return this.unsupported(`sending ${content.type} messages`)
+    }
+    const message = sentMessageToDto(result, sent)
+    const media = 'media' in content ? content.media : undefined
+    this.emitMessage(message, media)
+    return message
+  }
+
+  override async react(messageId: string, emoji: string): Promise<void> {
+    await this.client.setReaction(this.wahaSession, { messageId, reaction: emoji })
+  }
+
+  override async editMessage(messageId: string, text: string): Promise<void> {
+    await this.client.editMessage(this.wahaSession, this.chatOf(messageId), messageId, { text })
+  }
+
+  override async deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
+    if (!forEveryone) return this.unsupported('deleting a message only on this device (WAHA deletes for everyone)')
+    await this.client.deleteMessage(this.wahaSession, this.chatOf(messageId), messageId)
+  }
+
+  override async forwardMessage(messageId: string, chatId: string): Promise<MessageDTO> {
+    const result = await this.client.forwardMessage(this.wahaSession, { chatId, messageId })
+    const message = forwardedMessageToDto(result, chatId, this.myJid)
+    this.emitMessage(message)
+    return message
+  }
+
+  override async markSeen(chatId: string): Promise<void> {
+    await this.client.sendSeen(this.wahaSession, { chatId })
+  }
+
+  override async setPresence(chatId: string, state: PresenceState): Promise<void> {
+    await this.client.setPresence(this.wahaSession, { chatId, presence: state })
+  }
+
+  override async postStatus(content: StatusContent): Promise<MessageDTO> {
+    const session = this.wahaSession
+    let result: unknown
+    let sent: SentMessage
+    switch (content.type) {
+      case 'text':
+        result = await this.client.sendTextStatus(session, {
+          text: content.text,
+          // WAHA requires both; these are its own defaults.
+          backgroundColor: content.backgroundColor ?? '#38b42f',
+          font: content.font ?? 0,
+        })
+        sent = this.sent(STATUS_CHAT, { type: 'text', body: content.text }, undefined)
+        break
+      case 'image':
+        result = await this.client.sendImageStatus(session, {
+          file: binaryFile(content.media),
+          ...(content.caption !== undefined && { caption: content.caption }),
+        })
+        sent = this.sent(STATUS_CHAT, { type: 'image', body: content.caption ?? '', media: mediaInfo(content.media) }, undefined)
+        break
+      case 'video': {
+        const { media } = content
+        result = await this.client.sendVideoStatus(session, {
+          file: { mimetype: media.mimeType, filename: media.filename ?? `video.${extensionOf(media.mimeType)}`, data: base64(media.data) },
+          convert: media.mimeType.split(';')[0]?.trim() !== 'video/mp4',
+          ...(content.caption !== undefined && { caption: content.caption }),
+        })
+        sent = this.sent(STATUS_CHAT, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, undefined)
+        break
+      }
+    }
+    return sentMessageToDto(result, sent)
+  }
+
+  // ─── Chats and messages ────────────────────────────────────────────────────
+
+  /**
+   * WAHA pages chats by limit/offset without a total and filters nothing by archive
+   * state, so every chat is read, then filtered, ordered (newest first) and paged here:
+   * `total` is then exact.
+   */
+  override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
+    const chats = await this.client.listChats(this.wahaSession, { sortBy: 'conversationTimestamp', sortOrder: 'desc' })
+    const all = chats
+      .map(wahaChatToDto)
+      .filter((chat) => query.archived === undefined || chat.archived === query.archived)
+      .sort((a, b) => b.timestamp - a.timestamp)
+    const start = (query.page - 1) * query.limit
+    return { items: all.slice(start, start + query.limit), total: all.length }
+  }
+
+  override async getChat(chatId: string): Promise<ChatDTO> {
+    const summaries = await this.client.getChatsOverview(this.wahaSession, { ids: [chatId] })
+    const summary = summaries.find((candidate) => candidate.id === chatId)
+    if (!summary) throw new NotFoundError(`Chat ${chatId} not found`)
+    return wahaChatSummaryToDto(summary)
+  }
+
+  /** Newest first. `before` becomes WAHA's `filter.timestamp.lte` at that message's time. */
+  override async getMessages(chatId: string, query: HistoryQuery): Promise<{ messages: MessageDTO[]; hasMore: boolean }> {
+    const session = this.wahaSession
+    const base = { sortBy: 'timestamp', sortOrder: 'desc', downloadMedia: false } as const
+    if (query.before === undefined) {
+      const page = await this.client.getChatMessages(session, chatId, { ...base, limit: query.limit + 1 })
+      return { messages: page.slice(0, query.limit).map(wahaMessageToDto), hasMore: page.length > query.limit }
+    }
+    const cursor = await this.client.getChatMessage(session, chatId, query.before, { downloadMedia: false })
+    const page = await this.client.getChatMessages(session, chatId, {
+      ...base,
+      limit: query.limit + 1 + SAME_SECOND_SLACK,
+      filter: { timestampLte: cursor.timestamp },
+    })
+    const at = page.findIndex((message) => message.id === query.before)
+    const older: WAMessage[] = at >= 0 ? page.slice(at + 1) : page.filter((message) => message.timestamp < cursor.timestamp)
+    return { messages: older.slice(0, query.limit).map(wahaMessageToDto), hasMore: older.length > query.limit }
+  }
+
+  override async downloadMedia(messageId: string): Promise<MediaFile | null> {
+    const message = await this.client.getChatMessage(this.wahaSession, this.chatOf(messageId), messageId, { downloadMedia: true })
+    if (!message.hasMedia) return null
+    const url = message.media?.url ?? message.mediaUrl
+    if (!url) {
+      const detail = message.media?.error ? `: ${JSON.stringify(message.media.error).slice(0, 200)}` : ''
+      throw new UpstreamError(`WAHA has no file for the media of ${messageId}${detail}`)
+    }
+    const { bytes, contentType } = await this.client.downloadMedia(url, { maxBytes: this.options.mediaMaxBytes })
+    const filename = message.media?.filename
+    return { data: bytes, mimeType: message.media?.mimetype ?? contentType, ...(filename && { filename }) }
+  }
+
+  // ─── Contacts ──────────────────────────────────────────────────────────────
+
+  override async listContacts(): Promise<ContactDTO[]> {
+    return (await this.client.listContacts(this.wahaSession)).map(wahaContactToDto)
+  }
+
+  override async getContact(contactId: string): Promise<ContactDTO> {
+    return wahaContactToDto(await this.client.getContact(this.wahaSession, contactId))
+  }
+
+  override async getProfilePictureUrl(contactId: string): Promise<string | null> {
+    const answer = await this.client.getContactProfilePicture(this.wahaSession, contactId)
+    return typeof answer.profilePictureURL === 'string' && answer.profilePictureURL ? answer.profilePictureURL : null
+  }
+
+  override async checkNumber(number: string): Promise<NumberCheck> {
+    const digits = number.replace(/\D/g, '')
+    return wahaNumberCheckToDto(digits, await this.client.checkNumberExists(this.wahaSession, digits))
+  }
+
+  override async setBlocked(contactId: string, blocked: boolean): Promise<void> {
+    if (blocked) await this.client.blockContact(this.wahaSession, contactId)
+    else await this.client.unblockContact(this.wahaSession, contactId)
+  }
+
+  // ─── Groups ────────────────────────────────────────────────────────────────
+
+  override async listGroups(): Promise<GroupDTO[]> {
+    return (await this.client.listGroups(this.wahaSession)).map(wahaGroupToDto)
+  }
+
+  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+    const created = await this.client.createGroup(this.wahaSession, { name, participants: participants.map((id) => ({ id })) })
+    const id = groupIdOf(created)
+    if (!id) throw new UpstreamError('WAHA created the group but answered without its id')
+    try {
+      // Engines answer a create with less than a group (WEBJS: {gid, title}); read it back whole.
+      return await this.getGroup(id)
+    } catch (error) {
+      this.logger.warn({ err: error, group: id }, 'could not read back a group just created')
+      const group = wahaGroupToDto(created)
+      return group.subject ? group : { ...group, subject: name }
+    }
+  }
+
+  override async getGroup(groupId: string): Promise<GroupDTO> {
+    return wahaGroupToDto(await this.client.getGroup(this.wahaSession, groupId))
+  }
+
+  override async updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO> {
+    const session = this.wahaSession
+    if (update.subject !== undefined) await this.client.setGroupSubject(session, groupId, update.subject)
+    if (update.description !== undefined) await this.client.setGroupDescription(session, groupId, update.description)
+    if (update.messagesAdminsOnly !== undefined) await this.client.setGroupMessagesAdminOnly(session, groupId, update.messagesAdminsOnly)
+    if (update.infoAdminsOnly !== undefined) await this.client.setGroupInfoAdminOnly(session, groupId, update.infoAdminsOnly)
+    return this.getGroup(groupId)
+  }
+
+  override async leaveGroup(groupId: string): Promise<void> {
+    await this.client.leaveGroup(this.wahaSession, groupId)
+  }
+
+  override async updateParticipants(groupId: string, action: ParticipantAction, participants: string[]): Promise<GroupDTO> {
+    const session = this.wahaSession
+    switch (action) {
+      case 'add':
+        await this.client.addGroupParticipants(session, groupId, participants)
+        break
+      case 'remove':
+        await this.client.removeGroupParticipants(session, groupId, participants)
+        break
+      case 'promote':
+        await this.client.promoteGroupParticipants(session, groupId, participants)
+        break
+      case 'demote':
+        await this.client.demoteGroupParticipants(session, groupId, participants)
+        break
+    }
+    return this.getGroup(groupId)
+  }
+
+  override async getInviteLink(groupId: string): Promise<string> {
+    return inviteLinkOf(await this.client.getGroupInviteCode(this.wahaSession, groupId))
+  }
+
+  override async setGroupPicture(groupId: string, picture: MediaFile): Promise<void> {
+    this.succeeded('setting the group picture', await this.client.setGroupPicture(this.wahaSession, groupId, binaryFile(picture)))
+  }
+
+  // ─── Profile ───────────────────────────────────────────────────────────────
+
+  override async getProfile(): Promise<ProfileDTO> {
+    const profile = await this.client.getProfile(this.wahaSession)
+    let about: string | null | undefined
+    try {
+      about = (await this.client.getContactAbout(this.wahaSession, profile.id)).about
+    } catch (error) {
+      // The "about" text is optional in the profile; the rest is still worth answering.
+      this.logger.debug({ err: error }, 'could not read the profile status from WAHA')
+    }
+    return wahaProfileToDto(profile, about)
+  }
+
+  override async setProfileName(name: string): Promise<void> {
+    this.succeeded('setting the profile name', await this.client.setProfileName(this.wahaSession, name))
+  }
+
+  override async setProfileStatus(status: string): Promise<void> {
+    this.succeeded('setting the profile status', await this.client.setProfileStatus(this.wahaSession, status))
+  }
+
+  override async setProfilePicture(picture: MediaFile): Promise<void> {
+    this.succeeded('setting the profile picture', await this.client.setProfilePicture(this.wahaSession, binaryFile(picture)))
+  }
+
+  /** WAHA answers `{success: false}` (with 2xx) when WhatsApp refused. */
+  private succeeded(what: string, result: Result | null): void {
+    if (result && result.success === false) throw new UpstreamError(`WAHA reported failure ${what}`)
+  }
+}
