@@ -7,9 +7,10 @@ import { ChatIdString, MESSAGE_ID_PATTERN, MessageIdString } from '../common/wha
 const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact', 'poll', 'revoked', 'unknown'] as const
 const ACK_NAMES = Object.keys(ACK) as [keyof typeof ACK, ...(keyof typeof ACK)[]]
 
+// Ranges are checked by the service: Elysia's coercion of a query number reports a range error without the field's name.
 export const ChatsQuery = t.Object({
-  page: t.Optional(t.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' })),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Chats per page, 1 to 200' })),
+  page: t.Optional(t.Integer({ default: 1, description: 'Page number, from 1' })),
+  limit: t.Optional(t.Integer({ default: 50, description: 'Chats per page, 1 to 200' })),
   archived: t.Optional(t.Boolean({ description: 'Only archived (true) or only unarchived (false) chats; all when absent' })),
 })
 
@@ -41,7 +42,7 @@ export const ChatList = t.Object(
 )
 
 export const HistoryQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Messages per page, 1 to 200' })),
+  limit: t.Optional(t.Integer({ default: 50, description: 'Messages per page, 1 to 200' })),
   before: t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, description: 'Cursor: only messages older than this message id (the last id of the previous page)' })),
 })
 

@@ -4,7 +4,7 @@
  * server's message store, so they work the same on every engine.
  */
 import type { MessagingDeps } from '../../deps'
-import { NotFoundError } from '../../errors'
+import { BadRequestError, NotFoundError } from '../../errors'
 import { normalizeChatId } from '../../lib/chat-id'
 import type { ChatDTO } from '../../providers/provider'
 import type { SessionManager } from '../../sessions/manager'
@@ -27,6 +27,13 @@ function chatView(chat: ChatDTO) {
   }
 }
 
+/** A whole-number query parameter within a range; a 400 naming it otherwise. */
+function inRange(name: string, value: number | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) throw new BadRequestError(`Invalid query: ${name} must be a whole number from ${min} to ${max}`, { field: name })
+  return value
+}
+
 export class ChatsService {
   constructor(
     private readonly sessions: SessionManager,
@@ -34,8 +41,8 @@ export class ChatsService {
   ) {}
 
   async list(phone: string, query: { page?: number; limit?: number; archived?: boolean }) {
-    const page = query.page ?? 1
-    const limit = query.limit ?? 50
+    const page = inRange('page', query.page, 1, 1_000_000, 1)
+    const limit = inRange('limit', query.limit, 1, 200, 50)
     const provider = await this.sessions.requireConnected(phone, 'chats.list')
     const result = await provider.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
     return { chats: result.items.map(chatView), total: result.total, page, hasMore: page * limit < result.total }
@@ -49,8 +56,9 @@ export class ChatsService {
 
   async history(phone: string, rawChatId: string, query: { limit?: number; before?: string }) {
     const chatId = normalizeChatId(rawChatId)
+    const limit = inRange('limit', query.limit, 1, 200, 50)
     const provider = await this.sessions.requireConnected(phone)
-    const page = await this.deps.store.history(phone, chatId, { limit: query.limit ?? 50, ...(query.before !== undefined && { before: query.before }) })
+    const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
     if (page.messages.length === 0 && query.before === undefined && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
