@@ -5,7 +5,7 @@
  * reader never sees half a file.
  */
 import { randomBytes, createHash } from 'node:crypto'
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 
 const PHONE = /^[0-9]{7,15}$/
@@ -37,12 +37,11 @@ export class MediaFiles {
     return sha256
   }
 
-  async read(phoneNumber: string, sha256: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await readFile(this.path(phoneNumber, sha256)))
-    } catch {
-      return undefined
-    }
+  /** The stored file, to stream (a response body reads it with sendfile); undefined when missing. */
+  async file(phoneNumber: string, sha256: string): Promise<{ blob: Blob; size: number } | undefined> {
+    const path = this.path(phoneNumber, sha256)
+    const info = await stat(path).catch(() => undefined)
+    return info?.isFile() ? { blob: Bun.file(path), size: info.size } : undefined
   }
 
   async remove(phoneNumber: string, sha256: string): Promise<void> {

@@ -81,7 +81,9 @@ interface ReactionRow {
 }
 
 export interface StoredMedia {
-  data: Uint8Array
+  /** The bytes on disk, streamed when used as a response body. */
+  blob: Blob
+  size: number
   mimeType: string
   filename?: string
 }
@@ -249,12 +251,12 @@ export class MessageStore {
     const rows: MessageRow[] = await this.db`SELECT * FROM messages WHERE session = ${session} AND id = ${messageId}`
     const row = rows[0]
     if (!row?.media_sha256) return undefined
-    const data = await this.files.read(session, row.media_sha256)
-    if (!data) {
+    const file = await this.files.file(session, row.media_sha256)
+    if (!file) {
       this.logger.warn({ session, messageId }, 'media file missing on disk')
       return undefined
     }
-    return { data, mimeType: row.media_mimetype ?? 'application/octet-stream', ...(row.media_filename && { filename: row.media_filename }) }
+    return { ...file, mimeType: row.media_mimetype ?? 'application/octet-stream', ...(row.media_filename && { filename: row.media_filename }) }
   }
 
   /** "Delete for me": the message leaves this number's history. */

@@ -121,7 +121,9 @@ describe('MessageStore', () => {
     await emit({ type: 'message', message: message(2, { type: 'image', hasMedia: true }), media })
     const files = readdirSync(join(dir, 'media', S))
     expect(files).toEqual([new Bun.CryptoHasher('sha256').update(PNG).digest('hex')])
-    expect(await store.media(S, image.id)).toEqual({ data: PNG, mimeType: 'image/png', filename: 'a.png' })
+    const stored = await store.media(S, image.id)
+    expect(stored).toMatchObject({ size: PNG.byteLength, mimeType: 'image/png', filename: 'a.png' })
+    expect(await stored!.blob.bytes()).toEqual(PNG)
     expect((await store.get(S, image.id))!.media).toMatchObject({ url: `/api/whatsapp/${S}/messages/${encodeURIComponent(CHAT)}/${encodeURIComponent(image.id)}/media`, size: PNG.byteLength })
 
     await emit({ type: 'message.revoked', chatId: CHAT, revokedMessageId: image.id, from: `${S}@c.us`, fromMe: true, timestamp: 1 })
@@ -139,7 +141,7 @@ describe('MessageStore', () => {
     await emit({ type: 'message', message: message(1, { type: 'image', hasMedia: true }) })
     expect(await store.media(S, message(1).id)).toBeUndefined()
     await store.ensure(S, message(1, { type: 'image', hasMedia: true }), { data: PNG, mimeType: 'image/png' })
-    expect((await store.media(S, message(1).id))!.data).toEqual(PNG)
+    expect(await (await store.media(S, message(1).id))!.blob.bytes()).toEqual(PNG)
     expect((await store.history(S, CHAT, { limit: 10 }))!.messages).toHaveLength(1)
   })
 

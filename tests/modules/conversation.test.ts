@@ -197,6 +197,7 @@ describe('a conversation between two linked numbers', () => {
   })
 
   test('Status posts are stored in status@broadcast and reach contacts', async () => {
+    expect((await history(server, A, 'status@broadcast')).messages).toEqual([])
     await sendText(server, B, A, 'hi') // B has a chat with A: B sees A's Status
     const text = await server.call<{ messageId: string }>('POST', `/${A}/status`, { body: { type: 'text', text: 'Open until 22:00', backgroundColor: '#38b42f' } })
     expect(text.status).toBe(200)

@@ -20,11 +20,11 @@ function contentDisposition(media: MediaDownload): string {
 }
 
 export function mediaResponse(media: MediaDownload): Response {
-  const body = media.data.buffer instanceof ArrayBuffer ? (media.data as Uint8Array<ArrayBuffer>) : new Uint8Array(media.data)
+  const body = media.body instanceof Uint8Array && !(media.body.buffer instanceof ArrayBuffer) ? new Uint8Array(media.body) : (media.body as Blob | Uint8Array<ArrayBuffer>)
   return new Response(body, {
     headers: {
       'content-type': media.mimeType,
-      'content-length': String(media.data.byteLength),
+      'content-length': String(media.size),
       'content-disposition': contentDisposition(media),
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",

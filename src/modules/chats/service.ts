@@ -10,7 +10,8 @@ import type { ChatDTO } from '../../providers/provider'
 import type { SessionManager } from '../../sessions/manager'
 
 export interface MediaDownload {
-  data: Uint8Array
+  body: Blob | Uint8Array
+  size: number
   mimeType: string
   filename?: string
 }
@@ -60,7 +61,7 @@ export class ChatsService {
     const provider = await this.sessions.requireConnected(phone)
     const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
-    if (page.messages.length === 0 && query.before === undefined && !(await this.deps.store.hasChat(phone, chatId))) {
+    if (page.messages.length === 0 && query.before === undefined && chatId !== 'status@broadcast' && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
       if (provider.capabilities.has('chats.get')) await provider.getChat(chatId)
     }
@@ -75,12 +76,12 @@ export class ChatsService {
     if (!message || message.chatId !== chatId) throw new NotFoundError(`Message ${messageId} not found in chat ${chatId}`)
     if (!message.hasMedia) throw new NotFoundError(`Message ${messageId} has no media`)
     const stored = await this.deps.store.media(phone, messageId)
-    if (stored) return stored
+    if (stored) return { body: stored.blob, size: stored.size, mimeType: stored.mimeType, ...(stored.filename && { filename: stored.filename }) }
     if (provider.capabilities.has('messages.media')) {
       const fetched = await provider.downloadMedia(messageId)
       if (fetched) {
         await this.deps.store.attachMedia(phone, messageId, fetched)
-        return fetched
+        return { body: fetched.data, size: fetched.data.byteLength, mimeType: fetched.mimeType, ...(fetched.filename && { filename: fetched.filename }) }
       }
     }
     throw new NotFoundError(`The media of message ${messageId} is no longer available`)
