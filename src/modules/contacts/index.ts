@@ -16,7 +16,7 @@ export function contactsModule(deps: GuardDeps) {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       response: { 200: ContactList, ...connectedErrors },
-      detail: { tags, summary: 'List contacts', description: 'The people the number knows: its address book and the people it has chatted with, with their block state.' },
+      detail: { tags, summary: 'List contacts', description: 'The people the number knows: its address book and the people it has chatted with, with their block state. Answers `{contacts: [...]}` (an object like the other lists, so fields can be added later; WAHA answers a bare array).' },
     })
     .post('/:phoneNumber/contact/block', ({ phoneNumber, body }) => service.setBlocked(phoneNumber, body.contactId, true), {
       requireSingleAccountProtected: true,

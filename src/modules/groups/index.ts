@@ -33,7 +33,7 @@ export function groupsModule(deps: GuardDeps, messaging: MessagingDeps) {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       response: { 200: GroupList, ...connectedErrors },
-      detail: { tags, summary: 'List groups', description: 'The groups the number is in, with participants and admins.' },
+      detail: { tags, summary: 'List groups', description: 'The groups the number is in, with participants and admins, as `{groups: [...]}`.' },
     })
     .post('/:phoneNumber/group/create', ({ phoneNumber, body }) => service.create(phoneNumber, body), {
       requireSingleAccountProtected: true,
@@ -43,7 +43,7 @@ export function groupsModule(deps: GuardDeps, messaging: MessagingDeps) {
       detail: {
         tags,
         summary: 'Create a group',
-        description: 'Creates a group with this number as its creator (super admin) and the given participants (400 naming those not on WhatsApp). Every participant receives `group.v2.join`.',
+        description: 'Creates a group with this number as its creator (super admin) and the given participants (400 naming those not on WhatsApp). Answers the new group with its id also as `groupId` (the name whatsapp-web.js wrappers use). Every participant receives `group.v2.join`.',
       },
     })
     .get('/:phoneNumber/group/:groupId', ({ phoneNumber, params }) => service.get(phoneNumber, params.groupId), {
