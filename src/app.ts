@@ -6,12 +6,18 @@ import { Elysia } from 'elysia'
 import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
 import { apiKeysModule } from './modules/api-keys'
+import { API_BASE } from './lib/api-paths'
 import { docsModule } from './modules/docs'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
+import { chatsModule } from './modules/chats'
+import { contactsModule } from './modules/contacts'
+import { groupsModule } from './modules/groups'
+import { messagesModule } from './modules/messages'
+import { profileModule } from './modules/profile'
 
-export const API_BASE = '/api/whatsapp'
+export { API_BASE } from './lib/api-paths'
 
 export function createApp(deps: AppDeps) {
   const guardDeps = {
@@ -25,6 +31,11 @@ export function createApp(deps: AppDeps) {
     .use(sessionsModule(guardDeps))
     .use(apiKeysModule({ ...guardDeps, apiKeys: deps.apiKeys, now: deps.now }))
     .use(sandboxModule(guardDeps))
+    .use(messagesModule(guardDeps, deps.messaging))
+    .use(chatsModule(guardDeps, deps.messaging))
+    .use(contactsModule(guardDeps))
+    .use(groupsModule(guardDeps, deps.messaging))
+    .use(profileModule(guardDeps, deps.messaging))
 
   return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))

@@ -4,6 +4,7 @@
  * what is allowed. Everything else receives the typed `Config`.
  */
 import { resolve } from 'node:path'
+import { parseCidr } from './lib/ip-policy'
 
 export const ENGINES = ['webjs', 'simulator', 'waha'] as const
 export type EngineName = (typeof ENGINES)[number]
@@ -66,6 +67,27 @@ export interface Config {
   /** How a crashed engine is restarted, and how sessions are spaced when restored at boot. */
   restart: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; bootStaggerMs: number }
   simulator: { qrRefreshMs: number; connectDelayMs: number }
+  /** Fetches of user-supplied URLs (media, webhooks) through the one safe fetcher. */
+  outbound: {
+    /** CIDRs allowed even though private/loopback/link-local (e.g. `127.0.0.1/32` in tests). */
+    allowCidrs: string[]
+    /** Overall deadline per fetch: DNS, connect, redirects and body. */
+    timeoutMs: number
+  }
+  /** Largest decoded media per kind, in bytes (WhatsApp's own limits by default). */
+  mediaLimits: MediaLimits
+  /** Anti-ban pacing: sends of one number are serialized and spaced by a random delay. */
+  sendPacing: { minDelayMs: number; maxDelayMs: number; typing: boolean }
+  /** How long an Idempotency-Key is remembered, in seconds. */
+  idempotencyTtlSeconds: number
+}
+
+export interface MediaLimits {
+  image: number
+  video: number
+  audio: number
+  document: number
+  sticker: number
 }
 
 export class ConfigError extends Error {
@@ -226,6 +248,19 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  const allowCidrs = (read.string('OUTBOUND_ALLOW_CIDRS') ?? '').split(',').map((c) => c.trim()).filter(Boolean)
+  for (const cidr of allowCidrs) {
+    try {
+      parseCidr(cidr)
+    } catch (error) {
+      read.problems.push(`OUTBOUND_ALLOW_CIDRS has an invalid CIDR "${cidr}": ${(error as Error).message}`)
+    }
+  }
+  const MiB = 1024 * 1024
+  const minDelayMs = read.integer('SEND_DELAY_MIN_MS', 500, 0, 600_000)
+  const maxDelayMs = read.integer('SEND_DELAY_MAX_MS', 1500, 0, 600_000)
+  if (maxDelayMs < minDelayMs) read.problems.push(`SEND_DELAY_MAX_MS (${maxDelayMs}) must not be below SEND_DELAY_MIN_MS (${minDelayMs})`)
+
   const config: Config = {
     port,
     host,
@@ -247,7 +282,8 @@ export function loadConfig(env: Env): Config {
     },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    maxBodyBytes: read.integer('MAX_BODY_BYTES', 120 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+    // 140 MiB: a 100 MiB document (WhatsApp's limit) sent as base64 in JSON is ~134 MiB.
+    maxBodyBytes: read.integer('MAX_BODY_BYTES', 140 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     printQr: read.boolean('PRINT_QR', true),
     restart: {
       baseDelayMs: read.integer('ENGINE_RESTART_BASE_MS', 1000, 1, 3_600_000),
@@ -259,6 +295,19 @@ export function loadConfig(env: Env): Config {
       qrRefreshMs: read.integer('SIMULATOR_QR_REFRESH_MS', 20_000, 10, 3_600_000),
       connectDelayMs: read.integer('SIMULATOR_CONNECT_DELAY_MS', 200, 0, 60_000),
     },
+    outbound: {
+      allowCidrs,
+      timeoutMs: read.integer('OUTBOUND_FETCH_TIMEOUT_MS', 30_000, 1, 600_000),
+    },
+    mediaLimits: {
+      image: read.integer('MEDIA_MAX_IMAGE_BYTES', 16 * MiB, 1, 2048 * MiB),
+      video: read.integer('MEDIA_MAX_VIDEO_BYTES', 16 * MiB, 1, 2048 * MiB),
+      audio: read.integer('MEDIA_MAX_AUDIO_BYTES', 16 * MiB, 1, 2048 * MiB),
+      document: read.integer('MEDIA_MAX_DOCUMENT_BYTES', 100 * MiB, 1, 2048 * MiB),
+      sticker: read.integer('MEDIA_MAX_STICKER_BYTES', 500 * 1024, 1, 2048 * MiB),
+    },
+    sendPacing: { minDelayMs, maxDelayMs, typing: read.boolean('SEND_TYPING', false) },
+    idempotencyTtlSeconds: read.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
   }
   if (apiKey) config.apiKey = apiKey
   if (sources > 0) config.jwt = jwt

@@ -13,6 +13,12 @@ import { ConfigError, type Config, type EngineName } from './config'
 import { EventBus } from './events/bus'
 import { EventIngest } from './events/ingest'
 import { createLogger, type Logger } from './lib/logger'
+import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
+import { IdempotencyStore } from './messaging/idempotency'
+import { MediaFiles } from './messaging/media-files'
+import { MediaResolver } from './messaging/media-input'
+import { MessageStore } from './messaging/message-store'
+import { SendPacer } from './messaging/pacer'
 import type { ProviderFactory } from './providers/provider'
 import { ProviderRegistry, type ProviderLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
@@ -20,6 +26,7 @@ import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { join } from 'node:path'
 
 import packageJson from '../package.json'
 
@@ -42,10 +49,22 @@ export interface AppDeps {
   limits: RequestLimits
   /** Clock of identity decisions (key expiry, last use, rate limits), epoch ms. */
   now: () => number
+  /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
+  fetcher: SafeFetcher
+  messaging: MessagingDeps
   wahaKeyMatches?: (presented: string) => boolean
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
   generatedAdminKey?: string
   close(): Promise<void>
+}
+
+/** What the messaging routes need besides the session manager. */
+export interface MessagingDeps {
+  store: MessageStore
+  media: MediaResolver
+  pacer: SendPacer
+  idempotency: IdempotencyStore
+  ingest: EventIngest
 }
 
 export interface DepsOverrides {
@@ -114,6 +133,29 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
+  const mediaLimits = config.mediaLimits
+  const fetcher = createSafeFetcher({
+    allowCidrs: config.outbound.allowCidrs,
+    timeoutMs: config.outbound.timeoutMs,
+    maxBytes: Math.max(mediaLimits.image, mediaLimits.video, mediaLimits.audio, mediaLimits.document, mediaLimits.sticker),
+    userAgent: `whatsapp-web-server/${VERSION}`,
+    logger,
+  })
+  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger)
+  store.attach(ingest)
+  const messaging: MessagingDeps = {
+    store,
+    media: new MediaResolver(fetcher, mediaLimits),
+    pacer: new SendPacer(config.sendPacing),
+    idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlSeconds),
+    ingest,
+  }
+  sessions.onDeleted(async (phoneNumber) => {
+    await ingest.idle()
+    await messaging.store.purge(phoneNumber)
+    await messaging.idempotency.purge(phoneNumber)
+    messaging.pacer.forget(phoneNumber)
+  })
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
   const authenticator = new ServerAuthenticator({
@@ -136,6 +178,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     apiKeys,
     limits: new RequestLimits(config.rateLimit, now),
     now,
+    fetcher,
+    messaging,
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {

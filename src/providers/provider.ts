@@ -367,27 +367,51 @@ export interface ProviderSession {
   logout(): Promise<void>
   requestPairingCode(phoneNumber: string): Promise<string>
 
+  // Contract notes for engines (the routes rely on them):
+  // - ids arrive normalized (`…@c.us`, `…@g.us`, `…@lid`, `status@broadcast`); media arrives as
+  //   bytes already fetched and size-checked. Engines never fetch user URLs.
+  // - unknown chats/messages/contacts/groups throw NotFoundError; a group the number is not in
+  //   counts as unknown. WhatsApp refusing an act (not admin, not your message, edit window
+  //   passed) is BadRequestError or, for admin-only acts, ForbiddenError.
+  // - every message, sent or received, is also reported as a `message` event (with `media`
+  //   bytes when the engine has them): the message store is fed from events. Reactions, edits,
+  //   deletes for everyone and acks are reported as their events on BOTH sides (`fromMe` true
+  //   on the acting side), so the store of the acting number follows too.
+
+  /** Sends and returns the message as stored (`id`, `timestamp`); also emitted as a `message` event. */
   send(request: SendRequest): Promise<MessageDTO>
+  /** `emoji` '' removes the reaction. Emits `message.reaction`. */
   react(messageId: string, emoji: string): Promise<void>
+  /** Own messages only (text or caption). Emits `message.edited`. */
   editMessage(messageId: string, text: string): Promise<void>
+  /** forEveryone: emits `message.revoked`. Otherwise only this device forgets it (no event; the route updates the store). */
   deleteMessage(messageId: string, forEveryone: boolean): Promise<void>
   forwardMessage(messageId: string, chatId: string): Promise<MessageDTO>
   markSeen(chatId: string): Promise<void>
   setPresence(chatId: string, state: PresenceState): Promise<void>
+  /** Stored in the chat `status@broadcast`; also emitted as a `message` event. */
   postStatus(content: StatusContent): Promise<MessageDTO>
 
   listChats(query: ChatQuery): Promise<Page<ChatDTO>>
   getChat(chatId: string): Promise<ChatDTO>
+  /**
+   * The engine's own history. The history ROUTE reads this server's message store instead
+   * (it works on every engine); this stays for engines that can backfill.
+   */
   getMessages(chatId: string, query: HistoryQuery): Promise<{ messages: MessageDTO[]; hasMore: boolean }>
+  /** Bytes of a message whose `message` event came without them; the route stores what it gets. */
   downloadMedia(messageId: string): Promise<MediaFile | null>
 
   listContacts(): Promise<ContactDTO[]>
   getContact(contactId: string): Promise<ContactDTO>
+  /** `contactId` may also be a group (`…@g.us`): its picture. */
   getProfilePictureUrl(contactId: string): Promise<string | null>
+  /** `number` is digits only. */
   checkNumber(number: string): Promise<NumberCheck>
   setBlocked(contactId: string, blocked: boolean): Promise<void>
 
   listGroups(): Promise<GroupDTO[]>
+  /** Participants are `…@c.us` ids; emits `group.v2.join` on every member's side. */
   createGroup(name: string, participants: string[]): Promise<GroupDTO>
   getGroup(groupId: string): Promise<GroupDTO>
   updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO>

@@ -76,6 +76,7 @@ interface LiveSession {
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>()
   private readonly locks = new KeyedMutex()
+  private readonly deleteListeners: Array<(phoneNumber: string) => Promise<void>> = []
   private closed = false
 
   constructor(private readonly options: SessionManagerOptions) {}
@@ -119,7 +120,19 @@ export class SessionManager {
       await this.logoutUnlocked(phoneNumber)
       await this.removeSessionDir(phoneNumber)
       await this.options.sessions.delete(phoneNumber)
+      for (const listener of this.deleteListeners) {
+        try {
+          await listener(phoneNumber)
+        } catch (error) {
+          this.options.logger.error({ session: phoneNumber, err: error }, 'could not delete data of a deleted session')
+        }
+      }
     })
+  }
+
+  /** Runs after a session is deleted, under its lock: other stores drop the number's data (history, media, keys). */
+  onDeleted(listener: (phoneNumber: string) => Promise<void>): void {
+    this.deleteListeners.push(listener)
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {

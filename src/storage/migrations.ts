@@ -57,6 +57,63 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX api_keys_account ON api_keys (account_id);
     `,
   },
+  {
+    id: 20,
+    name: 'messages',
+    sql: `
+      CREATE TABLE messages (
+        session         TEXT NOT NULL,
+        id              TEXT NOT NULL,
+        chat_id         TEXT NOT NULL,
+        sent_at         BIGINT NOT NULL,
+        seq             BIGINT NOT NULL,
+        from_jid        TEXT NOT NULL,
+        to_jid          TEXT NOT NULL,
+        participant     TEXT,
+        from_me         INTEGER NOT NULL,
+        type            TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        ack             INTEGER NOT NULL,
+        reply_to        TEXT,
+        has_media       INTEGER NOT NULL,
+        media_sha256    TEXT,
+        media_mimetype  TEXT,
+        media_filename  TEXT,
+        media_size      BIGINT,
+        extra           TEXT,
+        edited          INTEGER NOT NULL DEFAULT 0,
+        created_at      BIGINT NOT NULL,
+        updated_at      BIGINT NOT NULL,
+        PRIMARY KEY (session, id)
+      );
+      CREATE INDEX messages_history ON messages (session, chat_id, sent_at, seq);
+      CREATE TABLE message_reactions (
+        session     TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        sender      TEXT NOT NULL,
+        emoji       TEXT NOT NULL,
+        reacted_at  BIGINT NOT NULL,
+        PRIMARY KEY (session, message_id, sender)
+      );
+    `,
+  },
+  {
+    id: 21,
+    name: 'idempotency_keys',
+    sql: `
+      CREATE TABLE idempotency_keys (
+        session      TEXT NOT NULL,
+        idem_key     TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        response     TEXT,
+        created_at   BIGINT NOT NULL,
+        expires_at   BIGINT NOT NULL,
+        PRIMARY KEY (session, idem_key)
+      );
+      CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -39,6 +39,9 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
     ENGINE_RESTART_BASE_MS: '10',
     ENGINE_RESTART_MAX_MS: '50',
     BOOT_STAGGER_MS: '0',
+    // Send pacing (anti-ban delays) is off in tests; tests/messaging/pacer.test.ts covers it.
+    SEND_DELAY_MIN_MS: '0',
+    SEND_DELAY_MAX_MS: '0',
     ...env,
   }
 }

@@ -30,6 +30,12 @@ export function openapiDocumentation(version: string) {
     tags: [
       { name: 'Sessions', description: 'Link numbers and manage their lifecycle' },
       { name: 'API keys', description: 'Account keys for backends: created once, listed without secrets, revoked at once' },
+      { name: 'Messages', description: 'Send messages of every kind; react, edit, delete, forward' },
+      { name: 'Chats', description: 'Chats, message history, media downloads, seen and presence' },
+      { name: 'Status', description: 'Post to WhatsApp Status' },
+      { name: 'Contacts', description: 'Address book, profile pictures, number checks, blocking' },
+      { name: 'Groups', description: 'Create and manage groups, participants and admins' },
+      { name: 'Profile', description: "The number's own name, about text and picture" },
       { name: 'Sandbox (simulator)', description: 'Simulator-only controls for development and tests' },
       { name: 'Health', description: 'Liveness' },
     ],

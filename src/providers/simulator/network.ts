@@ -3,51 +3,52 @@
  * network once it is linked, so sessions can message each other; numbers that are not
  * linked here are "outside" numbers that can write in through the sandbox.
  *
- * Messages travel as `WireMessage`s carrying WhatsApp's shared message key; each device
- * keeps its own copy under its own serialized id (`<fromMe>_<chatId>_<key>`), as
- * whatsapp-web.js reports them.
+ * The network keeps, per number, the phone's data (`Account`: chats, messages, block
+ * list), profiles (name, about, picture) and the shared group records. Deliveries are
+ * `Packet`s: handed to the linked device on the next microtask (the network's latency),
+ * or kept in the account's inbox while no device is online and handed over when one
+ * links again — so the sender's ack stays at SERVER (one tick) until then, as on
+ * WhatsApp.
  */
-import type { Ack, Location, MediaFile, MessageType, Poll } from '../provider'
-
-export interface WireMessage {
-  key: string
-  /** Sender's phone number (digits). */
-  from: string
-  /** A phone number (digits) for a direct chat, or a group JID. */
-  to: string
-  /** Unix seconds. */
-  timestamp: number
-  type: MessageType
-  body: string
-  media?: MediaFile
-  quotedKey?: string
-  location?: Location
-  vcards?: string[]
-  poll?: Poll
-  mentions?: string[]
-  isForwarded?: boolean
-}
+import type { MediaFile } from '../provider'
+import { Account } from './account'
+import { GroupRegistry } from './groups'
+import type { Packet } from './wire'
 
 /** What a linked device must handle when the network talks to it. */
 export interface NetworkDevice {
   readonly phoneNumber: string
-  receive(message: WireMessage): void
-  /** A message this device sent reached a new ack level on the recipient's side. */
-  acked(key: string, chatJid: string, ack: Ack): void
+  handle(packet: Packet): void
 }
 
 export interface AccountProfile {
   pushName: string
+  /** The "about" text. */
   status: string
+  picture?: MediaFile
 }
 
 export class SimulatorNetwork {
   private readonly devices = new Map<string, NetworkDevice>()
+  private readonly accounts = new Map<string, Account>()
   private readonly profiles = new Map<string, AccountProfile>()
+  /** Numbers known to be on WhatsApp without being linked here (they wrote in through the sandbox). */
+  private readonly outside = new Set<string>()
+  readonly groups: GroupRegistry
 
-  join(device: NetworkDevice, profile: AccountProfile): void {
+  constructor() {
+    this.groups = new GroupRegistry((phone, notification) => this.send(phone, { kind: 'group', notification }))
+  }
+
+  /** A device links: its number becomes an account here, and what waited in its inbox is handed over. */
+  join(device: NetworkDevice, profile: { pushName: string }): Account {
     this.devices.set(device.phoneNumber, device)
-    this.profiles.set(device.phoneNumber, profile)
+    const current = this.profiles.get(device.phoneNumber)
+    this.profiles.set(device.phoneNumber, { status: '', ...current, pushName: profile.pushName })
+    const account = this.account(device.phoneNumber)
+    const waiting = account.inbox.splice(0)
+    for (const packet of waiting) queueMicrotask(() => this.handOver(device, packet))
+    return account
   }
 
   leave(device: NetworkDevice): void {
@@ -56,6 +57,34 @@ export class SimulatorNetwork {
 
   isOnline(phoneNumber: string): boolean {
     return this.devices.has(phoneNumber)
+  }
+
+  /** The phone's data of a number; created on first use (a number's first link). */
+  account(phoneNumber: string): Account {
+    let account = this.accounts.get(phoneNumber)
+    if (!account) {
+      account = new Account(phoneNumber)
+      this.accounts.set(phoneNumber, account)
+    }
+    return account
+  }
+
+  /** Numbers linked here at least once. */
+  accountNumbers(): string[] {
+    return [...this.accounts.keys()]
+  }
+
+  hasAccount(phoneNumber: string): boolean {
+    return this.accounts.has(phoneNumber)
+  }
+
+  /** Whether a number is on WhatsApp as far as this network knows. */
+  exists(phoneNumber: string): boolean {
+    return this.accounts.has(phoneNumber) || this.outside.has(phoneNumber)
+  }
+
+  registerOutside(phoneNumber: string): void {
+    if (!this.accounts.has(phoneNumber)) this.outside.add(phoneNumber)
   }
 
   profile(phoneNumber: string): AccountProfile | undefined {
@@ -68,21 +97,22 @@ export class SimulatorNetwork {
   }
 
   /**
-   * Hands a direct message to its recipient when that number is linked here.
-   * Returns whether a device received it (the sender's ack then becomes DEVICE).
+   * Sends a packet to a number. Returns false when the number has no account here (an
+   * outside number: the packet goes nowhere, as to a phone that is switched off forever).
    */
-  deliver(message: WireMessage): boolean {
-    const recipient = this.devices.get(message.to)
-    if (!recipient || message.to === message.from) return false
-    // Each side owns its copy: a later edit on one side never mutates the other's.
-    queueMicrotask(() => recipient.receive(structuredClone(message)))
+  send(to: string, packet: Packet): boolean {
+    if (!this.accounts.has(to)) return false
+    // Each side owns its copy: a later change on one side never mutates the other's.
+    const copy = structuredClone(packet)
+    const device = this.devices.get(to)
+    if (device) queueMicrotask(() => this.handOver(device, copy))
+    else this.account(to).inbox.push(copy)
     return true
   }
 
-  /** The recipient `by` read messages from `sender`; tells the sender's device. */
-  ack(sender: string, by: string, keys: string[], ack: Ack): void {
-    const device = this.devices.get(sender)
-    if (!device) return
-    for (const key of keys) queueMicrotask(() => device.acked(key, `${by}@c.us`, ack))
+  private handOver(device: NetworkDevice, packet: Packet): void {
+    // The device may have gone offline between the send and this microtask.
+    if (this.devices.get(device.phoneNumber) === device) device.handle(packet)
+    else this.account(device.phoneNumber).inbox.push(packet)
   }
 }

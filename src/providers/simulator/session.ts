@@ -2,10 +2,17 @@
  * The simulator engine: a linked WhatsApp device that lives in memory. It behaves like
  * the real thing where clients can observe it — a QR that refreshes, pairing by scan or
  * pairing code, pairing that survives a restart (kept through `ProviderContext.authState`),
- * messages that travel between sessions with advancing acks.
+ * messages of every kind that travel between sessions with advancing acks, replies,
+ * reactions, edits, deletes for everyone, presence, Status, contacts, blocking, groups
+ * with admins, and the profile — each reported to every side through ProviderEvents.
+ *
+ * The phone's data (chats, messages) lives in the network's `Account` for the number, so
+ * it survives a stop/start of the session within one server process. After a server
+ * restart the pairing is kept but the simulated chats start empty (the server's own
+ * message store still has the history).
  */
 import { randomBytes } from 'node:crypto'
-import { BadRequestError, ClientNotReadyError, NotFoundError } from '../../errors'
+import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
 import {
   ACK,
@@ -15,18 +22,32 @@ import {
   type Capability,
   type ChatDTO,
   type ChatQuery,
+  type ContactDTO,
+  type GroupDTO,
+  type GroupUpdate,
   type HistoryQuery,
+  type MediaFile,
   type Me,
   type MessageDTO,
+  type MessageType,
+  type NumberCheck,
   type Page,
+  type ParticipantAction,
+  type PresenceState,
+  type ProfileDTO,
   type ProviderContext,
+  type ProviderEvent,
   type SandboxControls,
   type SandboxIncoming,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
+  type StatusContent,
 } from '../provider'
-import type { NetworkDevice, SimulatorNetwork, WireMessage } from './network'
+import type { Account, ChatState, StoredMessage } from './account'
+import type { GroupState } from './groups'
+import type { NetworkDevice, SimulatorNetwork } from './network'
+import { jid, messageKey, nowSeconds, ownId, phoneOf, receivedId, type GroupNotification, type Packet, type WireMessage } from './wire'
 
 export interface SimulatorOptions {
   /** How often a pending QR is replaced by a new one, as WhatsApp does. */
@@ -35,32 +56,61 @@ export interface SimulatorOptions {
   connectDelayMs: number
 }
 
+/** The simulator can do everything the API offers. */
 export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'session.qr',
   'session.pairingCode',
   'send.text',
+  'send.image',
+  'send.file',
+  'send.video',
+  'send.voice',
+  'send.audio',
+  'send.sticker',
+  'send.location',
+  'send.contact',
+  'send.poll',
+  'message.react',
+  'message.edit',
+  'message.delete',
+  'message.forward',
   'chat.seen',
+  'chat.presence',
+  'status.post',
   'chats.list',
   'chats.get',
   'messages.history',
+  'messages.media',
+  'contacts.list',
+  'contacts.get',
+  'contacts.profilePicture',
+  'contacts.exists',
+  'contacts.block',
+  'groups.list',
+  'groups.create',
+  'groups.get',
+  'groups.update',
+  'groups.leave',
+  'groups.participants',
+  'groups.inviteLink',
+  'groups.picture',
+  'profile.get',
+  'profile.name',
+  'profile.status',
+  'profile.picture',
   'sandbox',
 ])
+
+/** WhatsApp's windows: edits within 15 minutes, deletes for everyone within about 60 hours. */
+export const EDIT_WINDOW_SECONDS = 15 * 60
+export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
+
+const STATUS_CHAT = 'status@broadcast'
+const EDITABLE: ReadonlySet<MessageType> = new Set(['text', 'image', 'video', 'document'])
 
 interface StoredAuth {
   me: Me
   pairedAt: number
-}
-
-interface ChatState {
-  id: string
-  name: string
-  unreadCount: number
-  archived: boolean
-  messages: MessageDTO[]
-}
-
-function messageKey(): string {
-  return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
 }
 
 function qrValue(): string {
@@ -69,8 +119,23 @@ function qrValue(): string {
   return `2@${part(48)},${part(32)},${part(32)},${part(32)}`
 }
 
-function phoneOf(jid: string): string {
-  return jid.replace(/@.*$/, '')
+function dataUrl(media: MediaFile): string {
+  return `data:${media.mimeType};base64,${Buffer.from(media.data).toString('base64')}`
+}
+
+function mediaType(mimeType: string): MessageType {
+  if (mimeType.startsWith('image/webp')) return 'sticker'
+  if (mimeType.startsWith('image/')) return 'image'
+  if (mimeType.startsWith('video/')) return 'video'
+  if (mimeType.startsWith('audio/')) return 'audio'
+  return 'document'
+}
+
+/** Where a send goes: one person, a group's members, or the Status audience. */
+interface Route {
+  chatId: string
+  recipients: string[]
+  group?: GroupState
 }
 
 export class SimulatorSession extends BaseProviderSession implements NetworkDevice {
@@ -85,8 +150,6 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   private qrTimer?: ReturnType<typeof setInterval>
   private connectTimer?: ReturnType<typeof setTimeout>
   private pairingCode?: string
-  private readonly chats = new Map<string, ChatState>()
-  private readonly byId = new Map<string, MessageDTO>()
 
   constructor(
     private readonly context: ProviderContext,
@@ -106,6 +169,14 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
 
   get phoneNumber(): string {
     return this.context.phoneNumber
+  }
+
+  private get myJid(): string {
+    return jidOf(this.phoneNumber)
+  }
+
+  private get account(): Account {
+    return this.network.account(this.phoneNumber)
   }
 
   snapshot(): SessionSnapshot {
@@ -136,8 +207,6 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   async logout(): Promise<void> {
     this.disconnect('STOPPED')
     this.me = undefined
-    this.chats.clear()
-    this.byId.clear()
     await this.context.authState.clear()
   }
 
@@ -154,39 +223,188 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
 
   override async send(request: SendRequest): Promise<MessageDTO> {
     this.requireWorking()
-    if (request.content.type !== 'text') return this.unsupported(`sending ${request.content.type} messages`)
-    const to = phoneOf(request.chatId)
+    const route = this.route(request.chatId)
+    const content = request.content
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to,
-      timestamp: Math.floor(Date.now() / 1000),
+      to: route.group ? route.group.id : phoneOf(route.chatId),
+      timestamp: nowSeconds(),
       type: 'text',
-      body: request.content.text,
-      ...(request.quotedMsgId && { quotedKey: this.keyOf(request.quotedMsgId) }),
-      ...(request.content.mentions && { mentions: request.content.mentions }),
+      body: '',
     }
-    const message = this.store(wire, true, ACK.SERVER)
-    this.context.emit({ type: 'message', message })
-    if (this.network.deliver(wire)) this.setAck(message, ACK.DEVICE)
-    return message
+    if (request.quotedMsgId !== undefined) wire.quotedKey = this.requireMessage(request.quotedMsgId, route.chatId, 'Quoted message').key
+    switch (content.type) {
+      case 'text':
+        wire.body = content.text
+        if (content.mentions?.length) wire.mentions = content.mentions
+        break
+      case 'image':
+      case 'video':
+        wire.type = content.type
+        wire.body = content.caption ?? ''
+        wire.media = content.media
+        break
+      case 'file':
+        wire.type = 'document'
+        wire.body = content.caption ?? ''
+        wire.media = content.media
+        break
+      case 'voice':
+      case 'audio':
+      case 'sticker':
+        wire.type = content.type
+        wire.media = content.media
+        break
+      case 'location': {
+        const { type: _type, ...location } = content
+        wire.type = 'location'
+        wire.body = [content.name, content.address].filter(Boolean).join('\n')
+        wire.location = location
+        break
+      }
+      case 'contact':
+        wire.type = 'contact'
+        // As whatsapp-web.js reports it: one card is the body, several cards leave it empty.
+        wire.body = content.vcards.length === 1 ? content.vcards[0]! : ''
+        wire.vcards = content.vcards
+        break
+      case 'poll':
+        wire.type = 'poll'
+        wire.body = content.name
+        wire.poll = { name: content.name, options: content.options, multipleAnswers: content.multipleAnswers }
+        break
+    }
+    return this.dispatch(route, wire)
+  }
+
+  override async forwardMessage(messageId: string, chatId: string): Promise<MessageDTO> {
+    this.requireWorking()
+    const original = this.requireMessage(messageId)
+    if (original.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be forwarded')
+    const route = this.route(chatId)
+    const dto = original.dto
+    const wire: WireMessage = {
+      key: messageKey(),
+      from: this.phoneNumber,
+      to: route.group ? route.group.id : phoneOf(route.chatId),
+      timestamp: nowSeconds(),
+      type: dto.type,
+      body: dto.body,
+      isForwarded: true,
+      ...(original.media && { media: original.media }),
+      ...(dto.location && { location: dto.location }),
+      ...(dto.vcards && { vcards: dto.vcards }),
+      ...(dto.poll && { poll: dto.poll }),
+    }
+    return this.dispatch(route, wire)
+  }
+
+  override async postStatus(content: StatusContent): Promise<MessageDTO> {
+    this.requireWorking()
+    const wire: WireMessage = {
+      key: messageKey(),
+      from: this.phoneNumber,
+      to: STATUS_CHAT,
+      timestamp: nowSeconds(),
+      type: content.type,
+      body: content.type === 'text' ? content.text : (content.caption ?? ''),
+      ...(content.type !== 'text' && { media: content.media }),
+    }
+    // The Status audience: the numbers of this network that have a chat with this one.
+    const audience = this.network
+      .accountNumbers()
+      .filter((phone) => phone !== this.phoneNumber && this.network.account(phone).chats.has(this.myJid))
+    return this.dispatch({ chatId: STATUS_CHAT, recipients: audience }, wire)
+  }
+
+  override async react(messageId: string, emoji: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be reacted to')
+    const key = messageKey()
+    const timestamp = nowSeconds()
+    const chatId = target.dto.chatId
+    this.context.emit({
+      type: 'message.reaction',
+      id: ownId(chatId, key),
+      chatId,
+      from: this.myJid,
+      fromMe: true,
+      timestamp,
+      reaction: { text: emoji, messageId },
+    })
+    this.tell(target, { kind: 'reaction', from: this.phoneNumber, ...this.groupField(chatId), key, targetKey: target.key, emoji, timestamp })
+  }
+
+  override async editMessage(messageId: string, text: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (!target.dto.fromMe) throw new BadRequestError('Only your own messages can be edited')
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be edited')
+    if (!EDITABLE.has(target.dto.type)) throw new BadRequestError(`A ${target.dto.type} message cannot be edited; only text and captions can`)
+    if (nowSeconds() - target.dto.timestamp > EDIT_WINDOW_SECONDS) throw new BadRequestError('Messages can only be edited within 15 minutes of sending')
+    const timestamp = nowSeconds()
+    target.dto.body = text
+    target.dto.edited = true
+    const chatId = target.dto.chatId
+    this.context.emit({ type: 'message.edited', chatId, editedMessageId: messageId, body: text, from: this.myJid, fromMe: true, timestamp })
+    this.tell(target, { kind: 'edit', from: this.phoneNumber, ...this.groupField(chatId), targetKey: target.key, body: text, timestamp })
+  }
+
+  override async deleteMessage(messageId: string, forEveryone: boolean): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (!forEveryone) {
+      this.account.remove(messageId)
+      return
+    }
+    if (target.dto.type === 'revoked') throw new BadRequestError('The message was already deleted for everyone')
+    const chatId = target.dto.chatId
+    const group = chatId.endsWith('@g.us') ? this.network.groups.get(chatId) : undefined
+    const asAdmin = group !== undefined && this.network.groups.isAdmin(group, this.phoneNumber)
+    if (!target.dto.fromMe && !asAdmin) throw new BadRequestError("Only your own messages (or, as a group admin, members' messages) can be deleted for everyone")
+    if (target.dto.fromMe && nowSeconds() - target.dto.timestamp > REVOKE_WINDOW_SECONDS) {
+      throw new BadRequestError('Messages can only be deleted for everyone within about 60 hours of sending')
+    }
+    const timestamp = nowSeconds()
+    this.revokeLocally(target)
+    this.context.emit({ type: 'message.revoked', chatId, revokedMessageId: messageId, from: this.myJid, fromMe: true, timestamp })
+    this.tell(target, { kind: 'revoke', from: this.phoneNumber, ...this.groupField(chatId), targetKey: target.key, timestamp })
   }
 
   override async markSeen(chatId: string): Promise<void> {
     this.requireWorking()
-    const chat = this.chats.get(chatId)
-    if (!chat) throw new NotFoundError(`Chat ${chatId} not found`)
+    const chat = this.requireChat(chatId)
     chat.unreadCount = 0
-    const unreadKeys = chat.messages.filter((m) => !m.fromMe && m.ack < ACK.READ).map((m) => {
-      m.ack = ACK.READ
-      return this.keyOf(m.id)
-    })
-    if (unreadKeys.length > 0) this.network.ack(phoneOf(chatId), this.phoneNumber, unreadKeys, ACK.READ)
+    const bySender = new Map<string, string[]>()
+    for (const message of chat.messages) {
+      if (message.dto.fromMe || message.seen) continue
+      message.seen = true
+      const sender = phoneOf(message.dto.participant ?? message.dto.from)
+      bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
+    }
+    if (chatId === STATUS_CHAT) return
+    for (const [sender, keys] of bySender) {
+      this.network.send(sender, { kind: 'receipt', from: this.phoneNumber, ...this.groupField(chatId), keys, ack: ACK.READ })
+    }
   }
+
+  override async setPresence(chatId: string, state: PresenceState): Promise<void> {
+    this.requireWorking()
+    const route = this.route(chatId)
+    const timestamp = nowSeconds()
+    for (const phone of route.recipients) {
+      this.network.send(phone, { kind: 'presence', from: this.phoneNumber, ...this.groupField(route.chatId), state, timestamp })
+    }
+  }
+
+  // ─── Chats and history ───────────────────────────────────────────────────
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.chats.values()]
+    const all = [...this.account.chats.values()]
+      .filter((chat) => chat.id !== STATUS_CHAT)
       .filter((chat) => query.archived === undefined || chat.archived === query.archived)
       .map((chat) => this.chatDto(chat))
       .sort((a, b) => b.timestamp - a.timestamp)
@@ -196,16 +414,13 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
 
   override async getChat(chatId: string): Promise<ChatDTO> {
     this.requireWorking()
-    const chat = this.chats.get(chatId)
-    if (!chat) throw new NotFoundError(`Chat ${chatId} not found`)
-    return this.chatDto(chat)
+    return this.chatDto(this.requireChat(chatId))
   }
 
   override async getMessages(chatId: string, query: HistoryQuery): Promise<{ messages: MessageDTO[]; hasMore: boolean }> {
     this.requireWorking()
-    const chat = this.chats.get(chatId)
-    if (!chat) throw new NotFoundError(`Chat ${chatId} not found`)
-    const newestFirst = [...chat.messages].reverse()
+    const chat = this.requireChat(chatId)
+    const newestFirst = [...chat.messages].reverse().map((m) => m.dto)
     let start = 0
     if (query.before !== undefined) {
       start = newestFirst.findIndex((m) => m.id === query.before) + 1
@@ -215,25 +430,418 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
     return { messages, hasMore: start + query.limit < newestFirst.length }
   }
 
-  // ─── NetworkDevice ───────────────────────────────────────────────────────
-
-  receive(wire: WireMessage): void {
-    if (this.status !== 'WORKING') return
-    const message = this.store(wire, false, ACK.DEVICE)
-    this.context.emit({ type: 'message', message, ...(wire.media && { media: wire.media }) })
+  override async downloadMedia(messageId: string): Promise<MediaFile | null> {
+    this.requireWorking()
+    return this.requireMessage(messageId).media ?? null
   }
 
-  acked(key: string, chatJid: string, ack: Ack): void {
-    const message = this.byId.get(`true_${chatJid}_${key}`)
-    if (message) this.setAck(message, ack)
+  // ─── Contacts ────────────────────────────────────────────────────────────
+
+  override async listContacts(): Promise<ContactDTO[]> {
+    this.requireWorking()
+    const ids = new Set<string>()
+    for (const phone of this.network.accountNumbers()) if (phone !== this.phoneNumber) ids.add(jid(phone))
+    for (const chatId of this.account.chats.keys()) if (chatId.endsWith('@c.us') && chatId !== this.myJid) ids.add(chatId)
+    for (const blocked of this.account.blocked) ids.add(blocked)
+    return [...ids].sort().map((id) => this.contactDto(id))
+  }
+
+  override async getContact(contactId: string): Promise<ContactDTO> {
+    this.requireWorking()
+    if (!this.knowsContact(contactId)) throw new NotFoundError(`Contact ${contactId} not found`)
+    return this.contactDto(contactId)
+  }
+
+  override async getProfilePictureUrl(contactId: string): Promise<string | null> {
+    this.requireWorking()
+    if (contactId.endsWith('@g.us')) {
+      const picture = this.network.groups.requireMember(this.phoneNumber, contactId).picture
+      return picture ? dataUrl(picture) : null
+    }
+    if (contactId !== this.myJid && !this.knowsContact(contactId)) throw new NotFoundError(`Contact ${contactId} not found`)
+    const picture = this.network.profile(phoneOf(contactId))?.picture
+    return picture ? dataUrl(picture) : null
+  }
+
+  override async checkNumber(number: string): Promise<NumberCheck> {
+    this.requireWorking()
+    const exists = this.network.exists(number)
+    return { number, exists, jid: exists ? jid(number) : null }
+  }
+
+  override async setBlocked(contactId: string, blocked: boolean): Promise<void> {
+    this.requireWorking()
+    if (contactId === this.myJid) throw new BadRequestError('A number cannot block itself')
+    if (!contactId.endsWith('@c.us')) throw new NotFoundError(`Contact ${contactId} not found`)
+    if (blocked) this.account.blocked.add(contactId)
+    else this.account.blocked.delete(contactId)
+  }
+
+  // ─── Groups ──────────────────────────────────────────────────────────────
+
+  override async listGroups(): Promise<GroupDTO[]> {
+    this.requireWorking()
+    return this.network.groups.forMember(this.phoneNumber).map((group) => this.network.groups.dto(group))
+  }
+
+  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+    this.requireWorking()
+    const phones = this.groupPhones(participants).filter((phone) => phone !== this.phoneNumber)
+    const unknown = phones.filter((phone) => !this.network.exists(phone))
+    if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
+    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones))
+  }
+
+  override async getGroup(groupId: string): Promise<GroupDTO> {
+    this.requireWorking()
+    return this.network.groups.dto(this.network.groups.requireMember(this.phoneNumber, groupId))
+  }
+
+  override async updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO> {
+    this.requireWorking()
+    return this.network.groups.dto(this.network.groups.update(this.phoneNumber, groupId, update))
+  }
+
+  override async leaveGroup(groupId: string): Promise<void> {
+    this.requireWorking()
+    this.network.groups.leave(this.phoneNumber, groupId)
+  }
+
+  override async updateParticipants(groupId: string, action: ParticipantAction, participants: string[]): Promise<GroupDTO> {
+    this.requireWorking()
+    const group = this.network.groups.participants(this.phoneNumber, groupId, action, this.groupPhones(participants), (phone) =>
+      this.network.exists(phone),
+    )
+    return this.network.groups.dto(group)
+  }
+
+  override async getInviteLink(groupId: string): Promise<string> {
+    this.requireWorking()
+    return this.network.groups.inviteLink(this.phoneNumber, groupId)
+  }
+
+  override async setGroupPicture(groupId: string, picture: MediaFile): Promise<void> {
+    this.requireWorking()
+    this.network.groups.setPicture(this.phoneNumber, groupId, picture)
+  }
+
+  // ─── Profile ─────────────────────────────────────────────────────────────
+
+  override async getProfile(): Promise<ProfileDTO> {
+    this.requireWorking()
+    const profile = this.network.profile(this.phoneNumber)
+    return {
+      id: this.myJid,
+      pushname: profile?.pushName ?? this.me?.pushName ?? this.phoneNumber,
+      phone: this.phoneNumber,
+      platform: 'simulator',
+      status: profile?.status ?? '',
+      pictureUrl: profile?.picture ? dataUrl(profile.picture) : null,
+    }
+  }
+
+  override async setProfileName(name: string): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { pushName: name })
+    this.me = { id: this.myJid, pushName: name }
+    await this.context.authState.save(JSON.stringify({ me: this.me, pairedAt: Date.now() } satisfies StoredAuth))
+  }
+
+  override async setProfileStatus(status: string): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { status })
+  }
+
+  override async setProfilePicture(picture: MediaFile): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { picture })
+  }
+
+  // ─── NetworkDevice ───────────────────────────────────────────────────────
+
+  handle(packet: Packet): void {
+    switch (packet.kind) {
+      case 'message':
+        this.receive(packet.message)
+        return
+      case 'receipt':
+        this.onReceipt(packet.from, packet.group, packet.keys, packet.ack)
+        return
+      case 'reaction': {
+        const chatId = packet.group ?? jid(packet.from)
+        const target = this.account.findByKey(chatId, packet.targetKey)
+        if (!target || this.isBlocked(packet.from, packet.group)) return
+        this.emit({
+          type: 'message.reaction',
+          id: receivedId(chatId, packet.key, packet.group ? jid(packet.from) : undefined),
+          chatId,
+          from: jid(packet.from),
+          fromMe: false,
+          timestamp: packet.timestamp,
+          reaction: { text: packet.emoji, messageId: target.dto.id },
+        })
+        return
+      }
+      case 'edit': {
+        const chatId = packet.group ?? jid(packet.from)
+        const target = this.account.findByKey(chatId, packet.targetKey)
+        if (!target || phoneOf(target.dto.participant ?? target.dto.from) !== packet.from) return
+        target.dto.body = packet.body
+        target.dto.edited = true
+        this.emit({ type: 'message.edited', chatId, editedMessageId: target.dto.id, body: packet.body, from: jid(packet.from), fromMe: false, timestamp: packet.timestamp })
+        return
+      }
+      case 'revoke': {
+        const chatId = packet.group ?? jid(packet.from)
+        const target = this.account.findByKey(chatId, packet.targetKey)
+        if (!target || target.dto.type === 'revoked') return
+        const author = phoneOf(target.dto.participant ?? target.dto.from)
+        const group = packet.group ? this.network.groups.get(packet.group) : undefined
+        if (author !== packet.from && !(group && this.network.groups.isAdmin(group, packet.from))) return
+        this.revokeLocally(target)
+        this.emit({ type: 'message.revoked', chatId, revokedMessageId: target.dto.id, from: jid(packet.from), fromMe: false, timestamp: packet.timestamp })
+        return
+      }
+      case 'presence':
+        if (this.isBlocked(packet.from, packet.group)) return
+        this.emit({ type: 'presence.update', chatId: packet.group ?? jid(packet.from), participant: jid(packet.from), state: packet.state, timestamp: packet.timestamp })
+        return
+      case 'group':
+        this.onGroup(packet.notification)
+        return
+    }
   }
 
   // ─── Internals ───────────────────────────────────────────────────────────
 
+  private emit(event: ProviderEvent): void {
+    this.context.emit(event)
+  }
+
+  /** Stores an own message, reports it, and hands it to its recipients. */
+  private dispatch(route: Route, wire: WireMessage): MessageDTO {
+    const stored: StoredMessage = {
+      key: wire.key,
+      dto: this.toDto(wire, route.chatId, true, ACK.SERVER),
+      ...(wire.media && { media: wire.media }),
+      recipients: route.recipients,
+      receivedBy: new Set(),
+      readBy: new Set(),
+    }
+    this.account.add(route.chatId, stored)
+    this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
+    for (const phone of route.recipients) this.network.send(phone, { kind: 'message', message: wire })
+    return { ...stored.dto }
+  }
+
+  /** A message from the network (or the sandbox): stored, reported, and receipted to its sender. */
+  private receive(wire: WireMessage): MessageDTO | undefined {
+    if (this.status !== 'WORKING') return undefined
+    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_CHAT ? wire.to : undefined
+    if (this.isBlocked(wire.from, group)) return undefined
+    const chatId = group ?? jid(wire.from)
+    if (this.account.findByKey(chatId, wire.key)) return undefined
+    const stored: StoredMessage = { key: wire.key, dto: this.toDto(wire, chatId, false, ACK.DEVICE), ...(wire.media && { media: wire.media }) }
+    this.account.add(chatId, stored)
+    this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
+    if (group !== STATUS_CHAT) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
+    return stored.dto
+  }
+
+  private onReceipt(from: string, group: string | undefined, keys: string[], ack: Ack): void {
+    const chatId = group ?? jid(from)
+    for (const key of keys) {
+      const message = this.account.findByKey(chatId, key)
+      if (!message?.dto.fromMe) continue
+      message.receivedBy?.add(from)
+      if (ack >= ACK.READ) message.readBy?.add(from)
+      // In a group the ticks turn only when every recipient got (read) it, as on WhatsApp.
+      const everyone = message.recipients ?? [from]
+      const level = everyone.every((p) => message.readBy?.has(p)) ? ACK.READ : everyone.every((p) => message.receivedBy?.has(p)) ? ACK.DEVICE : ACK.SERVER
+      this.setAck(message, level)
+    }
+  }
+
+  private onGroup(notification: GroupNotification): void {
+    const { groupId, timestamp } = notification
+    switch (notification.type) {
+      case 'join':
+        this.account.chat(groupId, timestamp)
+        this.emit({ type: 'group.v2.join', group: { id: groupId, subject: notification.subject }, timestamp })
+        return
+      case 'leave':
+        this.emit({ type: 'group.v2.leave', group: { id: groupId }, timestamp })
+        return
+      case 'participants':
+        this.emit({
+          type: 'group.v2.participants',
+          group: { id: groupId },
+          action: notification.action,
+          participants: notification.participants,
+          ...(notification.author && { author: notification.author }),
+          timestamp,
+        })
+        return
+      case 'update':
+        this.emit({
+          type: 'group.v2.update',
+          group: {
+            id: groupId,
+            ...(notification.subject !== undefined && { subject: notification.subject }),
+            ...(notification.description !== undefined && { description: notification.description }),
+          },
+          ...(notification.author && { author: notification.author }),
+          timestamp,
+        })
+        return
+    }
+  }
+
+  /** Tells the other side(s) of a message's chat about an act on it. */
+  private tell(target: StoredMessage, packet: Packet): void {
+    const chatId = target.dto.chatId
+    let recipients: string[]
+    if (chatId.endsWith('@g.us')) recipients = [...(this.network.groups.get(chatId)?.participants.keys() ?? [])]
+    else if (chatId === STATUS_CHAT) recipients = target.dto.fromMe ? (target.recipients ?? []) : [phoneOf(target.dto.participant ?? target.dto.from)]
+    else recipients = [phoneOf(chatId)]
+    for (const phone of recipients) if (phone !== this.phoneNumber) this.network.send(phone, packet)
+  }
+
+  private groupField(chatId: string): { group?: string } {
+    return chatId.endsWith('@g.us') || chatId === STATUS_CHAT ? { group: chatId } : {}
+  }
+
+  /** Resolves a send target; 404 for unknown chats, 403 where the group forbids it, 409 for a blocked contact. */
+  private route(chatId: string): Route {
+    if (chatId === STATUS_CHAT) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
+    if (chatId.endsWith('@lid')) throw new NotFoundError(`The simulator knows no contact ${chatId}`)
+    if (chatId.endsWith('@g.us')) {
+      const group = this.network.groups.requireMember(this.phoneNumber, chatId)
+      if (group.messagesAdminsOnly && !this.network.groups.isAdmin(group, this.phoneNumber)) {
+        throw new ForbiddenError('Only admins can send messages to this group')
+      }
+      return { chatId, group, recipients: [...group.participants.keys()].filter((p) => p !== this.phoneNumber) }
+    }
+    if (this.account.blocked.has(chatId)) throw new ConflictError(`${chatId} is blocked: unblock the contact to message it`)
+    const phone = phoneOf(chatId)
+    return { chatId, recipients: phone === this.phoneNumber ? [] : [phone] }
+  }
+
+  private requireChat(chatId: string): ChatState {
+    const chat = this.account.chats.get(chatId)
+    if (!chat) throw new NotFoundError(`Chat ${chatId} not found`)
+    return chat
+  }
+
+  private requireMessage(messageId: string, chatId?: string, what = 'Message'): StoredMessage {
+    const message = this.account.byId.get(messageId)
+    if (!message || (chatId !== undefined && message.dto.chatId !== chatId)) {
+      throw new NotFoundError(chatId ? `${what} ${messageId} not found in chat ${chatId}` : `${what} ${messageId} not found`)
+    }
+    return message
+  }
+
+  private isBlocked(from: string, group: string | undefined): boolean {
+    // Blocking stops direct messages, presence and reactions; group chats still show everyone.
+    return group === undefined && this.account.blocked.has(jid(from))
+  }
+
+  private revokeLocally(target: StoredMessage): void {
+    target.dto.type = 'revoked'
+    target.dto.body = ''
+    target.dto.hasMedia = false
+    delete target.dto.media
+    delete target.dto.location
+    delete target.dto.vcards
+    delete target.dto.poll
+    delete target.media
+  }
+
+  private groupPhones(participants: string[]): string[] {
+    return participants.map((id) => {
+      if (!id.endsWith('@c.us')) throw new NotFoundError(`The simulator knows no contact ${id}`)
+      return phoneOf(id)
+    })
+  }
+
+  private knowsContact(contactId: string): boolean {
+    if (!contactId.endsWith('@c.us') || contactId === this.myJid) return false
+    const phone = phoneOf(contactId)
+    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId)
+  }
+
+  private contactDto(id: string): ContactDTO {
+    const phone = phoneOf(id)
+    const isAccount = this.network.hasAccount(phone)
+    const pushName = this.network.profile(phone)?.pushName ?? null
+    return {
+      id,
+      // Every number linked on this network is in the simulated address book.
+      name: isAccount ? pushName : null,
+      pushname: pushName,
+      number: phone,
+      isMyContact: isAccount,
+      isBusiness: false,
+      isBlocked: this.account.blocked.has(id),
+    }
+  }
+
+  private toDto(wire: WireMessage, chatId: string, fromMe: boolean, ack: Ack): MessageDTO {
+    const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_CHAT
+    const author = !fromMe && inGroup ? jid(wire.from) : undefined
+    const quoted = wire.quotedKey ? this.account.findByKey(chatId, wire.quotedKey) : undefined
+    return {
+      id: fromMe ? ownId(chatId, wire.key) : receivedId(chatId, wire.key, author),
+      timestamp: wire.timestamp,
+      chatId,
+      from: fromMe ? this.myJid : inGroup ? chatId : jid(wire.from),
+      to: fromMe ? chatId : inGroup ? chatId : this.myJid,
+      fromMe,
+      ...(inGroup && { participant: fromMe ? this.myJid : jid(wire.from) }),
+      type: wire.type,
+      body: wire.body,
+      hasMedia: wire.media !== undefined,
+      ...(wire.media && {
+        media: { mimetype: wire.media.mimeType, size: wire.media.data.byteLength, ...(wire.media.filename && { filename: wire.media.filename }) },
+      }),
+      ack,
+      ...(quoted && { replyTo: quoted.dto.id }),
+      ...(wire.location && { location: wire.location }),
+      ...(wire.vcards && { vcards: wire.vcards }),
+      ...(wire.poll && { poll: wire.poll }),
+      ...(wire.mentions && { mentions: wire.mentions }),
+      ...(wire.isForwarded && { isForwarded: true }),
+    }
+  }
+
+  private setAck(message: StoredMessage, ack: Ack): void {
+    if (ack <= message.dto.ack) return
+    message.dto.ack = ack
+    const dto = message.dto
+    this.emit({ type: 'message.ack', id: dto.id, chatId: dto.chatId, from: dto.from, to: dto.to, fromMe: dto.fromMe, ack })
+  }
+
+  private chatDto(chat: ChatState): ChatDTO {
+    const last = chat.messages.at(-1)
+    const isGroup = chat.id.endsWith('@g.us')
+    const name = isGroup
+      ? (this.network.groups.get(chat.id)?.subject ?? chat.id)
+      : (this.network.profile(phoneOf(chat.id))?.pushName ?? phoneOf(chat.id))
+    return {
+      id: chat.id,
+      name,
+      isGroup,
+      unreadCount: chat.unreadCount,
+      archived: chat.archived,
+      timestamp: last?.dto.timestamp ?? chat.createdAt,
+      ...(last && { lastMessage: { body: last.dto.body, timestamp: last.dto.timestamp, fromMe: last.dto.fromMe } }),
+    }
+  }
+
   private async scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot> {
     if (this.status !== 'SCAN_QR_CODE') throw new ClientNotReadyError(stateOf(this.status), this.status)
     const phone = options.phone?.replace(/^\+/, '') ?? this.phoneNumber
-    const me: Me = { id: jidOf(phone), pushName: options.pushName ?? `Simulated ${phone}` }
+    const me: Me = { id: jidOf(phone), pushName: options.pushName ?? this.network.profile(phone)?.pushName ?? `Simulated ${phone}` }
     this.clearTimers()
     this.qr = undefined
     this.pairingCode = undefined
@@ -253,36 +861,40 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
     this.requireWorking()
     const from = input.from.replace(/^\+/, '').replace(/@c\.us$/, '')
     if (!/^[0-9]{7,15}$/.test(from)) throw new BadRequestError('from must be a phone number of 7 to 15 digits', { from: input.from })
+    if (from === this.phoneNumber) throw new BadRequestError('from must be another number than the session itself')
     if (input.text === undefined && input.media === undefined) throw new BadRequestError('An incoming message needs text or media')
+    this.network.registerOutside(from)
+    const chatId = jid(from)
     const wire: WireMessage = {
       key: messageKey(),
       from,
       to: this.phoneNumber,
-      timestamp: Math.floor(Date.now() / 1000),
+      timestamp: nowSeconds(),
       type: input.media ? mediaType(input.media.mimeType) : 'text',
       body: input.text ?? '',
       ...(input.media && { media: input.media }),
-      ...(input.quotedMsgId && { quotedKey: this.keyOf(input.quotedMsgId) }),
     }
-    const message = this.store(wire, false, ACK.DEVICE)
-    this.context.emit({ type: 'message', message, ...(input.media && { media: input.media }) })
+    if (input.quotedMsgId !== undefined) wire.quotedKey = this.requireMessage(input.quotedMsgId, chatId, 'Quoted message').key
+    const message = this.receive(wire)
+    if (!message) throw new ConflictError(`${chatId} is blocked by this number: the message was dropped`)
     return message
   }
 
   private showQr(): void {
     this.qr = qrValue()
     this.setStatus('SCAN_QR_CODE')
-    this.context.emit({ type: 'qr', value: this.qr })
+    this.emit({ type: 'qr', value: this.qr })
     this.qrTimer = setInterval(() => {
       this.qr = qrValue()
-      this.context.emit({ type: 'qr', value: this.qr })
+      this.emit({ type: 'qr', value: this.qr })
     }, this.options.qrRefreshMs)
   }
 
   private connect(me: Me): void {
     this.me = me
-    this.network.join(this, { pushName: me.pushName ?? this.phoneNumber, status: this.network.profile(this.phoneNumber)?.status ?? '' })
     this.setStatus('WORKING')
+    // Joined after WORKING, so what waited in the inbox is reported by a working session.
+    this.network.join(this, { pushName: me.pushName ?? this.phoneNumber })
   }
 
   private disconnect(status: 'STOPPED' | 'FAILED', reason?: string): void {
@@ -303,7 +915,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
 
   private setStatus(status: SessionStatus): void {
     this.status = status
-    this.context.emit({
+    this.emit({
       type: 'session.status',
       status,
       ...(this.me && { me: this.me }),
@@ -325,68 +937,4 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   private requireWorking(): void {
     if (this.status !== 'WORKING') throw new ClientNotReadyError(stateOf(this.status), this.status)
   }
-
-  private keyOf(messageId: string): string {
-    return messageId.split('_').pop() ?? messageId
-  }
-
-  private store(wire: WireMessage, fromMe: boolean, ack: Ack): MessageDTO {
-    const counterpart = fromMe ? wire.to : wire.from
-    const chatId = counterpart.includes('@') ? counterpart : jidOf(counterpart)
-    const message: MessageDTO = {
-      id: `${fromMe}_${chatId}_${wire.key}`,
-      timestamp: wire.timestamp,
-      chatId,
-      from: fromMe ? jidOf(this.phoneNumber) : jidOf(wire.from),
-      to: fromMe ? chatId : jidOf(this.phoneNumber),
-      fromMe,
-      type: wire.type,
-      body: wire.body,
-      hasMedia: wire.media !== undefined,
-      ...(wire.media && { media: { mimetype: wire.media.mimeType, size: wire.media.data.byteLength, ...(wire.media.filename && { filename: wire.media.filename }) } }),
-      ack,
-      ...(wire.quotedKey && { replyTo: this.findByKey(chatId, wire.quotedKey) ?? wire.quotedKey }),
-      ...(wire.mentions && { mentions: wire.mentions }),
-    }
-    let chat = this.chats.get(chatId)
-    if (!chat) {
-      chat = { id: chatId, name: this.network.profile(phoneOf(chatId))?.pushName ?? phoneOf(chatId), unreadCount: 0, archived: false, messages: [] }
-      this.chats.set(chatId, chat)
-    }
-    chat.messages.push(message)
-    if (!fromMe) chat.unreadCount += 1
-    this.byId.set(message.id, message)
-    return message
-  }
-
-  private findByKey(chatId: string, key: string): string | undefined {
-    return this.chats.get(chatId)?.messages.find((m) => m.id.endsWith(`_${key}`))?.id
-  }
-
-  private setAck(message: MessageDTO, ack: Ack): void {
-    if (ack <= message.ack) return
-    message.ack = ack
-    this.context.emit({ type: 'message.ack', id: message.id, chatId: message.chatId, from: message.from, to: message.to, fromMe: message.fromMe, ack })
-  }
-
-  private chatDto(chat: ChatState): ChatDTO {
-    const last = chat.messages.at(-1)
-    return {
-      id: chat.id,
-      name: chat.name,
-      isGroup: chat.id.endsWith('@g.us'),
-      unreadCount: chat.unreadCount,
-      archived: chat.archived,
-      timestamp: last?.timestamp ?? 0,
-      ...(last && { lastMessage: { body: last.body, timestamp: last.timestamp, fromMe: last.fromMe } }),
-    }
-  }
-}
-
-function mediaType(mimeType: string): MessageDTO['type'] {
-  if (mimeType.startsWith('image/webp')) return 'sticker'
-  if (mimeType.startsWith('image/')) return 'image'
-  if (mimeType.startsWith('video/')) return 'video'
-  if (mimeType.startsWith('audio/')) return 'audio'
-  return 'document'
 }

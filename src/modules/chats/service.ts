@@ -1,0 +1,89 @@
+/**
+ * Chats and history in the words of the API. The chat list comes from the engine (it
+ * knows names, unread counts, archived chats); history and media come from this
+ * server's message store, so they work the same on every engine.
+ */
+import type { MessagingDeps } from '../../deps'
+import { BadRequestError, NotFoundError } from '../../errors'
+import { normalizeChatId } from '../../lib/chat-id'
+import type { ChatDTO } from '../../providers/provider'
+import type { SessionManager } from '../../sessions/manager'
+
+export interface MediaDownload {
+  body: Blob | Uint8Array
+  size: number
+  mimeType: string
+  filename?: string
+}
+
+function chatView(chat: ChatDTO) {
+  return {
+    id: chat.id,
+    name: chat.name,
+    isGroup: chat.isGroup,
+    unreadCount: chat.unreadCount,
+    archived: chat.archived,
+    timestamp: chat.timestamp,
+    ...(chat.lastMessage && { lastMessage: chat.lastMessage }),
+  }
+}
+
+/** A whole-number query parameter within a range; a 400 naming it otherwise. */
+function inRange(name: string, value: number | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) throw new BadRequestError(`Invalid query: ${name} must be a whole number from ${min} to ${max}`, { field: name })
+  return value
+}
+
+export class ChatsService {
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly deps: MessagingDeps,
+  ) {}
+
+  async list(phone: string, query: { page?: number; limit?: number; archived?: boolean }) {
+    const page = inRange('page', query.page, 1, 1_000_000, 1)
+    const limit = inRange('limit', query.limit, 1, 200, 50)
+    const provider = await this.sessions.requireConnected(phone, 'chats.list')
+    const result = await provider.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
+    return { chats: result.items.map(chatView), total: result.total, page, hasMore: page * limit < result.total }
+  }
+
+  async get(phone: string, rawChatId: string) {
+    const chatId = normalizeChatId(rawChatId)
+    const provider = await this.sessions.requireConnected(phone, 'chats.get')
+    return chatView(await provider.getChat(chatId))
+  }
+
+  async history(phone: string, rawChatId: string, query: { limit?: number; before?: string }) {
+    const chatId = normalizeChatId(rawChatId)
+    const limit = inRange('limit', query.limit, 1, 200, 50)
+    const provider = await this.sessions.requireConnected(phone)
+    const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
+    if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
+    if (page.messages.length === 0 && query.before === undefined && chatId !== 'status@broadcast' && !(await this.deps.store.hasChat(phone, chatId))) {
+      // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
+      if (provider.capabilities.has('chats.get')) await provider.getChat(chatId)
+    }
+    return page
+  }
+
+  /** The bytes of a message's media: from the store, else fetched once from the engine and kept. */
+  async media(phone: string, rawChatId: string, messageId: string): Promise<MediaDownload> {
+    const chatId = normalizeChatId(rawChatId)
+    const provider = await this.sessions.requireConnected(phone)
+    const message = await this.deps.store.get(phone, messageId)
+    if (!message || message.chatId !== chatId) throw new NotFoundError(`Message ${messageId} not found in chat ${chatId}`)
+    if (!message.hasMedia) throw new NotFoundError(`Message ${messageId} has no media`)
+    const stored = await this.deps.store.media(phone, messageId)
+    if (stored) return { body: stored.blob, size: stored.size, mimeType: stored.mimeType, ...(stored.filename && { filename: stored.filename }) }
+    if (provider.capabilities.has('messages.media')) {
+      const fetched = await provider.downloadMedia(messageId)
+      if (fetched) {
+        await this.deps.store.attachMedia(phone, messageId, fetched)
+        return { body: fetched.data, size: fetched.data.byteLength, mimeType: fetched.mimeType, ...(fetched.filename && { filename: fetched.filename }) }
+      }
+    }
+    throw new NotFoundError(`The media of message ${messageId} is no longer available`)
+  }
+}

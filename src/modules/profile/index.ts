@@ -1,0 +1,43 @@
+/** §6 profile routes. */
+import { Elysia } from 'elysia'
+import { authGuards, type GuardDeps } from '../../auth/guards'
+import type { MessagingDeps } from '../../deps'
+import { PhoneParams } from '../common/model'
+import { connectedErrors, mediaErrors, SuccessResult } from '../common/whatsapp-model'
+import { AboutBody, NameBody, PictureBody, Profile } from './model'
+import { ProfileService } from './service'
+
+const tags = ['Profile']
+
+export function profileModule(deps: GuardDeps, messaging: MessagingDeps) {
+  const service = new ProfileService(deps.sessions, messaging)
+  return new Elysia({ name: 'profile', seed: deps })
+    .use(authGuards(deps))
+    .get('/:phoneNumber/profile', ({ phoneNumber }) => service.get(phoneNumber), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      response: { 200: Profile, ...connectedErrors },
+      detail: { tags, summary: 'Get the profile', description: "The number's own WhatsApp profile: name, about text, picture." },
+    })
+    .put('/:phoneNumber/profile/name', ({ phoneNumber, body }) => service.setName(phoneNumber, body.name), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: NameBody,
+      response: { 200: SuccessResult, ...connectedErrors },
+      detail: { tags, summary: 'Set the profile name', description: 'The name others see (push name).' },
+    })
+    .put('/:phoneNumber/profile/status', ({ phoneNumber, body }) => service.setStatus(phoneNumber, body.status), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: AboutBody,
+      response: { 200: SuccessResult, ...connectedErrors },
+      detail: { tags, summary: 'Set the about text', description: 'The profile\'s "about" line (not a Status post: for that, POST /:phoneNumber/status).' },
+    })
+    .put('/:phoneNumber/profile/picture', ({ phoneNumber, body }) => service.setPicture(phoneNumber, body), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: PictureBody,
+      response: { 200: SuccessResult, ...mediaErrors },
+      detail: { tags, summary: 'Set the profile picture', description: 'From an image URL, data URL or base64 with mimeType; contacts see it through the profile-picture route.' },
+    })
+}

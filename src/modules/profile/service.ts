@@ -1,0 +1,34 @@
+/** The number's own profile: name, about text, picture. */
+import type { MessagingDeps } from '../../deps'
+import type { SessionManager } from '../../sessions/manager'
+
+export class ProfileService {
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly deps: MessagingDeps,
+  ) {}
+
+  async get(phone: string) {
+    const provider = await this.sessions.requireConnected(phone, 'profile.get')
+    return provider.getProfile()
+  }
+
+  async setName(phone: string, name: string) {
+    const provider = await this.sessions.requireConnected(phone, 'profile.name')
+    await provider.setProfileName(name)
+    return { success: true }
+  }
+
+  async setStatus(phone: string, status: string) {
+    const provider = await this.sessions.requireConnected(phone, 'profile.status')
+    await provider.setProfileStatus(status)
+    return { success: true }
+  }
+
+  async setPicture(phone: string, body: { imageUrl: string; mimeType?: string }) {
+    const provider = await this.sessions.requireConnected(phone, 'profile.picture')
+    const picture = await this.deps.media.resolve('image', { value: body.imageUrl, field: 'imageUrl', ...(body.mimeType !== undefined && { mimeType: body.mimeType }) })
+    await provider.setProfilePicture(picture)
+    return { success: true }
+  }
+}

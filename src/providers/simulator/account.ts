@@ -1,0 +1,71 @@
+/**
+ * The "phone" behind a simulated number: its chats, messages and block list. It lives in
+ * the network, not in the session, so a session that is stopped and started again (or
+ * logged out and linked again) finds its chats as a real linked device would.
+ */
+import type { MediaFile, MessageDTO } from '../provider'
+import type { Packet } from './wire'
+
+export interface StoredMessage {
+  key: string
+  dto: MessageDTO
+  media?: MediaFile
+  /** Own messages: who should receive it (phones), and who did / who read it. */
+  recipients?: string[]
+  receivedBy?: Set<string>
+  readBy?: Set<string>
+  /** Received messages: whether this side has read it. */
+  seen?: boolean
+}
+
+export interface ChatState {
+  id: string
+  unreadCount: number
+  archived: boolean
+  messages: StoredMessage[]
+  /** Unix seconds of the chat's creation (groups show up before their first message). */
+  createdAt: number
+}
+
+export class Account {
+  readonly chats = new Map<string, ChatState>()
+  readonly byId = new Map<string, StoredMessage>()
+  /** Blocked contacts, as JIDs. */
+  readonly blocked = new Set<string>()
+  /** Packets that arrived while no device of this number was linked and online. */
+  readonly inbox: Packet[] = []
+
+  constructor(readonly phone: string) {}
+
+  chat(chatId: string, createdAt: number): ChatState {
+    let chat = this.chats.get(chatId)
+    if (!chat) {
+      chat = { id: chatId, unreadCount: 0, archived: false, messages: [], createdAt }
+      this.chats.set(chatId, chat)
+    }
+    return chat
+  }
+
+  add(chatId: string, message: StoredMessage): void {
+    const chat = this.chat(chatId, message.dto.timestamp)
+    chat.messages.push(message)
+    if (!message.dto.fromMe) chat.unreadCount += 1
+    this.byId.set(message.dto.id, message)
+  }
+
+  findByKey(chatId: string, key: string): StoredMessage | undefined {
+    return this.chats.get(chatId)?.messages.find((m) => m.key === key)
+  }
+
+  remove(id: string): boolean {
+    const message = this.byId.get(id)
+    if (!message) return false
+    this.byId.delete(id)
+    const chat = this.chats.get(message.dto.chatId)
+    if (chat) {
+      chat.messages = chat.messages.filter((m) => m !== message)
+      if (!message.dto.fromMe && !message.seen && chat.unreadCount > 0) chat.unreadCount -= 1
+    }
+    return true
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * What travels over the simulated network, and the message ids devices derive from it.
+ *
+ * Every message carries WhatsApp's shared message key; each device keeps its own copy
+ * under its own serialized id, spelled as whatsapp-web.js spells them:
+ * `true_<chat>_<key>` for own messages, `false_<chat>_<key>` for received direct ones,
+ * `false_<group>_<key>_<author>` for received group (and Status) ones.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Ack, Location, MediaFile, MessageType, ParticipantAction, Poll, PresenceState } from '../provider'
+
+export interface WireMessage {
+  key: string
+  /** Sender's phone number (digits). */
+  from: string
+  /** A phone number (digits) for a direct chat, a group JID, or `status@broadcast`. */
+  to: string
+  /** Unix seconds. */
+  timestamp: number
+  type: MessageType
+  body: string
+  media?: MediaFile
+  quotedKey?: string
+  location?: Location
+  vcards?: string[]
+  poll?: Poll
+  mentions?: string[]
+  isForwarded?: boolean
+}
+
+export type GroupNotification =
+  | { type: 'join'; groupId: string; subject: string; timestamp: number }
+  | { type: 'leave'; groupId: string; timestamp: number }
+  | { type: 'participants'; groupId: string; action: ParticipantAction; participants: string[]; author?: string; timestamp: number }
+  | { type: 'update'; groupId: string; subject?: string; description?: string; author?: string; timestamp: number }
+
+/**
+ * One delivery from the network to an account. `from` is the acting phone number;
+ * `group` is set when the act happened in a group (or `status@broadcast`), otherwise the
+ * chat on the receiving side is the sender's own chat.
+ */
+export type Packet =
+  | { kind: 'message'; message: WireMessage }
+  | { kind: 'receipt'; from: string; group?: string; keys: string[]; ack: Ack }
+  | { kind: 'reaction'; from: string; group?: string; key: string; targetKey: string; emoji: string; timestamp: number }
+  | { kind: 'edit'; from: string; group?: string; targetKey: string; body: string; timestamp: number }
+  | { kind: 'revoke'; from: string; group?: string; targetKey: string; timestamp: number }
+  | { kind: 'presence'; from: string; group?: string; state: PresenceState; timestamp: number }
+  | { kind: 'group'; notification: GroupNotification }
+
+export function messageKey(): string {
+  return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+export function jid(phone: string): string {
+  return phone.includes('@') ? phone : `${phone}@c.us`
+}
+
+export function phoneOf(jidOrPhone: string): string {
+  return jidOrPhone.replace(/@.*$/, '')
+}
+
+export function ownId(chatId: string, key: string): string {
+  return `true_${chatId}_${key}`
+}
+
+export function receivedId(chatId: string, key: string, author?: string): string {
+  return author ? `false_${chatId}_${key}_${author}` : `false_${chatId}_${key}`
+}
+
+const MESSAGE_ID = /^(true|false)_([^_\s]+@(?:c\.us|g\.us|lid|broadcast))_([A-Za-z0-9]+)(?:_([^_\s]+))?$/
+
+export interface ParsedMessageId {
+  fromMe: boolean
+  chatId: string
+  key: string
+  participant?: string
+}
+
+export function parseMessageId(id: string): ParsedMessageId | undefined {
+  const match = MESSAGE_ID.exec(id)
+  if (!match) return undefined
+  return { fromMe: match[1] === 'true', chatId: match[2]!, key: match[3]!, ...(match[4] && { participant: match[4] }) }
+}
