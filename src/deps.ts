@@ -45,10 +45,12 @@ export interface DepsOverrides {
   onQr?: (phoneNumber: string, value: string) => void
 }
 
-function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoader>> {
+function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, ProviderLoader>> {
   const simulator = createSimulatorFactory(config.simulator)
   return {
     simulator: async (): Promise<ProviderFactory> => simulator,
+    // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
+    webjs: async (): Promise<ProviderFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
   }
 }
 
@@ -58,7 +60,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
-  const registry = new ProviderRegistry({ ...engineLoaders(config), ...overrides.engines })
+  const registry = new ProviderRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
