@@ -175,6 +175,17 @@ export function isBrowserGoneError(error: unknown): boolean {
   return BROWSER_GONE.some((pattern) => pattern.test(message))
 }
 
+/** The last error line Chromium printed, which puppeteer puts under "stderr:" in a launch failure. */
+function chromiumComplaint(error: unknown): string {
+  const text = error instanceof Error ? error.message : ''
+  const lines = text.split('\n').flatMap((line) => {
+    const match = /:ERROR:[^\]]*\]\s*(.+)$/.exec(line)
+    return match?.[1] ? [match[1].trim()] : []
+  })
+  const last = lines.at(-1)
+  return last ? ` (${last.length > 200 ? `${last.slice(0, 197)}...` : last})` : ''
+}
+
 const SERIALIZED_MESSAGE_ID = /^(true|false)_[^_\s]+_[^_\s]+(_[^_\s]+)?$/
 
 function nowSeconds(): number {
@@ -517,7 +528,7 @@ export class WebjsSession extends BaseProviderSession {
     }
     const detail = describeError(error)
     const reason = /Failed to launch|Browser was not found|spawn/i.test(detail)
-      ? `Chromium could not start: ${detail}. Check CHROME_PATH and CHROME_ARGS`
+      ? `Chromium could not start: ${detail}${chromiumComplaint(error)}. Check CHROME_PATH and CHROME_ARGS`
       : /net::ERR_|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION/i.test(detail)
         ? `Could not open https://web.whatsapp.com (${detail}). Check this server's network, DNS and proxy (CHROME_ARGS)`
         : `WhatsApp Web could not start: ${detail}`

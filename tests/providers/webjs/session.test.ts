@@ -199,7 +199,10 @@ describe('resilience', () => {
 
   test('initialize() failures become FAILED reasons a person can act on; a closed target is a crash', async () => {
     const cases: Array<[unknown, string]> = [
-      [new Error('Failed to launch the browser process!\nspawn /usr/bin/chromium ENOENT'), 'Chromium could not start: Failed to launch the browser process!'],
+      [
+        new Error('Failed to launch the browser process!  Code: 21\n\nstderr:\n[9:9:1121/1:ERROR:chrome/browser/process_singleton_posix.cc:367] The profile appears to be in use'),
+        'Chromium could not start: Failed to launch the browser process!  Code: 21 (The profile appears to be in use). Check CHROME_PATH',
+      ],
       [new Error('net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/'), 'Could not open https://web.whatsapp.com (net::ERR_NAME_NOT_RESOLVED'],
       ['auth timeout', 'WhatsApp Web could not start: auth timeout'],
     ]
