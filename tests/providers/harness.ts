@@ -93,7 +93,7 @@ export interface WebjsHarness extends ProviderHarness {
   settings: WebjsConfig
 }
 
-export function webjsHarness(overrides: Partial<WebjsConfig> = {}): WebjsHarness {
+export function webjsHarness(overrides: Partial<WebjsConfig> = {}, logoutSettleMs?: number): WebjsHarness {
   const root = mkdtempSync(join(tmpdir(), 'wws-contract-webjs-'))
   const settings = testWebjsSettings(overrides)
   const harness: WebjsHarness = {
@@ -106,7 +106,7 @@ export function webjsHarness(overrides: Partial<WebjsConfig> = {}): WebjsHarness
       const store = storage(phoneNumber, root)
       const make = (): SessionHandle => {
         const events: ProviderEvent[] = []
-        const provider = new WebjsSession(store.context(events), { createClient: world.factory, runtime: FAKE_RUNTIME, settings, logger: silentLogger })
+        const provider = new WebjsSession(store.context(events), { createClient: world.factory, runtime: FAKE_RUNTIME, settings, logger: silentLogger, ...(logoutSettleMs !== undefined && { logoutSettleMs }) })
         return {
           provider,
           events,

@@ -10,7 +10,8 @@ import type { Logger } from '../../lib/logger'
 import type { ProviderContext, ProviderFactory } from '../provider'
 import { chromeArgs, resolveChromium } from './chromium'
 import type { BrowserHandles, ClientFactory, ClientSetup, WebjsClient, WebjsRuntime } from './client'
-import { describeError, isBrowserGoneError, WEBJS_CAPABILITIES, WebjsSession } from './session'
+import { installRejectionGuard } from './guard'
+import { describeError, WEBJS_CAPABILITIES, WebjsSession } from './session'
 
 export { WEBJS_CAPABILITIES, WebjsSession } from './session'
 
@@ -82,26 +83,6 @@ export function realClientFactory(executablePath: string, args: string[]): Clien
     }
     return client
   }
-}
-
-let guardInstalled = false
-
-/**
- * whatsapp-web.js runs some page work from event listeners nobody awaits (it re-injects
- * after every navigation, e.g. after LOGOUT). When the browser closes meanwhile, that
- * work rejects with "Target closed" / "Execution context was destroyed" — which would
- * take the whole server down. Those, and only those, are logged and dropped.
- */
-export function installRejectionGuard(logger: Logger): void {
-  if (guardInstalled) return
-  guardInstalled = true
-  process.on('unhandledRejection', (reason) => {
-    if (isBrowserGoneError(reason)) {
-      logger.debug({ err: describeError(reason) }, 'ignored a rejection from a closed browser page')
-      return
-    }
-    throw reason
-  })
 }
 
 /** The engine as the server runs it: Chromium from CHROME_PATH or the usual places, CHROME_ARGS passed through. */

@@ -112,12 +112,18 @@ export interface WebjsSessionOptions {
   runtime: WebjsRuntime
   settings: WebjsConfig
   logger: Logger
+  /** How long to let whatsapp-web.js settle after LOGOUT before closing the browser (default LOGOUT_SETTLE_MS). */
+  logoutSettleMs?: number
 }
 
 /** How long an eager download of incoming media may take before the message goes out without its bytes. */
 const MEDIA_DOWNLOAD_TIMEOUT_MS = 60_000
-/** After LOGOUT whatsapp-web.js re-injects into the page by itself; give it this long before closing the browser. */
-const LOGOUT_SETTLE_MS = 15_000
+/**
+ * After LOGOUT whatsapp-web.js reloads the page and re-injects by itself, unawaited; the
+ * browser is closed once that showed its new QR, or after this long (a re-injection that
+ * fails instead is dropped by the rejection guard in ./index.ts).
+ */
+const LOGOUT_SETTLE_MS = 3000
 /** Largest history window fetched from WhatsApp Web while looking for a `before` cursor. */
 const HISTORY_SCAN_LIMIT = 4000
 
@@ -454,7 +460,7 @@ export class WebjsSession extends BaseProviderSession {
       this.setStatus('FAILED')
       // whatsapp-web.js reloads the page and re-injects by itself after LOGOUT; closing the
       // browser in the middle of that makes it reject where nobody awaits. Let it finish.
-      const reinjected = this.nextQr(run, LOGOUT_SETTLE_MS)
+      const reinjected = this.nextQr(run, this.options.logoutSettleMs ?? LOGOUT_SETTLE_MS)
       this.settle(run, async () => {
         await reinjected
         await this.teardown(run)

@@ -21,13 +21,13 @@ afterEach(async () => {
   await harness?.close()
 })
 
-function open(settings: Partial<WebjsConfig> = {}): SessionHandle {
-  harness = webjsHarness(settings)
+function open(settings: Partial<WebjsConfig> = {}, logoutSettleMs?: number): SessionHandle {
+  harness = webjsHarness(settings, logoutSettleMs)
   return harness.open(PHONE)
 }
 
-async function linked(settings: Partial<WebjsConfig> = {}): Promise<SessionHandle> {
-  const handle = open(settings)
+async function linked(settings: Partial<WebjsConfig> = {}, logoutSettleMs?: number): Promise<SessionHandle> {
+  const handle = open(settings, logoutSettleMs)
   await handle.provider.start()
   await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
   await handle.scan()
@@ -72,9 +72,9 @@ describe('lifecycle events from whatsapp-web.js', () => {
   })
 
   test('a stop during the pause after LOGOUT does not wait it out', async () => {
-    const handle = await linked()
+    const handle = await linked({}, 60_000)
     harness.world.current.emitEvent('disconnected', 'LOGOUT')
-    // The pause after LOGOUT lasts up to 15 s when no QR comes; a stop cuts it short.
+    // Without a QR the pause after LOGOUT would last a minute here; a stop cuts it short.
     expect(await Promise.race([handle.provider.stop().then(() => 'stopped'), Bun.sleep(5000).then(() => 'still waiting')])).toBe('stopped')
     expect(harness.world.current.destroyed).toBe(true)
     expect(existsSync(userDataDir(handle))).toBe(false)
