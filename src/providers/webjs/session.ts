@@ -131,6 +131,8 @@ interface Run {
   client: WebjsClient
   abort: AbortController
   browser?: BrowserHandles
+  /** WhatsApp accepted the pairing (`authenticated`); `ready` is still to come. */
+  authenticated?: boolean
   /** Stopped, crashed or finished by a lifecycle event: its events no longer count. */
   ended: boolean
   initTimer?: ReturnType<typeof setTimeout>
@@ -339,7 +341,10 @@ export class WebjsSession extends BaseProviderSession {
       this.context.emit({ type: 'qr', value: qr })
     })
     on('authenticated', () => {
+      // Linked: WhatsApp Web now loads the account; that gets its own deadline until `ready`.
       clearTimeout(run.initTimer)
+      run.authenticated = true
+      run.initTimer = setTimeout(() => this.onInitTimeout(run), this.options.settings.initTimeoutMs)
       if (this.status === 'SCAN_QR_CODE') {
         this.qr = undefined
         this.setStatus('STARTING')
@@ -432,7 +437,8 @@ export class WebjsSession extends BaseProviderSession {
       return
     }
     this.reason = undefined
-    this.setStatus('WORKING')
+    // whatsapp-web.js may report ready again after it re-injected; that is no new status.
+    if (this.status !== 'WORKING') this.setStatus('WORKING')
     this.scheduleProbe(run)
   }
 
@@ -515,9 +521,11 @@ export class WebjsSession extends BaseProviderSession {
     if (this.run !== run || run.ended) return
     if (this.status !== 'STARTING') return
     const seconds = Math.round(this.options.settings.initTimeoutMs / 1000)
-    const where = run.browser
-      ? 'Chromium is running, but WhatsApp Web never became ready'
-      : 'Chromium did not start'
+    const where = run.authenticated
+      ? 'the device is linked, but WhatsApp Web did not finish loading the account'
+      : run.browser
+        ? 'Chromium is running, but WhatsApp Web never became ready'
+        : 'Chromium did not start'
     this.finish(
       run,
       'FAILED',

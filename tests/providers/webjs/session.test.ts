@@ -188,6 +188,23 @@ describe('resilience', () => {
     expect(crashes(handle.events)).toEqual([])
   })
 
+  test('linked but never ready → FAILED after a fresh deadline; a repeated ready is no new status', async () => {
+    const handle = open({ initTimeoutMs: 80 })
+    await handle.provider.start()
+    await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+    await Bun.sleep(100) // longer than the deadline: the QR stopped it
+    expect(handle.provider.snapshot().status).toBe('SCAN_QR_CODE')
+    harness.world.current.emitEvent('authenticated')
+    await until(() => handle.provider.snapshot().status === 'FAILED', 'FAILED')
+    expect(handle.provider.snapshot().reason).toContain('the device is linked, but WhatsApp Web did not finish loading the account')
+    await harness.close()
+
+    const working = await linked()
+    const count = working.events.filter((e) => e.type === 'session.status').length
+    harness.world.current.emitEvent('ready')
+    expect(working.events.filter((e) => e.type === 'session.status')).toHaveLength(count)
+  })
+
   test('Chromium never coming up is named as such', async () => {
     const handle = open({ initTimeoutMs: 50 })
     harness.world.behaviour.hangInitialize = true
