@@ -133,8 +133,12 @@ function callFor(capability: Capability, provider: ProviderSession, chatId: stri
   }
 }
 
-for (const make of [simulatorHarness, () => webjsHarness()]) {
-  const engine = make().engine
+const ENGINES: Array<[string, () => ProviderHarness]> = [
+  ['simulator', simulatorHarness],
+  ['webjs (fake whatsapp-web.js Client)', () => webjsHarness()],
+]
+
+for (const [engine, make] of ENGINES) {
   describe(`provider contract: ${engine}`, () => {
     let harness: ProviderHarness
     beforeEach(() => {

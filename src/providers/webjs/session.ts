@@ -235,6 +235,12 @@ export class WebjsSession extends BaseProviderSession {
 
   async start(): Promise<void> {
     if (this.run && !this.run.ended) return
+    const previous = this.run
+    if (previous) {
+      // A run that ended by itself (FAILED, CONFLICT) may still be closing; let it finish first.
+      await this.teardown(previous)
+      await previous.settling
+    }
     this.qr = undefined
     this.reason = undefined
     this.setStatus('STARTING')
@@ -243,7 +249,7 @@ export class WebjsSession extends BaseProviderSession {
       this.logger.warn(prepared, 'cleared a Chromium profile left behind by an earlier run')
     }
     const abort = new AbortController()
-    let run: Run | undefined
+    const launching: { run?: Run } = {}
     const client = this.options.createClient({
       phoneNumber: this.context.phoneNumber,
       dataPath: this.context.dataDir,
@@ -251,17 +257,17 @@ export class WebjsSession extends BaseProviderSession {
       qrMaxRetries: this.options.settings.qrMaxRetries,
       signal: abort.signal,
       onBrowser: (handles) => {
-        if (run) this.onBrowser(run, handles)
+        if (launching.run) this.onBrowser(launching.run, handles)
       },
     })
-    run = { client, abort, ended: false, queue: Promise.resolve(), qrWaiters: [] }
+    const run: Run = { client, abort, ended: false, queue: Promise.resolve(), qrWaiters: [] }
+    launching.run = run
     this.run = run
     this.listen(run)
-    const started = run
-    started.initTimer = setTimeout(() => this.onInitTimeout(started), this.options.settings.initTimeoutMs)
+    run.initTimer = setTimeout(() => this.onInitTimeout(run), this.options.settings.initTimeoutMs)
     client.initialize().then(
       () => undefined,
-      (error: unknown) => this.onInitFailed(started, error),
+      (error: unknown) => this.onInitFailed(run, error),
     )
   }
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
     WA_ENGINE: 'webjs',
     CHROME_PATH: chromiumPath(),
     CHROME_ARGS: `--host-resolver-rules="MAP web.whatsapp.com 127.0.0.1:${blackhole.port}" --ignore-certificate-errors --disable-quic`,
-    WEBJS_INIT_TIMEOUT_MS: '4000',
+    WEBJS_INIT_TIMEOUT_MS: '6000',
   })
   profile = join(server.dataDir, 'sessions', PHONE, 'webjs', `session-${PHONE}`)
 })
@@ -55,7 +55,7 @@ describe('real Chromium, WhatsApp unreachable', () => {
       await waitFor(async () => profileProcesses(profile).some((p) => p.main), 20_000, 50)
       await waitFor(async () => (await state()).status === 'FAILED', 30_000, 100)
       const { reason } = await state()
-      expect(reason).toContain('WhatsApp Web did not load within 4 s')
+      expect(reason).toContain('WhatsApp Web did not load within 6 s')
       // Chromium started despite the foreign lock: it was cleared before launch.
       expect(reason).toContain('Chromium is running')
       expect(reason).toContain('https://web.whatsapp.com')
