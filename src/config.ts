@@ -80,6 +80,7 @@ export interface Config {
   sendPacing: { minDelayMs: number; maxDelayMs: number; typing: boolean }
   /** How long an Idempotency-Key is remembered, in seconds. */
   idempotencyTtlSeconds: number
+  webjs: WebjsConfig
 }
 
 export interface MediaLimits {
@@ -88,6 +89,22 @@ export interface MediaLimits {
   audio: number
   document: number
   sticker: number
+}
+
+/** How the whatsapp-web.js engine drives Chromium. */
+export interface WebjsConfig {
+  /** From launching Chromium until WhatsApp Web shows a QR or is linked; past it the session is FAILED with the reason. */
+  initTimeoutMs: number
+  /** How often a running session's page is probed (a timed `evaluate` + `getState()`); 0 turns the probe off. */
+  healthIntervalMs: number
+  /** How long one probe may take before the engine is declared hung and restarted. */
+  healthTimeoutMs: number
+  /** QR codes shown before giving up with FAILED; 0 keeps showing new ones for as long as the session runs. */
+  qrMaxRetries: number
+  /** How long `destroy()` may take before the browser's process group is killed. */
+  destroyTimeoutMs: number
+  /** Incoming media up to this size is downloaded as it arrives; larger media only on request. */
+  eagerMediaMaxBytes: number
 }
 
 export class ConfigError extends Error {
@@ -308,6 +325,14 @@ export function loadConfig(env: Env): Config {
     },
     sendPacing: { minDelayMs, maxDelayMs, typing: read.boolean('SEND_TYPING', false) },
     idempotencyTtlSeconds: read.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+    webjs: {
+      initTimeoutMs: read.integer('WEBJS_INIT_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+      healthIntervalMs: read.integer('WEBJS_HEALTH_INTERVAL_MS', 60_000, 0, 3_600_000),
+      healthTimeoutMs: read.integer('WEBJS_HEALTH_TIMEOUT_MS', 30_000, 100, 600_000),
+      qrMaxRetries: read.integer('WEBJS_QR_MAX_RETRIES', 0, 0, 1000),
+      destroyTimeoutMs: read.integer('WEBJS_DESTROY_TIMEOUT_MS', 10_000, 100, 600_000),
+      eagerMediaMaxBytes: read.integer('WEBJS_EAGER_MEDIA_MAX_BYTES', 64 * 1024 * 1024, 0, 2 * 1024 * 1024 * 1024),
+    },
   }
   if (apiKey) config.apiKey = apiKey
   if (sources > 0) config.jwt = jwt

@@ -11,6 +11,7 @@ import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, type Config, type EngineName } from './config'
 import { EventBus } from './events/bus'
+import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
 import { createLogger, type Logger } from './lib/logger'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
@@ -100,9 +101,6 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-/** Where the app mounts its routes (`API_BASE` in app.ts): WAHA calls back under it. */
-const API_BASE = '/api/whatsapp'
-
 function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, ProviderLoader>> {
   const simulator = createSimulatorFactory(config.simulator)
   return {
@@ -110,6 +108,8 @@ function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineNam
     ...(config.waha.url && {
       waha: async (): Promise<ProviderFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
     }),
+    // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
+    webjs: async (): Promise<ProviderFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
   }
 }
 
