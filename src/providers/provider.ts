@@ -299,7 +299,12 @@ export type EventName = (typeof EVENT_NAMES)[number]
  * the phone); the event layer derives WAHA's `message` (incoming only) and `message.any`.
  */
 export type ProviderEvent =
-  | { type: 'session.status'; status: SessionStatus; me?: Me; reason?: string }
+  /**
+   * `ended`: the engine ended the session for good (logged out from the phone, login
+   * refused, number blocked…); it will not come back by itself, so the manager no longer
+   * restores it at boot. A crash is not an end: it arrives as `engine.crashed`.
+   */
+  | { type: 'session.status'; status: SessionStatus; me?: Me; reason?: string; ended?: boolean }
   | { type: 'qr'; value: string }
   | { type: 'message'; message: MessageDTO; media?: MediaFile }
   | { type: 'message.ack'; id: string; chatId: string; from: string; to: string; fromMe: boolean; ack: Ack }

@@ -67,6 +67,8 @@ export interface SessionView extends SessionSnapshot {
 interface LiveSession {
   provider: ProviderSession
   engine: EngineName
+  /** Being replaced after a crash: its remaining events (the STOPPED of its teardown) are stale. */
+  retired?: boolean
   /** Set when the manager gave up restarting a crashed engine; overrides the provider's status. */
   failure?: string
   restartAttempts: number
@@ -270,7 +272,7 @@ export class SessionManager {
       },
       emit: (event) => {
         // Events from a provider that has since been replaced are stale.
-        if (entry && this.live.get(phoneNumber) === entry) this.onProviderEvent(phoneNumber, entry, event)
+        if (entry && !entry.retired && this.live.get(phoneNumber) === entry) this.onProviderEvent(phoneNumber, entry, event)
       },
     })
     entry = { provider, engine, restartAttempts }
@@ -294,6 +296,12 @@ export class SessionManager {
     if (event.type === 'session.status') {
       logger.info({ session: phoneNumber, status: event.status, reason: event.reason }, 'session status')
       if (event.status === 'WORKING') entry.restartAttempts = 0
+      if (event.ended) {
+        // Logged out or refused for good: a server restart must not bring it back.
+        this.options.sessions.setDesiredState(phoneNumber, 'stopped').catch((error: unknown) => {
+          logger.error({ session: phoneNumber, err: error }, 'could not record that the session ended')
+        })
+      }
     }
     const snapshot = entry.provider.snapshot()
     bus.publish({
@@ -323,6 +331,7 @@ export class SessionManager {
         if (this.closed || this.live.get(phoneNumber) !== entry) return
         const record = await this.options.sessions.get(phoneNumber)
         if (!record || record.desiredState !== 'running') return
+        entry.retired = true
         await entry.provider.stop().catch(() => undefined)
         const factory = await this.options.registry.get(entry.engine)
         try {

@@ -158,10 +158,15 @@ describe('session lifecycle on the simulator', () => {
 
   test('a crashed engine is restarted with backoff and returns to WORKING', async () => {
     await server.link(PHONE)
+    const published: string[] = []
+    server.deps.bus.subscribe(({ event }) => {
+      if (event.type === 'session.status') published.push(event.status)
+    })
     const crashed = await server.call('POST', `/${PHONE}/sandbox/crash`)
     expect(crashed.status).toBe(200)
     expect(await status()).toBe('FAILED')
     await waitFor(async () => (await status()) === 'WORKING')
+    expect(published).toEqual(['FAILED', 'STARTING', 'WORKING'])
   })
 })
 

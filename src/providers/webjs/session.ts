@@ -469,7 +469,7 @@ export class WebjsSession extends BaseProviderSession {
       this.endRun(run)
       this.qr = undefined
       this.reason = LOGOUT_REASON
-      this.setStatus('FAILED')
+      this.setStatus('FAILED', true)
       // whatsapp-web.js reloads the page and re-injects by itself after LOGOUT; closing the
       // browser in the middle of that makes it reject where nobody awaits. Let it finish.
       const reinjected = this.nextQr(run, this.options.logoutSettleMs ?? LOGOUT_SETTLE_MS)
@@ -603,7 +603,7 @@ export class WebjsSession extends BaseProviderSession {
     this.endRun(run)
     this.qr = undefined
     this.reason = reason
-    this.setStatus(status)
+    this.setStatus(status, true)
     this.settle(run, async () => {
       await this.teardown(run)
       if (wipeAuth) await this.wipeAuth()
@@ -651,13 +651,14 @@ export class WebjsSession extends BaseProviderSession {
     await this.context.authState.clear()
   }
 
-  private setStatus(status: SessionStatus): void {
+  private setStatus(status: SessionStatus, ended = false): void {
     this.status = status
     this.context.emit({
       type: 'session.status',
       status,
       ...(this.me && { me: this.me }),
       ...(this.reason !== undefined && { reason: this.reason }),
+      ...(ended && { ended }),
     })
   }
 
