@@ -6,9 +6,12 @@ import { Elysia } from 'elysia'
 import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
 import { docsModule } from './modules/docs'
+import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
+import { wahaCallbacksModule } from './modules/waha-callbacks'
+import { webhooksModule } from './modules/webhooks'
 
 export const API_BASE = '/api/whatsapp'
 
@@ -22,6 +25,9 @@ export function createApp(deps: AppDeps) {
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(sessionsModule(guardDeps))
     .use(sandboxModule(guardDeps))
+    .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outboundAllowCidrs }))
+    .use(eventsModule({ ...guardDeps, events: deps.events }))
+    .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   return new Elysia({ name: 'whatsapp-web-server', seed: deps })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))

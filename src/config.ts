@@ -4,8 +4,12 @@
  * what is allowed. Everything else receives the typed `Config`.
  */
 import { resolve } from 'node:path'
+import { isValidWebhookSecret } from './events/signing'
+import { parseCidr } from './lib/ip-policy'
+import { EVENT_NAMES } from './providers/provider'
 
 export const ENGINES = ['webjs', 'simulator', 'waha'] as const
+
 export type EngineName = (typeof ENGINES)[number]
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -29,7 +33,8 @@ export interface Config {
   /** Admin key: the plain key or `sha256:<hex>` of it; undefined → generated on first boot unless JWT is configured. */
   apiKey?: string
   jwt?: JwtConfig
-  waha: { url?: string; apiKey?: string }
+  /** `webhookHmacKey`: when set, inbound WAHA callbacks must carry a valid `X-Webhook-Hmac` (HMAC-SHA512 of the body). */
+  waha: { url?: string; apiKey?: string; webhookHmacKey?: string }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
   /** Largest request body the server accepts, in bytes. */
@@ -39,6 +44,28 @@ export interface Config {
   /** How a crashed engine is restarted, and how sessions are spaced when restored at boot. */
   restart: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; bootStaggerMs: number }
   simulator: { qrRefreshMs: number; connectDelayMs: number }
+  /** This server's base URL as webhook consumers reach it (media links in event payloads). */
+  publicUrl: string
+  /** CIDRs outbound fetches (webhooks, media URLs) may reach although they are not public. */
+  outboundAllowCidrs: string[]
+  webhooks: WebhooksConfig
+  sse: { keepaliveMs: number; maxBufferBytes: number }
+  outbox: { retentionMs: number; pruneIntervalMs: number }
+}
+
+export interface WebhooksConfig {
+  /** The webhook every session delivers to, from WEBHOOK_URL. */
+  default?: { url: string; events: string[]; secret?: string }
+  /** Deadline of one delivery attempt. */
+  timeoutMs: number
+  /** First retry delay; each further retry doubles it (±20% jitter), up to `retryMaxMs`. */
+  retryBaseMs: number
+  retryMaxMs: number
+  /** An endpoint that has failed without a single success for this long is disabled. */
+  disableAfterMs: number
+  /** Attempts in flight at once, over all endpoints, and per endpoint. */
+  concurrency: number
+  endpointConcurrency: number
 }
 
 export class ConfigError extends Error {
@@ -85,6 +112,10 @@ class EnvReader {
     if ((allowed as readonly string[]).includes(raw)) return raw as T
     this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
     return fallback
+  }
+
+  list(name: string): string[] {
+    return (this.string(name) ?? '').split(',').map((item) => item.trim()).filter(Boolean)
   }
 
   url(name: string, protocols: string[]): string | undefined {
@@ -176,6 +207,7 @@ export function loadConfig(env: Env): Config {
 
   const wahaUrl = read.url('WAHA_URL', ['http:', 'https:'])
   const wahaApiKey = read.string('WAHA_API_KEY')
+  const wahaWebhookHmacKey = read.string('WAHA_WEBHOOK_HMAC_KEY')
   if (defaultEngine === 'waha' && !wahaUrl) read.problems.push('WA_ENGINE=waha needs WAHA_URL')
 
   let chromeArgs: string[] = []
@@ -190,13 +222,47 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  const outboundAllowCidrs = read.list('OUTBOUND_ALLOW_CIDRS')
+  for (const cidr of outboundAllowCidrs) {
+    try {
+      parseCidr(cidr)
+    } catch (error) {
+      read.problems.push(`OUTBOUND_ALLOW_CIDRS: "${cidr}" is not a CIDR such as 127.0.0.1/32 (${(error as Error).message})`)
+    }
+  }
+
+  const listenHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${listenHost}:${port}`).replace(/\/+$/, '')
+
+  const webhooks: WebhooksConfig = {
+    timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
+    retryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 1, 86_400_000),
+    retryMaxMs: read.integer('WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    disableAfterMs: read.integer('WEBHOOK_DISABLE_AFTER_MS', 5 * 86_400_000, 1, 365 * 86_400_000),
+    concurrency: read.integer('WEBHOOK_CONCURRENCY', 64, 1, 10_000),
+    endpointConcurrency: read.integer('WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 1000),
+  }
+  if (webhooks.retryMaxMs < webhooks.retryBaseMs) read.problems.push('WEBHOOK_RETRY_MAX_MS must not be smaller than WEBHOOK_RETRY_BASE_MS')
+  const webhookUrl = read.url('WEBHOOK_URL', ['http:', 'https:'])
+  const webhookEvents = read.list('WEBHOOK_EVENTS')
+  const badEvent = webhookEvents.find((name) => name !== '*' && !(EVENT_NAMES as readonly string[]).includes(name))
+  if (badEvent) read.problems.push(`WEBHOOK_EVENTS: "${badEvent}" is not an event name; use * or a comma-separated list of ${EVENT_NAMES.join(', ')}`)
+  const webhookSecret = read.string('WEBHOOK_SECRET')
+  if (webhookSecret !== undefined && !isValidWebhookSecret(webhookSecret)) {
+    read.problems.push('WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes')
+  }
+  if (!webhookUrl && (webhookEvents.length > 0 || webhookSecret)) read.problems.push('WEBHOOK_EVENTS and WEBHOOK_SECRET need WEBHOOK_URL')
+  if (webhookUrl) {
+    webhooks.default = { url: webhookUrl, events: webhookEvents.length > 0 ? webhookEvents : ['*'], ...(webhookSecret && { secret: webhookSecret }) }
+  }
+
   const config: Config = {
     port,
     host,
     dataDir,
     databaseUrl,
     defaultEngine,
-    waha: { ...(wahaUrl && { url: wahaUrl }), ...(wahaApiKey && { apiKey: wahaApiKey }) },
+    waha: { ...(wahaUrl && { url: wahaUrl }), ...(wahaApiKey && { apiKey: wahaApiKey }), ...(wahaWebhookHmacKey && { webhookHmacKey: wahaWebhookHmacKey }) },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 120 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
@@ -210,6 +276,17 @@ export function loadConfig(env: Env): Config {
     simulator: {
       qrRefreshMs: read.integer('SIMULATOR_QR_REFRESH_MS', 20_000, 10, 3_600_000),
       connectDelayMs: read.integer('SIMULATOR_CONNECT_DELAY_MS', 200, 0, 60_000),
+    },
+    publicUrl,
+    outboundAllowCidrs,
+    webhooks,
+    sse: {
+      keepaliveMs: read.integer('SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
+      maxBufferBytes: read.integer('SSE_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    outbox: {
+      retentionMs: read.integer('OUTBOX_RETENTION_MS', 7 * 86_400_000, 1000, 3650 * 86_400_000),
+      pruneIntervalMs: read.integer('OUTBOX_PRUNE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
   }
   if (apiKey) config.apiKey = apiKey

@@ -9,7 +9,9 @@ import type { Authenticator } from './auth/principal'
 import type { Config, EngineName } from './config'
 import { EventBus } from './events/bus'
 import { EventIngest } from './events/ingest'
+import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
+import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { ProviderFactory } from './providers/provider'
 import { ProviderRegistry, type ProviderLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
@@ -29,6 +31,10 @@ export interface AppDeps {
   ingest: EventIngest
   registry: ProviderRegistry
   sessions: SessionManager
+  /** Outbound fetches of user-supplied URLs (webhooks, media), SSRF-checked; OUTBOUND_ALLOW_CIDRS lets listed ranges through. */
+  fetcher: SafeFetcher
+  /** Outbox, webhooks, their deliverer and SSE. */
+  events: EventsRuntime
   authenticator: Authenticator
   wahaKeyMatches?: (presented: string) => boolean
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
@@ -41,6 +47,8 @@ export interface DepsOverrides {
   /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
   engines?: Partial<Record<EngineName, ProviderLoader>>
   onQr?: (phoneNumber: string, value: string) => void
+  /** false: build everything but do not start delivering webhooks (benchmarks fill the outbox first). */
+  deliverWebhooks?: boolean
 }
 
 function engineLoaders(config: Config): Partial<Record<EngineName, ProviderLoader>> {
@@ -68,6 +76,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     restart: config.restart,
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
+  const fetcher = createSafeFetcher({
+    allowCidrs: config.outboundAllowCidrs,
+    timeoutMs: 30_000,
+    maxBytes: config.maxBodyBytes,
+    userAgent: `WhatsApp-Web-Server/${VERSION}`,
+    logger,
+  })
+  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
+  sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
+  if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const authenticator = new AdminKeyAuthenticator(admin.hash)
   return {
@@ -79,6 +97,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ingest,
     registry,
     sessions,
+    fetcher,
+    events,
     authenticator,
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
@@ -86,6 +106,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       await sessions.shutdown()
       await registry.close()
       await ingest.close()
+      await events.close()
       await storage.close()
     },
   }

@@ -46,6 +46,13 @@ export function toAppError(code: string | number, error: unknown, where: string)
   return new InternalError()
 }
 
+/** The JSON body text exactly as received, for routes that check a signature over the raw bytes. */
+const rawBodies = new WeakMap<Request, string>()
+
+export function rawJsonBody(request: Request): string | undefined {
+  return rawBodies.get(request)
+}
+
 export function errorResponse(error: AppError): Response {
   return new Response(JSON.stringify(error.toEnvelope()), {
     status: error.statusCode,
@@ -66,6 +73,7 @@ export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
       // Elysia lets an optional body swallow malformed JSON; parse JSON ourselves so it is always a 400.
       if (!contentType?.toLowerCase().startsWith('application/json')) return
       const text = await request.text()
+      rawBodies.set(request, text)
       if (text.trim() === '') return {}
       try {
         return JSON.parse(text) as unknown

@@ -359,6 +359,13 @@ export interface ProviderSession {
   readonly sandbox?: SandboxControls
 
   snapshot(): SessionSnapshot
+  /**
+   * Engines that hear from WhatsApp through HTTP callbacks (waha: WAHA posts to
+   * `/webhook/message` and `/webhook/state-change`) take those events here. The engine
+   * updates its own state from them (status, me) and emits them through its context like
+   * any other event. Absent on engines that hear from WhatsApp directly.
+   */
+  acceptCallbackEvent?(event: ProviderEvent): void
   /** Begins connecting; resolves once the engine is STARTING or further. */
   start(): Promise<void>
   /** Disconnects and keeps auth: the next start needs no QR. */

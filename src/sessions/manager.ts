@@ -64,6 +64,7 @@ interface LiveSession {
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>()
   private readonly locks = new KeyedMutex()
+  private readonly deleteListeners: Array<(phoneNumber: string) => Promise<void>> = []
   private closed = false
 
   constructor(private readonly options: SessionManagerOptions) {}
@@ -107,7 +108,37 @@ export class SessionManager {
       await this.logoutUnlocked(phoneNumber)
       await this.removeSessionDir(phoneNumber)
       await this.options.sessions.delete(phoneNumber)
+      for (const listener of this.deleteListeners) {
+        try {
+          await listener(phoneNumber)
+        } catch (error) {
+          this.options.logger.error({ session: phoneNumber, err: error }, 'cleanup after session delete failed')
+        }
+      }
     })
+  }
+
+  /**
+   * Runs after a session is deleted, under its lock, so data tied to the number (webhooks,
+   * stored events) is gone before another account can claim it.
+   */
+  onDeleted(listener: (phoneNumber: string) => Promise<void>): void {
+    this.deleteListeners.push(listener)
+  }
+
+  /**
+   * An event about a session reported from outside (a WAHA callback). The session must be
+   * running on an engine that takes callbacks; that engine updates its state and emits the
+   * event into the pipeline. 404 for an unknown session, 409 when it cannot take it.
+   */
+  async deliverCallbackEvent(phoneNumber: string, event: ProviderEvent): Promise<void> {
+    const record = await this.requireRecord(phoneNumber)
+    const live = this.live.get(phoneNumber)
+    if (!live) throw new ConflictError(`Session ${phoneNumber} is not running, so it cannot take engine callbacks`, { engine: record.engine })
+    if (!live.provider.acceptCallbackEvent) {
+      throw new ConflictError(`Session ${phoneNumber} runs on the ${live.engine} engine, which does not take WAHA callbacks`, { engine: live.engine })
+    }
+    live.provider.acceptCallbackEvent(event)
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {
