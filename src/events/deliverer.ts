@@ -179,6 +179,8 @@ export class WebhookDeliverer {
   private wakeAt = Infinity
   private pollTimer?: ReturnType<typeof setInterval>
   private scanning = false
+  /** Keys finished while a scan's query was running: its rows for them are stale. */
+  private finishedDuringScan: Set<string> | null = null
   private polls = 0
   private readonly maxQueued: number
   private readonly random: () => number
@@ -290,6 +292,7 @@ export class WebhookDeliverer {
     try {
       const room = this.maxQueued - this.tasks.size
       if (room <= 0) return
+      this.finishedDuringScan = new Set()
       const now = Date.now()
       const rows: DueRow[] = await this.db`
         SELECT d.webhook_id, d.seq, d.attempts, d.attempt_log, d.next_attempt_at, o.id, o.body
@@ -302,7 +305,7 @@ export class WebhookDeliverer {
         if (added >= room || !this.running) break
         const seq = Number(row.seq)
         const key = keyOf(row.webhook_id, seq)
-        if (this.tasks.has(key)) continue
+        if (this.tasks.has(key) || this.finishedDuringScan.has(key)) continue
         const webhook = this.store.get(row.webhook_id)
         if (!webhook || webhook.status !== 'active') continue
         let log: AttemptRecord[] = []
@@ -333,6 +336,7 @@ export class WebhookDeliverer {
       this.logger.error({ err: error }, 'could not read pending webhook deliveries')
     } finally {
       this.scanning = false
+      this.finishedDuringScan = null
     }
   }
 
@@ -576,6 +580,7 @@ export class WebhookDeliverer {
           if (task.finalizing) this.finalizing--
           task.finalizing = false
           this.tasks.delete(task.key)
+          this.finishedDuringScan?.add(task.key)
         }
       } catch (error) {
         // Put them back: the next flush tries again. The rows are still pending, so nothing is lost either way.

@@ -7,6 +7,8 @@
  * stream's queue, measured in bytes). A subscriber whose buffer overflows because it
  * reads too slowly is closed; it reconnects with `Last-Event-ID` and replays from the
  * outbox, so it loses nothing and nobody else is held back.
+ * (The stream is ended with `close()`, not `error()`: an errored stream makes Bun reset
+ * the connection and log the error; a closed one simply ends once the client catches up.)
  */
 import type { Logger } from '../lib/logger'
 import type { Committed, Outbox, OutboxEntry } from './outbox'
@@ -121,11 +123,15 @@ class Subscriber {
     this.send(entry)
   }
 
-  /** Ends the stream abruptly, discarding what is queued: the client reconnects and replays. */
+  /**
+   * Stops sending to this client: nothing more is queued, and the stream ends after what
+   * is already waiting (bounded by maxBufferBytes). The client sees the end, reconnects
+   * with the last id it got, and replays the rest from the outbox.
+   */
   drop(reason: string): void {
     if (this.closed) return
     try {
-      this.controller.error(new Error(reason))
+      this.controller.close()
     } catch {
       // already closed
     }
