@@ -88,16 +88,25 @@ function toAck(value: number | null | undefined, fromMe: boolean): Ack {
   return fromMe ? ACK.SERVER : ACK.DEVICE
 }
 
-function coordinate(value: string | number): number {
+function coordinate(value: string | number): number | undefined {
   const number = typeof value === 'number' ? value : Number(value)
-  if (!Number.isFinite(number)) throw new BadRequestError('location coordinates must be numbers')
-  return number
+  return Number.isFinite(number) ? number : undefined
+}
+
+/** WAHA sends coordinates as strings (numbers on WEBJS); an unreadable location is left out rather than the message refused. */
+function locationOf(location: WAMessage['location']): MessageDTO['location'] {
+  if (!location) return undefined
+  const latitude = coordinate(location.latitude)
+  const longitude = coordinate(location.longitude)
+  if (latitude === undefined || longitude === undefined) return undefined
+  return { latitude, longitude, ...(location.name && { name: location.name }), ...(location.address && { address: location.address }) }
 }
 
 /** WAHA's `WAMessage` as our MessageDTO. */
 export function messageFromWaha(message: WAMessage): MessageDTO {
   const chatId = message.fromMe ? message.to : message.from
   const participant = message.participant ?? message.author ?? undefined
+  const location = locationOf(message.location)
   return {
     id: message.id,
     timestamp: Math.floor(message.timestamp),
@@ -115,14 +124,7 @@ export function messageFromWaha(message: WAMessage): MessageDTO {
       }),
     ack: toAck(message.ack, message.fromMe),
     ...(message.replyTo?.id && { replyTo: message.replyTo.id }),
-    ...(message.location && {
-      location: {
-        latitude: coordinate(message.location.latitude),
-        longitude: coordinate(message.location.longitude),
-        ...(message.location.name && { name: message.location.name }),
-        ...(message.location.address && { address: message.location.address }),
-      },
-    }),
+    ...(location && { location }),
     ...(message.vCards && message.vCards.length > 0 && { vcards: message.vCards }),
   }
 }
