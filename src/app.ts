@@ -24,7 +24,7 @@ export function createApp(deps: AppDeps) {
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(sessionsModule(guardDeps))
-    .use(sandboxModule(guardDeps))
+    .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
     .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outboundAllowCidrs }))
     .use(eventsModule({ ...guardDeps, events: deps.events }))
     .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
