@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps) {
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(sessionsModule(guardDeps))
     .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
-    .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outboundAllowCidrs }))
+    .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outbound.allowCidrs }))
     .use(eventsModule({ ...guardDeps, events: deps.events }))
     .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 

@@ -46,8 +46,13 @@ export interface Config {
   simulator: { qrRefreshMs: number; connectDelayMs: number }
   /** This server's base URL as webhook consumers reach it (media links in event payloads). */
   publicUrl: string
-  /** CIDRs outbound fetches (webhooks, media URLs) may reach although they are not public. */
-  outboundAllowCidrs: string[]
+  /** Fetches of user-supplied URLs (media, webhooks) through the one safe fetcher. */
+  outbound: {
+    /** CIDRs allowed even though private/loopback/link-local (e.g. `127.0.0.1/32` in tests). */
+    allowCidrs: string[]
+    /** Overall deadline per fetch: DNS, connect, redirects and body. */
+    timeoutMs: number
+  }
   webhooks: WebhooksConfig
   sse: { keepaliveMs: number; maxBufferBytes: number }
   outbox: { retentionMs: number; pruneIntervalMs: number }
@@ -222,12 +227,12 @@ export function loadConfig(env: Env): Config {
     }
   }
 
-  const outboundAllowCidrs = read.list('OUTBOUND_ALLOW_CIDRS')
-  for (const cidr of outboundAllowCidrs) {
+  const allowCidrs = (read.string('OUTBOUND_ALLOW_CIDRS') ?? '').split(',').map((c) => c.trim()).filter(Boolean)
+  for (const cidr of allowCidrs) {
     try {
       parseCidr(cidr)
     } catch (error) {
-      read.problems.push(`OUTBOUND_ALLOW_CIDRS: "${cidr}" is not a CIDR such as 127.0.0.1/32 (${(error as Error).message})`)
+      read.problems.push(`OUTBOUND_ALLOW_CIDRS has an invalid CIDR "${cidr}": ${(error as Error).message}`)
     }
   }
 
@@ -278,7 +283,10 @@ export function loadConfig(env: Env): Config {
       connectDelayMs: read.integer('SIMULATOR_CONNECT_DELAY_MS', 200, 0, 60_000),
     },
     publicUrl,
-    outboundAllowCidrs,
+    outbound: {
+      allowCidrs,
+      timeoutMs: read.integer('OUTBOUND_FETCH_TIMEOUT_MS', 30_000, 1, 600_000),
+    },
     webhooks,
     sse: {
       keepaliveMs: read.integer('SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),

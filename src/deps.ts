@@ -77,8 +77,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const fetcher = createSafeFetcher({
-    allowCidrs: config.outboundAllowCidrs,
-    timeoutMs: 30_000,
+    allowCidrs: config.outbound.allowCidrs,
+    timeoutMs: config.outbound.timeoutMs,
     maxBytes: config.maxBodyBytes,
     userAgent: `WhatsApp-Web-Server/${VERSION}`,
     logger,

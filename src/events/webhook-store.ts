@@ -114,12 +114,14 @@ export class WebhookStore {
   }
 
   async insert(record: WebhookRecord): Promise<void> {
-    await this.db`
+    // In a transaction of its own: on SQLite, Bun.SQL runs a plain statement issued while another
+    // transaction is open (the ingest's) inside that one, and it would share its fate.
+    await this.db.begin((tx) => tx`
       INSERT INTO webhooks (id, session, account_id, source, url, events, headers, secret, hmac_key, status,
         disabled_reason, disabled_at, failing_since, last_success_at, created_at, updated_at)
       VALUES (${record.id}, ${record.session}, ${record.accountId}, ${record.source}, ${record.url}, ${JSON.stringify(record.events)},
         ${JSON.stringify(record.headers)}, ${record.secret}, ${record.hmacKey}, ${record.status}, ${record.disabledReason},
-        ${record.disabledAt}, ${record.failingSince}, ${record.lastSuccessAt}, ${record.createdAt}, ${record.updatedAt})`
+        ${record.disabledAt}, ${record.failingSince}, ${record.lastSuccessAt}, ${record.createdAt}, ${record.updatedAt})`)
     this.byId.set(record.id, { ...record })
   }
 
