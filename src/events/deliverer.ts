@@ -19,7 +19,7 @@
  *   are read back as room frees up.
  */
 import type { SQL } from 'bun'
-import { AppError, PayloadTooLargeError } from '../errors'
+import { AppError } from '../errors'
 import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
@@ -40,7 +40,7 @@ export interface DelivererOptions {
   flushDelayMs?: number
   /** How often the table is read for deliveries not held in memory (default 1,000 ms). */
   pollMs?: number
-  /** Largest response body read from a receiver (default 64 KiB); it is discarded. */
+  /** How much of a receiver's response body is read (default 64 KiB); the rest is dropped unread. */
   maxResponseBytes?: number
   /** 0 ≤ x < 1, for the jitter (tests may pin it). */
   random?: () => number
@@ -413,6 +413,7 @@ export class WebhookDeliverer {
         followRedirects: false,
         timeoutMs: this.options.timeoutMs,
         maxBytes: this.options.maxResponseBytes ?? 64 * 1024,
+        truncateBody: true,
         signal: this.controller.signal,
       })
       const status = response.status
@@ -430,12 +431,7 @@ export class WebhookDeliverer {
       }
     } catch (error) {
       if (this.controller.signal.aborted) return null
-      const message =
-        error instanceof PayloadTooLargeError
-          ? 'the response body was too large'
-          : error instanceof AppError
-            ? error.message
-            : 'request failed'
+      const message = error instanceof AppError ? error.message : 'request failed'
       outcome = { kind: 'retry', statusCode: null, error: message }
     }
     const record: AttemptRecord = {

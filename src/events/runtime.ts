@@ -72,6 +72,8 @@ export async function createEventsRuntime(options: {
     },
     async deleteSession(session) {
       sse.closeSession(session)
+      // Events of the session still being written would otherwise land after the purge.
+      await ingest.idle()
       for (const id of await webhooks.deleteSession(session)) deliverer.forget(id)
       await outbox.deleteSession(session)
     },

@@ -72,6 +72,12 @@ export interface SafeFetchInit {
   timeoutMs?: number
   /** Overrides the fetcher's `maxBytes` for this call. */
   maxBytes?: number
+  /**
+   * Keep only the first `maxBytes` of the body and drop the rest instead of failing, for
+   * callers that need the status more than the body (webhook deliveries: a receiver that
+   * answers 200 with a large page has still accepted the event). Default false.
+   */
+  truncateBody?: boolean
   /** Cancels the call (e.g. on shutdown); reported as an UpstreamError. */
   signal?: AbortSignal
 }
@@ -268,11 +274,11 @@ function upstreamReason(error: unknown): { reason: string; message: string } {
   return { reason: 'network', message: code ? `request failed (${code})` : 'request failed' }
 }
 
-/** Reads the body, aborting the request the moment it grows past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number, abort: (reason: unknown) => void): Promise<Uint8Array> {
+/** Reads the body, aborting the request the moment it grows past `maxBytes` (or, with `truncate`, keeping that much). */
+async function readCapped(response: Response, maxBytes: number, abort: (reason: unknown) => void, truncate = false): Promise<Uint8Array> {
   const tooLarge = () => new PayloadTooLargeError(`Remote body exceeds the limit of ${maxBytes} bytes`, { maxBytes })
   const declared = response.headers.get('content-length')
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
+  if (!truncate && declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
     abort(new Error('body over limit'))
     throw tooLarge()
   }
@@ -283,6 +289,12 @@ async function readCapped(response: Response, maxBytes: number, abort: (reason: 
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
+    if (truncate && total + value.byteLength >= maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - total))
+      total = maxBytes
+      reader.cancel().catch(() => undefined)
+      break
+    }
     total += value.byteLength
     if (total > maxBytes) {
       abort(new Error('body over limit'))
@@ -411,7 +423,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
       const response = await send(url, addresses, { method, headers, body }, signal)
       const location = response.headers.get('location')
       if (!followRedirects || !REDIRECT_STATUSES.has(response.status) || location === null) {
-        const bytes = await readCapped(response, maxBytes, abort)
+        const bytes = await readCapped(response, maxBytes, abort, init.truncateBody ?? false)
         return {
           status: response.status,
           headers: response.headers,

@@ -217,6 +217,15 @@ describe('retry semantics', () => {
     expect(receiver.received.length).toBe(count)
   })
 
+  test('a 2xx with a large body is a success, delivered once', async () => {
+    const { receiver, server } = await setup({}, () => new Response('z'.repeat(500_000)))
+    const webhook = await addWebhook(server, { url: receiver.url })
+    await incoming(server, 'x')
+    await waitFor(async () => (await deliveries(server, webhook.id))[0]?.status === 'delivered')
+    await Bun.sleep(100)
+    expect(receiver.received).toHaveLength(1)
+  })
+
   test('connection refused is retried', async () => {
     const { receiver, server } = await setup()
     await receiver.stop()
