@@ -103,12 +103,47 @@ interface RequestSpec {
   query?: Record<string, QueryValue>
   body?: object
   accept?: string
+  /** Refuse a successful body larger than this (media downloads). */
+  maxBytes?: number
 }
 
 interface RawResponse {
   status: number
   contentType: string
-  text: string
+  bytes: Uint8Array
+}
+
+const decoder = new TextDecoder()
+
+/** The whole body, refusing (and cancelling) past `maxBytes` when given. */
+async function readBody(response: Response, maxBytes: number | undefined, operation: string): Promise<Uint8Array> {
+  if (maxBytes === undefined || !response.body) return new Uint8Array(await response.arrayBuffer())
+  const tooLarge = () => new PayloadTooLargeError(`WAHA ${operation}: the body is over ${maxBytes} bytes`, { operation, maxBytes })
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body.cancel()
+    throw tooLarge()
+  }
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel()
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
 }
 
 const MAX_ERROR_MESSAGE = 300
@@ -262,6 +297,7 @@ export class WahaClient {
     }
     const headers: Record<string, string> = { Accept: spec.accept ?? 'application/json' }
     if (this.apiKey) headers['X-Api-Key'] = this.apiKey
+    // Redirects are not followed: they would carry the API key to wherever they point.
     const init: RequestInit = { method: spec.method, headers, redirect: 'manual' }
     if (spec.body !== undefined) {
       headers['Content-Type'] = 'application/json'
@@ -273,11 +309,14 @@ export class WahaClient {
     init.signal = controller.signal
     try {
       const response = await this.fetchImpl(url.toString(), init)
-      const text = await response.text()
-      const result: RawResponse = { status: response.status, contentType: response.headers.get('content-type') ?? '', text }
-      if (result.status < 200 || result.status > 299) {
-        const body = result.contentType.includes('json') ? parseJson(text) : text
-        throw mapWahaFailure(spec.operation, result.status, body)
+      const contentType = response.headers.get('content-type') ?? ''
+      const ok = response.status >= 200 && response.status <= 299
+      // The byte cap applies to successful bodies only; error bodies are small and read whole.
+      const bytes = await readBody(response, ok ? spec.maxBytes : undefined, spec.operation)
+      const result: RawResponse = { status: response.status, contentType, bytes }
+      if (!ok) {
+        const text = decoder.decode(bytes)
+        throw mapWahaFailure(spec.operation, result.status, contentType.includes('json') ? parseJson(text) : text)
       }
       return result
     } catch (error) {
@@ -296,8 +335,9 @@ export class WahaClient {
   /** A JSON answer, typed from the document (`null` when WAHA sent no body). */
   private async json<T>(spec: RequestSpec): Promise<T> {
     const response = await this.send(spec)
-    if (response.text.trim() === '') return null as T
-    const parsed = parseJson(response.text)
+    const text = decoder.decode(response.bytes)
+    if (text.trim() === '') return null as T
+    const parsed = parseJson(text)
     if (parsed === undefined) {
       throw new UpstreamError(`WAHA ${spec.operation} answered with invalid JSON`, { operation: spec.operation })
     }
@@ -311,8 +351,9 @@ export class WahaClient {
   /** A string answer, sent either as a JSON string or as plain text. */
   private async text(spec: RequestSpec): Promise<string> {
     const response = await this.send(spec)
-    const parsed = response.contentType.includes('json') ? parseJson(response.text) : undefined
-    return typeof parsed === 'string' ? parsed : response.text
+    const text = decoder.decode(response.bytes)
+    const parsed = response.contentType.includes('json') ? parseJson(text) : undefined
+    return typeof parsed === 'string' ? parsed : text
   }
 
   // ── Server ─────────────────────────────────────────────────────────────────────
@@ -320,6 +361,36 @@ export class WahaClient {
   /** `GET /ping` (PingController_ping). */
   ping(): Promise<{ message: string }> {
     return this.json({ operation: 'PingController_ping', method: 'GET', path: '/ping' })
+  }
+
+  /**
+   * The bytes of a message's media (`media.url` of a WAHA message), with its type.
+   * WAHA serves files under `/api/files/…`, a route its OpenAPI document does not list.
+   * The URL's host is WAHA's own idea of its address (WAHA_BASE_URL), often not how we
+   * reach it, so only the path is used, against our base URL; any other path is refused,
+   * so the API key never travels to a host named in a webhook payload.
+   */
+  async downloadMedia(mediaUrl: string, options: { maxBytes?: number } = {}): Promise<{ bytes: Uint8Array; contentType: string }> {
+    let path: string
+    try {
+      const url = new URL(mediaUrl, this.baseUrl)
+      path = url.pathname + url.search
+    } catch {
+      throw new BadRequestError('Invalid WAHA media URL')
+    }
+    const basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, '')
+    const relative = basePath && path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : path
+    if (!relative.startsWith('/api/files/') || relative.includes('/../')) {
+      throw new BadRequestError('Not a WAHA media URL (expected a path under /api/files/)')
+    }
+    const response = await this.send({
+      operation: 'files',
+      method: 'GET',
+      path: relative,
+      accept: '*/*',
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    })
+    return { bytes: response.bytes, contentType: response.contentType || 'application/octet-stream' }
   }
 
   // ── Sessions ───────────────────────────────────────────────────────────────────

@@ -438,3 +438,69 @@ describe('error mapping', () => {
     expect(() => new WahaClient({ baseUrl: 'http://waha', timeoutMs: 0 })).toThrow()
   })
 })
+
+describe('media download (WAHA serves /api/files/…, a route its document does not list)', () => {
+  const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4])
+  let files: ReturnType<typeof Bun.serve>
+  const seen: Array<{ path: string; key: string | null }> = []
+
+  beforeEach(() => {
+    seen.length = 0
+    files = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (request) => {
+        const url = new URL(request.url)
+        seen.push({ path: url.pathname, key: request.headers.get('x-api-key') })
+        if (request.headers.get('x-api-key') !== API_KEY) return Response.json({ message: 'Unauthorized' }, { status: 401 })
+        if (url.pathname.endsWith('/missing.jpeg')) return Response.json({ statusCode: 404, message: 'File not found' }, { status: 404 })
+        if (url.pathname.endsWith('/streamed.jpeg')) {
+          // No Content-Length: the cap must hold while streaming.
+          const stream = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              controller.enqueue(new Uint8Array(1024))
+            },
+          })
+          return new Response(stream, { headers: { 'content-type': 'image/jpeg' } })
+        }
+        return new Response(JPEG, { headers: { 'content-type': 'image/jpeg' } })
+      },
+    })
+  })
+  afterEach(async () => {
+    await files.stop(true)
+  })
+
+  test("fetches the path of WAHA's media URL from our base URL, with the key", async () => {
+    const waha = new WahaClient({ baseUrl: `http://127.0.0.1:${files.port}`, apiKey: API_KEY, timeoutMs: 2_000 })
+    // WAHA names itself by WAHA_BASE_URL (often localhost:3000): only the path is used.
+    const media = await waha.downloadMedia(`http://localhost:3000/api/files/${SESSION}/false_${CHAT}_AAA.jpeg`)
+    expect(media.contentType).toBe('image/jpeg')
+    expect([...media.bytes]).toEqual([...JPEG])
+    expect(seen).toEqual([{ path: `/api/files/${SESSION}/false_${CHAT}_AAA.jpeg`, key: API_KEY }])
+    // A relative URL works too.
+    expect((await waha.downloadMedia(`/api/files/${SESSION}/x.jpeg`)).bytes.byteLength).toBe(JPEG.byteLength)
+  })
+
+  test('a base URL with a path prefix is honoured once', async () => {
+    const prefixed = new WahaClient({ baseUrl: `http://127.0.0.1:${files.port}/waha/`, apiKey: API_KEY, timeoutMs: 2_000 })
+    await prefixed.downloadMedia(`http://waha.example/waha/api/files/${SESSION}/a.jpeg`)
+    await prefixed.downloadMedia(`/api/files/${SESSION}/b.jpeg`)
+    expect(seen.map((s) => s.path)).toEqual([`/waha/api/files/${SESSION}/a.jpeg`, `/waha/api/files/${SESSION}/b.jpeg`])
+  })
+
+  test('refuses paths outside /api/files/, maps 404, and enforces maxBytes', async () => {
+    const waha = new WahaClient({ baseUrl: `http://127.0.0.1:${files.port}`, apiKey: API_KEY, timeoutMs: 2_000 })
+    for (const url of ['http://evil.example/steal', '/api/sessions', '/api/files/../sessions/x', '/api/files/%2e%2e/sessions']) {
+      expect(await waha.downloadMedia(url).catch((e: unknown) => e)).toBeInstanceOf(BadRequestError)
+    }
+    expect(seen).toEqual([])
+    expect(await waha.downloadMedia('/api/files/s/missing.jpeg').catch((e: unknown) => e)).toBeInstanceOf(NotFoundError)
+    expect(await waha.downloadMedia('/api/files/s/big.jpeg', { maxBytes: 4 }).catch((e: unknown) => e)).toBeInstanceOf(PayloadTooLargeError)
+    expect((await waha.downloadMedia('/api/files/s/ok.jpeg', { maxBytes: 8 })).bytes.byteLength).toBe(8)
+    // An endless body without Content-Length is cut off at the cap, not read forever.
+    expect(await waha.downloadMedia('/api/files/s/streamed.jpeg', { maxBytes: 64 * 1024 }).catch((e: unknown) => e)).toBeInstanceOf(
+      PayloadTooLargeError,
+    )
+  })
+})
