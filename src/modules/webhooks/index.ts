@@ -7,7 +7,8 @@ import { WebhooksService } from './service'
 
 const tags = ['Webhooks']
 
-const SIGNING = `Each delivery is a POST of one event envelope (\`{id, timestamp, event, session, me, engine, payload}\`, WAHA's field names) with \`content-type: application/json\`.
+const SIGNING = `Each delivery is a POST of one event envelope (\`{id, timestamp, event, session, me, engine, payload}\`, WAHA's field names, \`engine\` = WEBJS, SIMULATOR or WAHA) with \`content-type: application/json\`.
+Message payloads follow WAHA's \`WAMessage\`: \`id, timestamp\` (seconds), \`from, to, fromMe, chatId, type, body, hasMedia, ack, ackName\`, \`media: {url, mimetype, filename}\` where \`url\` is this server's \`GET /:phoneNumber/messages/:chatId/:messageId/media\` under PUBLIC_URL, and \`replyTo: {id}\` as WAHA sends it. As in WAHA, a received message is sent as \`message\` and \`message.any\`, a sent one as \`message.any\` only; \`session.status\` carries \`{name, status, statuses, me?, reason?}\`; the QR itself is not an event (read \`GET /:phoneNumber/qr\`).
 With a secret, it is signed per Standard Webhooks: \`webhook-id\` (the envelope id, the same on every retry), \`webhook-timestamp\` (seconds), \`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">\`; and, for WAHA consumers, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) with \`X-Webhook-Hmac-Algorithm: sha512\`.
 Only a 2xx answer counts as delivered; redirects are not followed; 410 disables the webhook; 429/503 \`Retry-After\` is honoured; other failures are retried with exponential backoff and jitter, from a durable outbox that survives restarts. A webhook that keeps failing for WEBHOOK_DISABLE_AFTER_MS is disabled, and says why here.`
 
