@@ -8,6 +8,7 @@ import { errorsPlugin } from './errors/plugin'
 import { apiKeysModule } from './modules/api-keys'
 import { API_BASE } from './lib/api-paths'
 import { docsModule } from './modules/docs'
+import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
@@ -16,6 +17,8 @@ import { contactsModule } from './modules/contacts'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
 import { profileModule } from './modules/profile'
+import { wahaCallbacksModule } from './modules/waha-callbacks'
+import { webhooksModule } from './modules/webhooks'
 
 export { API_BASE } from './lib/api-paths'
 
@@ -30,12 +33,15 @@ export function createApp(deps: AppDeps) {
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(sessionsModule(guardDeps))
     .use(apiKeysModule({ ...guardDeps, apiKeys: deps.apiKeys, now: deps.now }))
-    .use(sandboxModule(guardDeps))
+    .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
     .use(messagesModule(guardDeps, deps.messaging))
     .use(chatsModule(guardDeps, deps.messaging))
     .use(contactsModule(guardDeps))
     .use(groupsModule(guardDeps, deps.messaging))
     .use(profileModule(guardDeps, deps.messaging))
+    .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outbound.allowCidrs }))
+    .use(eventsModule({ ...guardDeps, events: deps.events }))
+    .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))

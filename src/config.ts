@@ -4,9 +4,12 @@
  * what is allowed. Everything else receives the typed `Config`.
  */
 import { resolve } from 'node:path'
+import { isValidWebhookSecret } from './events/signing'
 import { parseCidr } from './lib/ip-policy'
+import { EVENT_NAMES } from './providers/provider'
 
 export const ENGINES = ['webjs', 'simulator', 'waha'] as const
+
 export type EngineName = (typeof ENGINES)[number]
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -57,6 +60,8 @@ export interface Config {
     pollMs: number
     /** Largest media file fetched from WAHA for an incoming message or a download. */
     mediaMaxBytes: number
+    /** When set, inbound WAHA callbacks must carry a valid `X-Webhook-Hmac` (HMAC-SHA512 of the body). */
+    webhookHmacKey?: string
   }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
@@ -81,6 +86,9 @@ export interface Config {
   /** How long an Idempotency-Key is remembered, in seconds. */
   idempotencyTtlSeconds: number
   webjs: WebjsConfig
+  webhooks: WebhooksConfig
+  sse: { keepaliveMs: number; maxBufferBytes: number }
+  outbox: { retentionMs: number; pruneIntervalMs: number }
 }
 
 export interface MediaLimits {
@@ -105,6 +113,21 @@ export interface WebjsConfig {
   destroyTimeoutMs: number
   /** Incoming media up to this size is downloaded as it arrives; larger media only on request. */
   eagerMediaMaxBytes: number
+}
+
+export interface WebhooksConfig {
+  /** The webhook every session delivers to, from WEBHOOK_URL. */
+  default?: { url: string; events: string[]; secret?: string }
+  /** Deadline of one delivery attempt. */
+  timeoutMs: number
+  /** First retry delay; each further retry doubles it (±20% jitter), up to `retryMaxMs`. */
+  retryBaseMs: number
+  retryMaxMs: number
+  /** An endpoint that has failed without a single success for this long is disabled. */
+  disableAfterMs: number
+  /** Attempts in flight at once, over all endpoints, and per endpoint. */
+  concurrency: number
+  endpointConcurrency: number
 }
 
 export class ConfigError extends Error {
@@ -151,6 +174,10 @@ class EnvReader {
     if ((allowed as readonly string[]).includes(raw)) return raw as T
     this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
     return fallback
+  }
+
+  list(name: string): string[] {
+    return (this.string(name) ?? '').split(',').map((item) => item.trim()).filter(Boolean)
   }
 
   url(name: string, protocols: string[]): string | undefined {
@@ -247,11 +274,14 @@ export function loadConfig(env: Env): Config {
 
   const wahaUrl = read.url('WAHA_URL', ['http:', 'https:'])
   const wahaApiKey = read.string('WAHA_API_KEY')
+  const wahaWebhookHmacKey = read.string('WAHA_WEBHOOK_HMAC_KEY')
   if (defaultEngine === 'waha' && !wahaUrl) read.problems.push('WA_ENGINE=waha needs WAHA_URL')
   if (wahaUrl && !wahaApiKey) {
     read.problems.push('WAHA_URL needs WAHA_API_KEY: WAHA sends it back on its callbacks to /webhook/*, which refuse calls without it')
   }
-  const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '')
+  // A wildcard listen address is not a place to send anyone: default links to loopback.
+  const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
 
   let chromeArgs: string[] = []
   const rawChromeArgs = read.string('CHROME_ARGS')
@@ -278,6 +308,29 @@ export function loadConfig(env: Env): Config {
   const maxDelayMs = read.integer('SEND_DELAY_MAX_MS', 1500, 0, 600_000)
   if (maxDelayMs < minDelayMs) read.problems.push(`SEND_DELAY_MAX_MS (${maxDelayMs}) must not be below SEND_DELAY_MIN_MS (${minDelayMs})`)
 
+
+  const webhooks: WebhooksConfig = {
+    timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
+    retryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 5_000, 1, 86_400_000),
+    retryMaxMs: read.integer('WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    disableAfterMs: read.integer('WEBHOOK_DISABLE_AFTER_MS', 5 * 86_400_000, 1, 365 * 86_400_000),
+    concurrency: read.integer('WEBHOOK_CONCURRENCY', 64, 1, 10_000),
+    endpointConcurrency: read.integer('WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 1000),
+  }
+  if (webhooks.retryMaxMs < webhooks.retryBaseMs) read.problems.push('WEBHOOK_RETRY_MAX_MS must not be smaller than WEBHOOK_RETRY_BASE_MS')
+  const webhookUrl = read.url('WEBHOOK_URL', ['http:', 'https:'])
+  const webhookEvents = read.list('WEBHOOK_EVENTS')
+  const badEvent = webhookEvents.find((name) => name !== '*' && !(EVENT_NAMES as readonly string[]).includes(name))
+  if (badEvent) read.problems.push(`WEBHOOK_EVENTS: "${badEvent}" is not an event name; use * or a comma-separated list of ${EVENT_NAMES.join(', ')}`)
+  const webhookSecret = read.string('WEBHOOK_SECRET')
+  if (webhookSecret !== undefined && !isValidWebhookSecret(webhookSecret)) {
+    read.problems.push('WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes')
+  }
+  if (!webhookUrl && (webhookEvents.length > 0 || webhookSecret)) read.problems.push('WEBHOOK_EVENTS and WEBHOOK_SECRET need WEBHOOK_URL')
+  if (webhookUrl) {
+    webhooks.default = { url: webhookUrl, events: webhookEvents.length > 0 ? webhookEvents : ['*'], ...(webhookSecret && { secret: webhookSecret }) }
+  }
+
   const config: Config = {
     port,
     host,
@@ -296,6 +349,7 @@ export function loadConfig(env: Env): Config {
       timeoutMs: read.integer('WAHA_TIMEOUT_MS', 30_000, 100, 600_000),
       pollMs: read.integer('WAHA_POLL_MS', 5_000, 10, 3_600_000),
       mediaMaxBytes: read.integer('WAHA_MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+      ...(wahaWebhookHmacKey && { webhookHmacKey: wahaWebhookHmacKey }),
     },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -332,6 +386,15 @@ export function loadConfig(env: Env): Config {
       qrMaxRetries: read.integer('WEBJS_QR_MAX_RETRIES', 0, 0, 1000),
       destroyTimeoutMs: read.integer('WEBJS_DESTROY_TIMEOUT_MS', 10_000, 100, 600_000),
       eagerMediaMaxBytes: read.integer('WEBJS_EAGER_MEDIA_MAX_BYTES', 64 * 1024 * 1024, 0, 2 * 1024 * 1024 * 1024),
+    },
+    webhooks,
+    sse: {
+      keepaliveMs: read.integer('SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
+      maxBufferBytes: read.integer('SSE_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    outbox: {
+      retentionMs: read.integer('OUTBOX_RETENTION_MS', 7 * 86_400_000, 1000, 3650 * 86_400_000),
+      pruneIntervalMs: read.integer('OUTBOX_PRUNE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
   }
   if (apiKey) config.apiKey = apiKey

@@ -13,6 +13,7 @@ import { ConfigError, type Config, type EngineName } from './config'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
+import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import { IdempotencyStore } from './messaging/idempotency'
@@ -43,6 +44,8 @@ export interface AppDeps {
   ingest: EventIngest
   registry: ProviderRegistry
   sessions: SessionManager
+  /** Outbox, webhooks, their deliverer and SSE. */
+  events: EventsRuntime
   authenticator: Authenticator
   /** Account API keys (hashes only). */
   apiKeys: ApiKeysRepository
@@ -75,6 +78,8 @@ export interface DepsOverrides {
   onQr?: (phoneNumber: string, value: string) => void
   /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
   now?: () => number
+  /** false: build everything but do not start delivering webhooks (benchmarks fill the outbox first). */
+  deliverWebhooks?: boolean
 }
 
 /** The JWT verifier for the configured key source; a key it cannot use stops the boot like any bad setting. */
@@ -156,6 +161,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     await messaging.idempotency.purge(phoneNumber)
     messaging.pacer.forget(phoneNumber)
   })
+  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
+  sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
+  if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
   const authenticator = new ServerAuthenticator({
@@ -174,11 +182,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ingest,
     registry,
     sessions,
+    fetcher,
+    events,
     authenticator,
     apiKeys,
     limits: new RequestLimits(config.rateLimit, now),
     now,
-    fetcher,
     messaging,
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
@@ -186,6 +195,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       await sessions.shutdown()
       await registry.close()
       await ingest.close()
+      await events.close()
       await storage.close()
     },
   }

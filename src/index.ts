@@ -51,6 +51,9 @@ async function main(): Promise<void> {
     stopping = true
     deps.logger.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 15_000)
+    // An open event stream never finishes by itself and would hold the graceful stop: end them
+    // first (clients reconnect elsewhere or later with Last-Event-ID and miss nothing).
+    deps.events.sse.close()
     await app.stop()
     await deps.close()
     clearTimeout(force)

@@ -1,20 +1,37 @@
 /**
  * Where provider events become durable. Every event on the bus is processed in arrival
- * order, inside ONE database transaction shared by every registered hook (the message
- * store, the outbox…), so a message is never stored without its event or vice versa.
- * After the commit, `afterCommit` listeners run (wake the webhook deliverer, push SSE).
+ * order by every registered hook (the message store, the outbox…) inside ONE unit of
+ * work, so a message is never stored without its event or vice versa. After the commit,
+ * `afterCommit` listeners run (wake the webhook deliverer, push SSE).
+ *
+ * Group commit: events that queue up while a transaction is being written are taken
+ * together in the next transaction, each inside its own SAVEPOINT. An event whose hooks
+ * fail rolls back to its savepoint alone (the others commit); the whole group shares one
+ * COMMIT, i.e. one fsync. A single event costs what it always did, and a burst costs one
+ * fsync per group instead of one per event, so ingest keeps up however slow the disk's
+ * fsync is.
  */
 import type { SQL } from 'bun'
 import type { Logger } from '../lib/logger'
 import type { EventBus, SessionEvent } from './bus'
 
-/** Runs inside the ingest transaction; throwing rolls the whole event back. */
+/** Runs inside the event's transaction (a savepoint of it); throwing rolls the whole event back. */
 export type IngestHook = (tx: SQL, event: SessionEvent) => Promise<void>
 export type AfterCommitListener = (event: SessionEvent) => void
+
+/** Events written in one transaction at most. */
+const MAX_GROUP = 256
+
+interface Pending {
+  event: SessionEvent
+  done: () => void
+}
 
 export class EventIngest {
   private readonly hooks: IngestHook[] = []
   private readonly afterCommit: AfterCommitListener[] = []
+  private readonly queue: Pending[] = []
+  private draining = false
   private tail: Promise<void> = Promise.resolve()
   private unsubscribe?: () => void
 
@@ -40,24 +57,9 @@ export class EventIngest {
 
   /** Queues one event; resolves once it is committed (or failed and logged). */
   ingest(event: SessionEvent): Promise<void> {
-    const run = async () => {
-      if (this.hooks.length > 0) {
-        await this.db.begin(async (tx) => {
-          for (const hook of this.hooks) await hook(tx, event)
-        })
-      }
-      for (const listener of this.afterCommit) {
-        try {
-          listener(event)
-        } catch (error) {
-          this.logger.error({ err: error, session: event.session }, 'after-commit listener failed')
-        }
-      }
-    }
-    const result = this.tail.then(run).catch((error: unknown) => {
-      this.logger.error({ err: error, session: event.session, event: event.event.type }, 'event could not be stored')
-    })
+    const result = new Promise<void>((resolve) => this.queue.push({ event, done: resolve }))
     this.tail = result
+    if (!this.draining) void this.drain()
     return result
   }
 
@@ -69,5 +71,61 @@ export class EventIngest {
   async close(): Promise<void> {
     this.unsubscribe?.()
     await this.tail
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP)
+        const committed = await this.write(group)
+        for (const { event } of committed) {
+          for (const listener of this.afterCommit) {
+            try {
+              listener(event)
+            } catch (error) {
+              this.logger.error({ err: error, session: event.session }, 'after-commit listener failed')
+            }
+          }
+        }
+        for (const pending of group) pending.done()
+      }
+    } finally {
+      this.draining = false
+    }
+  }
+
+  /** Writes a group; returns the events that are committed, in order. */
+  private async write(group: Pending[]): Promise<Pending[]> {
+    if (this.hooks.length === 0) return group
+    const stored: Pending[] = []
+    try {
+      await this.db.begin(async (tx) => {
+        for (const pending of group) {
+          try {
+            // A lone event needs no savepoint: its failure rolls back the transaction it alone is in.
+            if (group.length === 1) await this.runHooks(tx, pending.event)
+            else await tx.savepoint((savepoint) => this.runHooks(savepoint, pending.event))
+            stored.push(pending)
+          } catch (error) {
+            if (group.length === 1) throw error
+            this.logFailure(error, pending.event)
+          }
+        }
+      })
+      return stored
+    } catch (error) {
+      // The group's commit failed (or its only event did): none of it is stored.
+      for (const pending of group.length === 1 ? group : group.filter((p) => stored.includes(p))) this.logFailure(error, pending.event)
+      return []
+    }
+  }
+
+  private async runHooks(tx: SQL, event: SessionEvent): Promise<void> {
+    for (const hook of this.hooks) await hook(tx, event)
+  }
+
+  private logFailure(error: unknown, event: SessionEvent): void {
+    this.logger.error({ err: error, session: event.session, event: event.event.type }, 'event could not be stored')
   }
 }

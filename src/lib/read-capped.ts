@@ -2,15 +2,18 @@
  * Reads a response body but never more than `maxBytes`: a declared Content-Length over
  * the cap is refused before reading, and a stream is cut the moment it grows past it
  * (the connection is cancelled, and `abort` lets the caller abort the request too).
+ * With `truncate`, the first `maxBytes` are kept instead of failing (for answers whose
+ * body only matters as a hint, such as a webhook receiver's).
  */
 export async function readCapped(
   response: Response,
   maxBytes: number,
   tooLarge: () => Error,
   abort: (reason: unknown) => void = () => {},
+  options: { truncate?: boolean } = {},
 ): Promise<Uint8Array> {
   const declared = response.headers.get('content-length')
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
+  if (!options.truncate && declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
     abort(new Error('body over limit'))
     await response.body?.cancel().catch(() => undefined)
     throw tooLarge()
@@ -22,12 +25,17 @@ export async function readCapped(
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      abort(new Error('body over limit'))
+    if (total + value.byteLength > maxBytes) {
       await reader.cancel().catch(() => undefined)
-      throw tooLarge()
+      if (!options.truncate) {
+        abort(new Error('body over limit'))
+        throw tooLarge()
+      }
+      chunks.push(value.subarray(0, maxBytes - total))
+      total = maxBytes
+      break
     }
+    total += value.byteLength
     chunks.push(value)
   }
   const body = new Uint8Array(total)

@@ -73,6 +73,12 @@ export interface SafeFetchInit {
   timeoutMs?: number
   /** Overrides the fetcher's `maxBytes` for this call. */
   maxBytes?: number
+  /**
+   * Keep only the first `maxBytes` of the body and drop the rest instead of failing, for
+   * callers that need the status more than the body (webhook deliveries: a receiver that
+   * answers 200 with a large page has still accepted the event). Default false.
+   */
+  truncateBody?: boolean
   /** Cancels the call (e.g. on shutdown); reported as an UpstreamError. */
   signal?: AbortSignal
 }
@@ -386,6 +392,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
           maxBytes,
           () => new PayloadTooLargeError(`Remote body exceeds the limit of ${maxBytes} bytes`, { maxBytes }),
           abort,
+          { truncate: init.truncateBody ?? false },
         )
         return {
           status: response.status,

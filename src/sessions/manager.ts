@@ -132,7 +132,10 @@ export class SessionManager {
     })
   }
 
-  /** Runs after a session is deleted, under its lock: other stores drop the number's data (history, media, keys). */
+  /**
+   * Runs after a session is deleted, under its lock, so data tied to the number (webhooks,
+   * stored events) is gone before another account can claim it.
+   */
   onDeleted(listener: (phoneNumber: string) => Promise<void>): void {
     this.deleteListeners.push(listener)
   }

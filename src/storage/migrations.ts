@@ -114,6 +114,59 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
     `,
   },
+  {
+    id: 30,
+    name: 'events outbox and webhooks',
+    // seq is assigned by the (single) writer, so the same DDL serves SQLite and Postgres.
+    sql: `
+      CREATE TABLE outbox (
+        seq         BIGINT PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        session     TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        body        TEXT NOT NULL
+      );
+      CREATE INDEX outbox_session_seq ON outbox (session, seq);
+      CREATE INDEX outbox_created ON outbox (created_at);
+      CREATE TABLE webhooks (
+        id               TEXT PRIMARY KEY,
+        session          TEXT,
+        account_id       TEXT,
+        source           TEXT NOT NULL,
+        url              TEXT NOT NULL,
+        events           TEXT NOT NULL,
+        headers          TEXT NOT NULL,
+        secret           TEXT,
+        hmac_key         TEXT,
+        status           TEXT NOT NULL,
+        disabled_reason  TEXT,
+        disabled_at      BIGINT,
+        failing_since    BIGINT,
+        last_success_at  BIGINT,
+        created_at       BIGINT NOT NULL,
+        updated_at       BIGINT NOT NULL
+      );
+      CREATE INDEX webhooks_session ON webhooks (session);
+      CREATE TABLE webhook_deliveries (
+        webhook_id       TEXT NOT NULL,
+        seq              BIGINT NOT NULL,
+        state            TEXT NOT NULL,
+        attempts         INTEGER NOT NULL,
+        next_attempt_at  BIGINT NOT NULL,
+        last_status      INTEGER,
+        last_latency_ms  INTEGER,
+        last_error       TEXT,
+        attempt_log      TEXT NOT NULL,
+        created_at       BIGINT NOT NULL,
+        updated_at       BIGINT NOT NULL,
+        delivered_at     BIGINT,
+        PRIMARY KEY (webhook_id, seq)
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+      CREATE INDEX webhook_deliveries_seq ON webhook_deliveries (seq);
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -56,6 +56,11 @@ async function callRoute(route: Route, phoneNumber: string, as: RequestOptions) 
     ...as,
     ...(withBody && { body: example ?? {} }),
   })
+  // A live stream (SSE) never ends: the status is the answer, the body is dropped.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel()
+    return { status: response.status, text: '' }
+  }
   const text = await response.text().catch(() => '')
   return { status: response.status, text }
 }

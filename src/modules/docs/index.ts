@@ -37,6 +37,9 @@ export function openapiDocumentation(version: string) {
       { name: 'Groups', description: 'Create and manage groups, participants and admins' },
       { name: 'Profile', description: "The number's own name, about text and picture" },
       { name: 'Sandbox (simulator)', description: 'Simulator-only controls for development and tests' },
+      { name: 'Webhooks', description: 'Signed, retried, durable event delivery to your URLs' },
+      { name: 'Events', description: 'Live events as Server-Sent Events, resumable with Last-Event-ID' },
+      { name: 'WAHA callbacks', description: 'Inbound events from a WAHA server (the waha engine)' },
       { name: 'Health', description: 'Liveness' },
     ],
     components: {

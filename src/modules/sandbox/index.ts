@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { BadRequestError } from '../../errors'
+import type { EventIngest } from '../../events/ingest'
 import { decodeBase64Strict, parseDataUrl } from '../../lib/base64'
 import type { MediaFile, SandboxControls } from '../../providers/provider'
 import { ErrorEnvelope, guardedErrors, PhoneParams } from '../common/model'
@@ -17,7 +18,7 @@ function decodeMedia(media: { data: string; mimeType?: string; filename?: string
   return { data, mimeType, ...(media.filename && { filename: media.filename }) }
 }
 
-export function sandboxModule(deps: GuardDeps) {
+export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
   const controls = async (phoneNumber: string): Promise<SandboxControls> => {
     const provider = await deps.sessions.requireProvider(phoneNumber, 'sandbox')
     return provider.sandbox!
@@ -51,13 +52,15 @@ export function sandboxModule(deps: GuardDeps) {
         ...(body.media && { media: decodeMedia(body.media) }),
         ...(body.quotedMsgId && { quotedMsgId: body.quotedMsgId }),
       })
+      // Answer once the message is stored (outbox, history): a 200 means it will reach webhooks and SSE.
+      await deps.ingest?.idle()
       return { messageId: message.id, timestamp: message.timestamp }
     }, {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       body: SandboxIncomingBody,
       response: { 200: t.Object({ messageId: t.String(), timestamp: t.Number() }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
-      detail: { tags, summary: 'A message arrives from outside', description: 'Simulator only: an outside number sends this session a message, which flows through history, webhooks and SSE like a real one.' },
+      detail: { tags, summary: 'A message arrives from outside', description: 'Simulator only: an outside number sends this session a message, which flows through history, webhooks and SSE like a real one. Answers once the message is stored, so a 200 means it will be delivered even if the server dies right after.' },
     })
     .post('/:phoneNumber/sandbox/crash', async ({ phoneNumber }) => {
       await (await controls(phoneNumber)).crash('Simulated engine crash')

@@ -1,0 +1,595 @@
+/**
+ * The webhook deliverer: takes pending deliveries from the outbox and POSTs them, signed,
+ * through the safe fetcher. At-least-once, durable, and fair:
+ *
+ * - Only 2xx is success. A 3xx is a failure (redirects are never followed). 410 Gone
+ *   disables the endpoint. 429/503 with `Retry-After` pause the whole endpoint at least
+ *   that long. Anything else (other statuses, timeouts, refused connections) is retried
+ *   with exponential backoff and ±20% jitter (`retryBaseMs` doubling up to `retryMaxMs`).
+ *   An endpoint that keeps failing, with no success, for `disableAfterMs` is disabled and
+ *   its remaining deliveries are marked failed; GET on the webhook says why.
+ * - Every attempt of one event carries the same `webhook-id` (the envelope id), a fresh
+ *   `webhook-timestamp` and signature.
+ * - Durable: the state of each delivery lives in `webhook_deliveries`. Outcomes are
+ *   written in small batched transactions; a delivery that was in flight when the process
+ *   died is still `pending` and is sent again after the restart, with the same id.
+ * - Bounded: at most `concurrency` requests in flight, at most `endpointConcurrency` per
+ *   endpoint, so a slow endpoint holds only its own slots and never stalls the others. At
+ *   most `maxQueued` deliveries are held in memory; beyond that they wait in the table and
+ *   are read back as room frees up.
+ */
+import type { SQL } from 'bun'
+import { AppError } from '../errors'
+import type { SafeFetcher } from '../lib/safe-fetch'
+import type { Logger } from '../lib/logger'
+import type { Committed, NewDelivery, Outbox } from './outbox'
+import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
+import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
+
+export interface DelivererOptions {
+  timeoutMs: number
+  retryBaseMs: number
+  retryMaxMs: number
+  disableAfterMs: number
+  concurrency: number
+  endpointConcurrency: number
+  userAgent: string
+  /** Deliveries held in memory at most (default 10,000). */
+  maxQueued?: number
+  /** How long outcomes gather before they are written together (default 20 ms): fewer fsyncs; a crash in between only means a re-delivery. */
+  flushDelayMs?: number
+  /** How often the table is read for deliveries not held in memory (default 1,000 ms). */
+  pollMs?: number
+  /** How much of a receiver's response body is read (default 64 KiB); the rest is dropped unread. */
+  maxResponseBytes?: number
+  /** 0 ≤ x < 1, for the jitter (tests may pin it). */
+  random?: () => number
+}
+
+export interface AttemptRecord {
+  /** Unix ms when the attempt started. */
+  at: number
+  statusCode: number | null
+  latencyMs: number
+  error: string | null
+}
+
+/** Attempts kept per delivery; older ones are summarised by the count. */
+const ATTEMPT_LOG_SIZE = 20
+/** Longest `Retry-After` honoured (a day): a larger value is clamped, not obeyed forever. */
+const MAX_RETRY_AFTER_MS = 86_400_000
+
+interface Task {
+  key: string
+  webhookId: string
+  seq: number
+  eventId: string
+  body: string
+  attempts: number
+  log: AttemptRecord[]
+  dueAt: number
+  /** Its final outcome (delivered / failed) is waiting to be written. */
+  finalizing: boolean
+}
+
+interface Endpoint {
+  id: string
+  ready: Task[]
+  inFlight: number
+  pausedUntil: number
+  health: EndpointHealth
+}
+
+type Outcome =
+  | { kind: 'success'; statusCode: number }
+  | { kind: 'gone'; statusCode: number }
+  | { kind: 'retry'; statusCode: number | null; error: string; retryAfterMs?: number }
+
+interface Result {
+  task: Task
+  state: 'pending' | 'delivered' | 'failed'
+  attempt: AttemptRecord
+  nextAttemptAt: number
+}
+
+const keyOf = (webhookId: string, seq: number) => `${webhookId}\u0000${seq}`
+
+/** Seconds or an HTTP-date, as RFC 9110 §10.2.3 allows; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS)
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS)
+}
+
+/** A min-heap of tasks by due time. */
+class DueHeap {
+  private readonly items: Task[] = []
+
+  get size(): number {
+    return this.items.length
+  }
+
+  peek(): Task | undefined {
+    return this.items[0]
+  }
+
+  push(task: Task): void {
+    const items = this.items
+    items.push(task)
+    let i = items.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (items[parent]!.dueAt <= items[i]!.dueAt) break
+      ;[items[parent], items[i]] = [items[i]!, items[parent]!]
+      i = parent
+    }
+  }
+
+  pop(): Task | undefined {
+    const items = this.items
+    const top = items[0]
+    const last = items.pop()
+    if (items.length > 0 && last) {
+      items[0] = last
+      let i = 0
+      for (;;) {
+        const left = 2 * i + 1
+        const right = left + 1
+        let smallest = i
+        if (left < items.length && items[left]!.dueAt < items[smallest]!.dueAt) smallest = left
+        if (right < items.length && items[right]!.dueAt < items[smallest]!.dueAt) smallest = right
+        if (smallest === i) break
+        ;[items[smallest], items[i]] = [items[i]!, items[smallest]!]
+        i = smallest
+      }
+    }
+    return top
+  }
+}
+
+interface DueRow {
+  webhook_id: string
+  seq: number | bigint
+  attempts: number | bigint
+  attempt_log: string
+  next_attempt_at: number | bigint
+  id: string
+  body: string
+}
+
+export class WebhookDeliverer {
+  private readonly tasks = new Map<string, Task>()
+  private readonly endpoints = new Map<string, Endpoint>()
+  private readonly delayed = new DueHeap()
+  private readonly results: Result[] = []
+  private readonly healthDirty = new Set<string>()
+  private readonly controller = new AbortController()
+  private readonly inFlightWork = new Set<Promise<void>>()
+  private inFlight = 0
+  private finalizing = 0
+  /** Some pending deliveries are (or may be) only in the table, not in memory. */
+  private overflow = true
+  private running = false
+  private flushing: Promise<void> | null = null
+  private flushTimer?: ReturnType<typeof setTimeout>
+  private wakeTimer?: ReturnType<typeof setTimeout>
+  private wakeAt = Infinity
+  private pollTimer?: ReturnType<typeof setInterval>
+  private scanning = false
+  /** Keys finished while a scan's query was running: its rows for them are stale. */
+  private finishedDuringScan: Set<string> | null = null
+  private polls = 0
+  private readonly maxQueued: number
+  private readonly random: () => number
+
+  constructor(
+    private readonly db: SQL,
+    private readonly store: WebhookStore,
+    private readonly fetcher: SafeFetcher,
+    private readonly options: DelivererOptions,
+    private readonly logger: Logger,
+  ) {
+    this.maxQueued = options.maxQueued ?? 10_000
+    this.random = options.random ?? Math.random
+  }
+
+  /** Starts delivering: new deliveries from the outbox, and whatever was pending before. */
+  start(outbox: Outbox): void {
+    if (this.running) return
+    this.running = true
+    outbox.onCommitted((committed) => this.enqueueCommitted(committed))
+    this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 1000)
+    void this.scan()
+  }
+
+  /** Stops: cancels requests in flight (they stay pending and resume on the next start) and writes what is known. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.pollTimer)
+    clearTimeout(this.wakeTimer)
+    this.controller.abort(new Error('shutting down'))
+    await Promise.allSettled([...this.inFlightWork])
+    clearTimeout(this.flushTimer)
+    await this.flush()
+  }
+
+  /** Counts for tests and health: held in memory, in flight, and waiting for a retry. */
+  stats(): { queued: number; inFlight: number; delayed: number; overflow: boolean } {
+    return { queued: this.tasks.size, inFlight: this.inFlight, delayed: this.delayed.size, overflow: this.overflow }
+  }
+
+  /** A webhook was deleted or disabled elsewhere: forget its deliveries. */
+  forget(webhookId: string): void {
+    const endpoint = this.endpoints.get(webhookId)
+    this.endpoints.delete(webhookId)
+    for (const task of endpoint?.ready ?? []) this.dropTask(task)
+    for (const task of [...this.tasks.values()]) if (task.webhookId === webhookId && !task.finalizing) this.dropTask(task)
+  }
+
+  // ─── Intake ───────────────────────────────────────────────────────────────
+
+  private enqueueCommitted({ deliveries }: Committed): void {
+    if (!this.running || deliveries.length === 0) return
+    for (const delivery of deliveries) this.enqueueNew(delivery)
+    this.pump()
+  }
+
+  private enqueueNew({ webhookId, entry }: NewDelivery): void {
+    const key = keyOf(webhookId, entry.seq)
+    if (this.tasks.has(key)) return
+    if (this.tasks.size >= this.maxQueued) {
+      this.overflow = true
+      return
+    }
+    const task: Task = { key, webhookId, seq: entry.seq, eventId: entry.id, body: entry.body, attempts: 0, log: [], dueAt: Date.now(), finalizing: false }
+    this.tasks.set(key, task)
+    this.endpoint(webhookId).ready.push(task)
+  }
+
+  private endpoint(webhookId: string): Endpoint {
+    let endpoint = this.endpoints.get(webhookId)
+    if (!endpoint) {
+      const record = this.store.get(webhookId)
+      endpoint = {
+        id: webhookId,
+        ready: [],
+        inFlight: 0,
+        pausedUntil: 0,
+        health: { failingSince: record?.failingSince ?? null, lastSuccessAt: record?.lastSuccessAt ?? null },
+      }
+      this.endpoints.set(webhookId, endpoint)
+    }
+    return endpoint
+  }
+
+  private dropTask(task: Task): void {
+    this.tasks.delete(task.key)
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.running) return
+    this.polls++
+    // Every 10th poll, check that memory holds everything pending (a cheap guard against drift).
+    if (!this.overflow && this.polls % 10 === 0) await this.checkOverflow()
+    if (this.overflow) await this.scan()
+  }
+
+  private async checkOverflow(): Promise<void> {
+    const rows: { count: number | bigint }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+    const pendingInDb = Number(rows[0]?.count ?? 0)
+    // Tasks whose final outcome is being written are no longer pending in memory; count them out.
+    if (pendingInDb > this.tasks.size - this.finalizing) this.overflow = true
+  }
+
+  /** Reads due deliveries that are not in memory yet (at boot, and after an overflow). */
+  private async scan(): Promise<void> {
+    if (this.scanning || !this.running) return
+    this.scanning = true
+    try {
+      const room = this.maxQueued - this.tasks.size
+      if (room <= 0) return
+      this.finishedDuringScan = new Set()
+      const now = Date.now()
+      const rows: DueRow[] = await this.db`
+        SELECT d.webhook_id, d.seq, d.attempts, d.attempt_log, d.next_attempt_at, o.id, o.body
+        FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq
+        WHERE d.state = 'pending' AND d.next_attempt_at <= ${now}
+        ORDER BY d.next_attempt_at, d.seq
+        LIMIT ${room + this.tasks.size}`
+      let added = 0
+      for (const row of rows) {
+        if (added >= room || !this.running) break
+        const seq = Number(row.seq)
+        const key = keyOf(row.webhook_id, seq)
+        if (this.tasks.has(key) || this.finishedDuringScan.has(key)) continue
+        const webhook = this.store.get(row.webhook_id)
+        if (!webhook || webhook.status !== 'active') continue
+        let log: AttemptRecord[] = []
+        try {
+          log = JSON.parse(row.attempt_log) as AttemptRecord[]
+        } catch {
+          log = []
+        }
+        const task: Task = {
+          key,
+          webhookId: row.webhook_id,
+          seq,
+          eventId: row.id,
+          body: row.body,
+          attempts: Number(row.attempts),
+          log,
+          dueAt: Number(row.next_attempt_at),
+          finalizing: false,
+        }
+        this.tasks.set(key, task)
+        this.endpoint(task.webhookId).ready.push(task)
+        added++
+      }
+      if (added > 0) this.pump()
+      const countRows: { count: number | bigint }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+      if (Number(countRows[0]?.count ?? 0) <= this.tasks.size - this.finalizing) this.overflow = false
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not read pending webhook deliveries')
+    } finally {
+      this.scanning = false
+      this.finishedDuringScan = null
+    }
+  }
+
+  // ─── Dispatch ─────────────────────────────────────────────────────────────
+
+  /** Starts as many attempts as the limits allow, taking endpoints in turn. */
+  private pump(): void {
+    if (!this.running) return
+    const now = Date.now()
+    let progress = true
+    while (progress && this.inFlight < this.options.concurrency) {
+      progress = false
+      for (const endpoint of this.endpoints.values()) {
+        if (this.inFlight >= this.options.concurrency) break
+        if (endpoint.ready.length === 0 || endpoint.inFlight >= this.options.endpointConcurrency) continue
+        if (endpoint.pausedUntil > now) {
+          this.wakeAtTime(endpoint.pausedUntil)
+          continue
+        }
+        const task = endpoint.ready.shift()!
+        if (!this.tasks.has(task.key)) continue
+        progress = true
+        this.launch(endpoint, task)
+      }
+    }
+  }
+
+  private launch(endpoint: Endpoint, task: Task): void {
+    this.inFlight++
+    endpoint.inFlight++
+    const work = this.attempt(task)
+      .then((outcome) => this.settle(endpoint, task, outcome))
+      .catch((error: unknown) => this.logger.error({ err: error, webhook: task.webhookId }, 'webhook attempt failed unexpectedly'))
+      .finally(() => {
+        this.inFlight--
+        endpoint.inFlight--
+        this.inFlightWork.delete(work)
+        this.pump()
+      })
+    this.inFlightWork.add(work)
+  }
+
+  private headersFor(webhook: WebhookRecord, task: Task, now: number): Record<string, string> {
+    const headers: Record<string, string> = {
+      ...webhook.headers,
+      'content-type': 'application/json',
+      'user-agent': this.options.userAgent,
+      'webhook-id': task.eventId,
+      'webhook-timestamp': String(Math.floor(now / 1000)),
+    }
+    if (webhook.secret) {
+      Object.assign(headers, standardWebhookHeaders({ id: task.eventId, timestamp: Math.floor(now / 1000), body: task.body, secret: webhook.secret }))
+    }
+    const hmacKey = webhook.hmacKey ?? webhook.secret
+    if (hmacKey) Object.assign(headers, wahaHmacHeaders(task.body, hmacKey))
+    return headers
+  }
+
+  /** One POST; null when cancelled by shutdown or the webhook is gone (nothing to record). */
+  private async attempt(task: Task): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
+    const webhook = this.store.get(task.webhookId)
+    if (!webhook || webhook.status !== 'active') {
+      this.dropTask(task)
+      return null
+    }
+    const started = Date.now()
+    const t0 = performance.now()
+    let outcome: Outcome
+    try {
+      const response = await this.fetcher.fetch(webhook.url, {
+        method: 'POST',
+        headers: this.headersFor(webhook, task, started),
+        body: task.body,
+        followRedirects: false,
+        timeoutMs: this.options.timeoutMs,
+        maxBytes: this.options.maxResponseBytes ?? 64 * 1024,
+        truncateBody: true,
+        signal: this.controller.signal,
+      })
+      const status = response.status
+      if (status >= 200 && status < 300) outcome = { kind: 'success', statusCode: status }
+      else if (status === 410) outcome = { kind: 'gone', statusCode: status }
+      else {
+        let error = `HTTP ${status}`
+        if (status >= 300 && status < 400) error = `HTTP ${status}: redirects are not followed; point the webhook at the final URL`
+        else {
+          const text = new TextDecoder().decode(response.body.subarray(0, 200)).replace(/\s+/g, ' ').trim()
+          if (text) error += `: ${text}`
+        }
+        const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined
+        outcome = { kind: 'retry', statusCode: status, error, ...(retryAfterMs !== undefined && { retryAfterMs }) }
+      }
+    } catch (error) {
+      if (this.controller.signal.aborted) return null
+      const message = error instanceof AppError ? error.message : 'request failed'
+      outcome = { kind: 'retry', statusCode: null, error: message }
+    }
+    const record: AttemptRecord = {
+      at: started,
+      statusCode: outcome.statusCode,
+      latencyMs: Math.round(performance.now() - t0),
+      error: outcome.kind === 'success' ? null : outcome.kind === 'gone' ? 'HTTP 410 Gone: the receiver asked to stop' : outcome.error,
+    }
+    return { outcome, record }
+  }
+
+  private backoff(attempts: number): number {
+    const exponential = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.max(0, attempts - 1))
+    return Math.max(1, Math.round(exponential * (0.8 + this.random() * 0.4)))
+  }
+
+  private settle(endpoint: Endpoint, task: Task, attempted: { outcome: Outcome; record: AttemptRecord } | null): void {
+    if (!attempted) return
+    const { outcome, record } = attempted
+    if (!this.tasks.has(task.key)) return // forgotten meanwhile (webhook deleted or disabled)
+    task.attempts++
+    task.log = [...task.log, record].slice(-ATTEMPT_LOG_SIZE)
+    const now = Date.now()
+    if (outcome.kind === 'success') {
+      if (endpoint.health.failingSince !== null || this.shouldRecordSuccess(endpoint, now)) this.markHealth(endpoint, { failingSince: null, lastSuccessAt: now })
+      else endpoint.health.lastSuccessAt = now
+      this.finish(task, 'delivered', record, 0)
+      return
+    }
+    if (outcome.kind === 'gone') {
+      this.finish(task, 'failed', record, 0)
+      void this.disable(endpoint, 'the receiver answered 410 Gone')
+      return
+    }
+    const failingSince = endpoint.health.failingSince ?? now
+    if (endpoint.health.failingSince === null) this.markHealth(endpoint, { failingSince, lastSuccessAt: endpoint.health.lastSuccessAt })
+    if (now - failingSince >= this.options.disableAfterMs) {
+      this.finish(task, 'failed', record, 0)
+      void this.disable(endpoint, `failing without a success since ${new Date(failingSince).toISOString()}; last error: ${outcome.error}`.slice(0, 500))
+      return
+    }
+    let delay = this.backoff(task.attempts)
+    if (outcome.retryAfterMs !== undefined) {
+      delay = Math.max(delay, outcome.retryAfterMs)
+      endpoint.pausedUntil = Math.max(endpoint.pausedUntil, now + outcome.retryAfterMs)
+    }
+    task.dueAt = now + delay
+    this.record({ task, state: 'pending', attempt: record, nextAttemptAt: task.dueAt })
+    this.delayed.push(task)
+    this.wakeAtTime(task.dueAt)
+  }
+
+  /** Persisting `lastSuccessAt` on every success would cost a write each; once a minute is enough. */
+  private shouldRecordSuccess(endpoint: Endpoint, now: number): boolean {
+    return endpoint.health.lastSuccessAt === null || now - endpoint.health.lastSuccessAt > 60_000
+  }
+
+  private markHealth(endpoint: Endpoint, health: EndpointHealth): void {
+    endpoint.health = health
+    this.healthDirty.add(endpoint.id)
+  }
+
+  private finish(task: Task, state: 'delivered' | 'failed', attempt: AttemptRecord, nextAttemptAt: number): void {
+    task.finalizing = true
+    this.finalizing++
+    this.record({ task, state, attempt, nextAttemptAt })
+  }
+
+  private async disable(endpoint: Endpoint, reason: string): Promise<void> {
+    try {
+      // Outcomes already known are written first, so the disabled endpoint's log is complete.
+      await this.flush()
+      const disabled = await this.store.disable(endpoint.id, reason)
+      if (disabled) this.logger.warn({ webhook: endpoint.id, reason }, 'webhook endpoint disabled')
+    } catch (error) {
+      this.logger.error({ err: error, webhook: endpoint.id }, 'could not disable webhook endpoint')
+    }
+    this.forget(endpoint.id)
+  }
+
+  // ─── Timers ───────────────────────────────────────────────────────────────
+
+  private wakeAtTime(at: number): void {
+    if (!this.running || at >= this.wakeAt) return
+    clearTimeout(this.wakeTimer)
+    this.wakeAt = at
+    this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, at - Date.now()))
+  }
+
+  private wake(): void {
+    this.wakeAt = Infinity
+    this.wakeTimer = undefined
+    const now = Date.now()
+    for (let next = this.delayed.peek(); next && next.dueAt <= now; next = this.delayed.peek()) {
+      const task = this.delayed.pop()!
+      if (!this.tasks.has(task.key)) continue
+      const endpoint = this.endpoints.get(task.webhookId) ?? this.endpoint(task.webhookId)
+      endpoint.ready.push(task)
+    }
+    const next = this.delayed.peek()
+    if (next) this.wakeAtTime(next.dueAt)
+    this.pump()
+  }
+
+  // ─── Writing outcomes ─────────────────────────────────────────────────────
+
+  private record(result: Result): void {
+    this.results.push(result)
+    if (this.results.length >= 500) void this.flush()
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.options.flushDelayMs ?? 20)
+  }
+
+  /** Writes gathered outcomes in one transaction; resolves when everything recorded so far is written. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    while (this.flushing) await this.flushing
+    if (this.results.length === 0 && this.healthDirty.size === 0) return
+    const batch = this.results.splice(0, this.results.length)
+    const health = new Map<string, EndpointHealth>()
+    for (const id of this.healthDirty) {
+      const endpoint = this.endpoints.get(id)
+      if (endpoint) health.set(id, { ...endpoint.health })
+    }
+    this.healthDirty.clear()
+    const run = async () => {
+      try {
+        const applyHealth = await this.db.begin(async (tx) => {
+          const now = Date.now()
+          for (const { task, state, attempt, nextAttemptAt } of batch) {
+            await tx`
+              UPDATE webhook_deliveries SET state = ${state}, attempts = ${task.attempts}, next_attempt_at = ${nextAttemptAt},
+                last_status = ${attempt.statusCode}, last_latency_ms = ${attempt.latencyMs}, last_error = ${attempt.error},
+                attempt_log = ${JSON.stringify(task.log)}, updated_at = ${now}, delivered_at = ${state === 'delivered' ? attempt.at + attempt.latencyMs : null}
+              WHERE webhook_id = ${task.webhookId} AND seq = ${task.seq} AND state = 'pending'`
+          }
+          return this.store.writeHealth(tx, health)
+        })
+        applyHealth()
+        for (const { task, state } of batch) {
+          if (state === 'pending') continue
+          if (task.finalizing) this.finalizing--
+          task.finalizing = false
+          this.tasks.delete(task.key)
+          this.finishedDuringScan?.add(task.key)
+        }
+      } catch (error) {
+        // Put them back: the next flush tries again. The rows are still pending, so nothing is lost either way.
+        this.logger.error({ err: error }, 'could not record webhook delivery outcomes')
+        this.results.unshift(...batch)
+        for (const id of health.keys()) this.healthDirty.add(id)
+        if (this.running && !this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), 1000)
+      }
+    }
+    this.flushing = run().finally(() => {
+      this.flushing = null
+    })
+    await this.flushing
+    if (this.results.length > 0 && this.running && !this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.options.flushDelayMs ?? 20)
+  }
+}

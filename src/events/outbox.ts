@@ -1,0 +1,152 @@
+/**
+ * The durable outbox. An ingest hook turns each bus event into envelopes and writes them,
+ * with one delivery row per matching webhook, in the SAME transaction as the message
+ * store's update (src/events/ingest.ts). Only after the commit are the envelopes handed
+ * to the outlets (webhook deliverer, SSE), so nothing is sent that could still roll back,
+ * and nothing committed is lost: after a crash the deliverer finds the pending rows and
+ * SSE clients replay from `seq`.
+ *
+ * `seq` is a global, strictly increasing sequence assigned by this (single) writer; it is
+ * the SSE `id:` and the order of replay. A rolled-back event leaves a gap, never a repeat.
+ */
+import type { SQL } from 'bun'
+import type { EventName } from '../providers/provider'
+import type { SessionEvent } from './bus'
+import { matchesFilter, StatusHistory, toEnvelopes, type EnvelopeOptions } from './envelope'
+import type { EventIngest } from './ingest'
+import type { WebhookStore } from './webhook-store'
+
+export interface OutboxEntry {
+  seq: number
+  id: string
+  session: string
+  event: EventName
+  createdAt: number
+  /** The envelope's JSON, exactly the bytes sent to webhooks and SSE. */
+  body: string
+}
+
+export interface NewDelivery {
+  webhookId: string
+  entry: OutboxEntry
+}
+
+export interface Committed {
+  entries: OutboxEntry[]
+  deliveries: NewDelivery[]
+}
+
+export type CommittedListener = (committed: Committed) => void
+
+interface OutboxRow {
+  seq: number | bigint
+  id: string
+  session: string
+  event: string
+  created_at: number | bigint
+  body: string
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return { seq: Number(row.seq), id: row.id, session: row.session, event: row.event as EventName, createdAt: Number(row.created_at), body: row.body }
+}
+
+export class Outbox {
+  private nextSeq = 1
+  private readonly staged = new WeakMap<SessionEvent, Committed>()
+  private readonly listeners: CommittedListener[] = []
+  private readonly statuses = new StatusHistory()
+
+  constructor(
+    private readonly db: SQL,
+    private readonly webhooks: WebhookStore,
+    private readonly options: EnvelopeOptions,
+  ) {}
+
+  /** Reads where the sequence stands and starts taking events from the ingest. */
+  async attach(ingest: EventIngest): Promise<void> {
+    const rows: { max: number | bigint | null }[] = await this.db`SELECT MAX(seq) AS max FROM outbox`
+    this.nextSeq = Number(rows[0]?.max ?? 0) + 1
+    ingest.addHook((tx, event) => this.write(tx, event))
+    ingest.onCommitted((event) => this.committed(event))
+  }
+
+  onCommitted(listener: CommittedListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** The newest sequence number handed out so far (0 when the outbox is empty). */
+  get lastSeq(): number {
+    return this.nextSeq - 1
+  }
+
+  private async write(tx: SQL, event: SessionEvent): Promise<void> {
+    const envelopes = toEnvelopes(event, this.options, this.statuses)
+    if (envelopes.length === 0) return
+    const committed: Committed = { entries: [], deliveries: [] }
+    const now = Date.now()
+    const targets = [...this.webhooks.activeFor(event.session)]
+    for (const envelope of envelopes) {
+      const entry: OutboxEntry = {
+        seq: this.nextSeq++,
+        id: envelope.id,
+        session: envelope.session,
+        event: envelope.event,
+        createdAt: envelope.timestamp,
+        body: JSON.stringify(envelope),
+      }
+      await tx`INSERT INTO outbox (seq, id, session, event, created_at, body)
+               VALUES (${entry.seq}, ${entry.id}, ${entry.session}, ${entry.event}, ${entry.createdAt}, ${entry.body})`
+      committed.entries.push(entry)
+      for (const webhook of targets) {
+        if (!matchesFilter(webhook.events, entry.event)) continue
+        await tx`INSERT INTO webhook_deliveries (webhook_id, seq, state, attempts, next_attempt_at, attempt_log, created_at, updated_at)
+                 VALUES (${webhook.id}, ${entry.seq}, 'pending', 0, ${now}, '[]', ${now}, ${now})`
+        committed.deliveries.push({ webhookId: webhook.id, entry })
+      }
+    }
+    this.staged.set(event, committed)
+  }
+
+  private committed(event: SessionEvent): void {
+    const committed = this.staged.get(event)
+    if (!committed) return
+    this.staged.delete(event)
+    for (const listener of this.listeners) listener(committed)
+  }
+
+  /** A session's envelopes after `afterSeq`, oldest first. */
+  async replay(session: string, afterSeq: number, limit: number): Promise<OutboxEntry[]> {
+    const rows: OutboxRow[] = await this.db`
+      SELECT seq, id, session, event, created_at, body FROM outbox
+      WHERE session = ${session} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`
+    return rows.map(toEntry)
+  }
+
+  /**
+   * Deletes envelopes older than `cutoff` (ms) whose deliveries are all finished, with
+   * those delivery records. Pending deliveries keep their envelope, however old.
+   */
+  async prune(cutoff: number): Promise<number> {
+    const rows: { boundary: number | bigint | null }[] = await this.db`SELECT MAX(seq) AS boundary FROM outbox WHERE created_at < ${cutoff}`
+    const boundary = rows[0]?.boundary
+    if (boundary === null || boundary === undefined) return 0
+    return this.db.begin(async (tx) => {
+      await tx`DELETE FROM webhook_deliveries WHERE seq <= ${boundary} AND state <> 'pending'`
+      const deleted: { seq: number }[] = await tx`
+        DELETE FROM outbox WHERE seq <= ${boundary}
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.seq = outbox.seq)
+        RETURNING seq`
+      return deleted.length
+    })
+  }
+
+  /** Forgets a deleted session's events, so whoever claims the number next cannot replay them. */
+  async deleteSession(session: string): Promise<void> {
+    await this.db.begin(async (tx) => {
+      await tx`DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM outbox WHERE session = ${session})`
+      await tx`DELETE FROM outbox WHERE session = ${session}`
+    })
+    this.statuses.forget(session)
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The event outlets, built and wired in one place: the webhook store, the outbox hook on
+ * the ingest, the webhook deliverer, the SSE hub, and outbox retention.
+ */
+import type { SQL } from 'bun'
+import type { Config } from '../config'
+import type { Logger } from '../lib/logger'
+import type { SafeFetcher } from '../lib/safe-fetch'
+import { WebhookDeliverer } from './deliverer'
+import type { EventIngest } from './ingest'
+import { Outbox } from './outbox'
+import { SseHub } from './sse'
+import { DEFAULT_WEBHOOK_ID, WebhookStore } from './webhook-store'
+
+export interface EventsRuntime {
+  webhooks: WebhookStore
+  outbox: Outbox
+  deliverer: WebhookDeliverer
+  sse: SseHub
+  /** Starts webhook delivery (pending deliveries from before the restart first) and retention. */
+  start(): void
+  /** Removes everything a deleted session left: its webhooks, events and open streams. */
+  deleteSession(session: string): Promise<void>
+  /** Deletes delivered envelopes older than the retention period; returns how many. */
+  prune(): Promise<number>
+  close(): Promise<void>
+}
+
+export async function createEventsRuntime(options: {
+  db: SQL
+  ingest: EventIngest
+  config: Config
+  fetcher: SafeFetcher
+  logger: Logger
+  version: string
+}): Promise<EventsRuntime> {
+  const { db, ingest, config, fetcher, version } = options
+  const logger = options.logger.child({ component: 'events' })
+  const webhooks = new WebhookStore(db)
+  await webhooks.load()
+  if (config.webhooks.default) await webhooks.upsertDefault(config.webhooks.default)
+  else if (webhooks.get(DEFAULT_WEBHOOK_ID)) await webhooks.delete(DEFAULT_WEBHOOK_ID)
+
+  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl })
+  await outbox.attach(ingest)
+  const sse = new SseHub(outbox, config.sse, logger)
+  const deliverer = new WebhookDeliverer(
+    db,
+    webhooks,
+    fetcher,
+    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)` },
+    logger,
+  )
+
+  let pruneTimer: ReturnType<typeof setInterval> | undefined
+  const prune = async () => {
+    const deleted = await outbox.prune(Date.now() - config.outbox.retentionMs)
+    if (deleted > 0) logger.info({ deleted }, 'pruned delivered events past retention')
+    return deleted
+  }
+
+  return {
+    webhooks,
+    outbox,
+    deliverer,
+    sse,
+    start() {
+      deliverer.start(outbox)
+      pruneTimer ??= setInterval(() => {
+        prune().catch((error: unknown) => logger.error({ err: error }, 'outbox retention failed'))
+      }, config.outbox.pruneIntervalMs)
+    },
+    async deleteSession(session) {
+      sse.closeSession(session)
+      // Events of the session still being written would otherwise land after the purge.
+      await ingest.idle()
+      for (const id of await webhooks.deleteSession(session)) deliverer.forget(id)
+      await outbox.deleteSession(session)
+    },
+    prune,
+    async close() {
+      clearInterval(pruneTimer)
+      sse.close()
+      await deliverer.stop()
+    },
+  }
+}

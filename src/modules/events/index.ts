@@ -1,0 +1,63 @@
+/** `GET /:phoneNumber/events`: the session's events as Server-Sent Events, resumable from the outbox. */
+import { Elysia, t } from 'elysia'
+import { authGuards, type GuardDeps } from '../../auth/guards'
+import { BadRequestError, NotFoundError } from '../../errors'
+import type { EventsRuntime } from '../../events/runtime'
+import { EVENT_NAMES } from '../../providers/provider'
+import { guardedErrors, PhoneParams } from '../common/model'
+
+const tags = ['Events']
+
+export const EventsQuery = t.Object({
+  lastEventId: t.Optional(
+    t.String({ pattern: '^[0-9]{1,15}$', description: 'Resume after this event id, like the `Last-Event-ID` header (which wins when both are sent)', examples: ['42'] }),
+  ),
+  events: t.Optional(
+    t.String({ maxLength: 500, description: 'Comma-separated event names to receive (default: all)', examples: ['message,message.ack'] }),
+  ),
+})
+
+function parseLastEventId(header: string | null, query: string | undefined): number | undefined {
+  const raw = header?.trim() || query
+  if (raw === undefined || raw === '') return undefined
+  if (!/^[0-9]{1,15}$/.test(raw)) throw new BadRequestError('Last-Event-ID must be an event id received from this stream (a whole number)')
+  return Number(raw)
+}
+
+function parseEvents(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean)
+  const unknown = names.find((name) => name !== '*' && !(EVENT_NAMES as readonly string[]).includes(name))
+  if (unknown) throw new BadRequestError(`events: "${unknown.slice(0, 50)}" is not an event name; use ${EVENT_NAMES.join(', ')}`)
+  return names
+}
+
+export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
+  return new Elysia({ name: 'events', seed: deps })
+    .use(authGuards(deps))
+    .get(
+      '/:phoneNumber/events',
+      async ({ phoneNumber, request, query }) => {
+        const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
+        const events = parseEvents(query.events)
+        if (!(await deps.sessions.find(phoneNumber))) throw new NotFoundError(`Session ${phoneNumber} not found`)
+        return deps.events.sse.open(phoneNumber, {
+          ...(lastEventId !== undefined && { lastEventId }),
+          ...(events && { events }),
+        })
+      },
+      {
+        requireSingleAccountProtected: true,
+        params: PhoneParams,
+        query: EventsQuery,
+        response: { 200: t.String({ description: 'text/event-stream' }), ...guardedErrors },
+        detail: {
+          tags,
+          summary: 'Stream the session\'s events (SSE)',
+          description: `Server-Sent Events: one SSE event per envelope, \`id:\` = its outbox sequence, \`event:\` = its name (\`message\`, \`message.ack\`, \`session.status\`, …), \`data:\` = the envelope JSON (the same as webhooks receive). Comment lines (\`: keepalive\`) every SSE_KEEPALIVE_MS keep proxies from closing the stream.
+Reconnect with \`Last-Event-ID\` (EventSource does this by itself) to receive exactly the events missed meanwhile, replayed from the outbox (kept for OUTBOX_RETENTION_MS). Without it, the stream starts with new events. A client that reads too slowly (more than SSE_MAX_BUFFER_BYTES waiting) is disconnected rather than allowed to hold others up; it reconnects and resumes.`,
+          responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+        },
+      },
+    )
+}

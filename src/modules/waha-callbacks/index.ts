@@ -1,0 +1,86 @@
+/**
+ * `POST /webhook/message` and `POST /webhook/state-change`: where a WAHA server reports
+ * back (API.md §7.3). Guarded by `requireWahaProtected` (X-Api-Key = WAHA_API_KEY or the
+ * admin key); with WAHA_WEBHOOK_HMAC_KEY set, WAHA's `X-Webhook-Hmac` must also verify.
+ */
+import { Elysia, t } from 'elysia'
+import { authGuards, type GuardDeps } from '../../auth/guards'
+import { UnauthorizedError } from '../../errors'
+import { API_BASE } from '../../lib/api-paths'
+import type { EventIngest } from '../../events/ingest'
+import { verifyWahaHmac } from '../../events/signing'
+import { WahaMessageWebhookBody, WahaStateChangeWebhookBody } from '../../providers/waha/model'
+import { ErrorEnvelope, guardedErrors } from '../common/model'
+import { WahaCallbacksService } from './service'
+
+const tags = ['WAHA callbacks']
+
+const CallbackResult = t.Object(
+  {
+    success: t.Boolean(),
+    published: t.Integer({ description: 'Events that entered the pipeline: 0 for a repeat (WAHA retried, or sent `message` and `message.any` for one message) or for `state.change`' }),
+    duplicate: t.Boolean(),
+  },
+  { examples: [{ success: true, published: 1, duplicate: false }] },
+)
+
+const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, payload, me?, environment?}\`) as WAHA's OpenAPI document describes it; \`session\` is the phone number of a session of this server running on the waha engine (404 unknown, 409 not running on it). Answers 200 once the event is stored in the outbox, so WAHA retries anything not stored. Repeats of an envelope id are acknowledged and dropped. With WAHA_WEBHOOK_HMAC_KEY set, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) must verify (401 otherwise).`
+
+/**
+ * The JSON body exactly as received, for `X-Webhook-Hmac` (computed over these bytes).
+ * Taken from a clone before Elysia parses the original, and only on these two paths.
+ */
+const rawBodies = new WeakMap<Request, Promise<string>>()
+const CALLBACK_PATHS = new Set([`${API_BASE}/webhook/message`, `${API_BASE}/webhook/state-change`])
+
+export function wahaCallbacksModule(deps: GuardDeps & { ingest: EventIngest; hmacKey?: string }) {
+  const service = new WahaCallbacksService(deps.sessions, deps.ingest)
+  const checkHmac = async (request: Request) => {
+    if (!deps.hmacKey) return
+    const body = await rawBodies.get(request)
+    if (body === undefined || !verifyWahaHmac(request.headers, body, deps.hmacKey)) {
+      throw new UnauthorizedError('X-Webhook-Hmac is missing or does not match the body (WAHA_WEBHOOK_HMAC_KEY)')
+    }
+  }
+  return new Elysia({ name: 'waha-callbacks', seed: deps })
+    .onRequest(({ request }) => {
+      if (deps.hmacKey && request.method === 'POST' && CALLBACK_PATHS.has(new URL(request.url).pathname)) {
+        rawBodies.set(request, request.clone().text())
+      }
+    })
+    .use(authGuards(deps))
+    .post(
+      '/webhook/message',
+      async ({ body, request }) => {
+        await checkHmac(request)
+        return service.accept(body)
+      },
+      {
+        requireWahaProtected: true,
+        body: WahaMessageWebhookBody,
+        response: { 200: CallbackResult, 409: ErrorEnvelope, ...guardedErrors },
+        detail: {
+          tags,
+          summary: 'WAHA message events in',
+          description: `Takes WAHA's \`message\`, \`message.any\`, \`message.ack\`, \`message.reaction\`, \`message.revoked\`, \`message.edited\`, \`group.v2.*\`, \`presence.update\` and \`call.received\` events and feeds them into this server's events (webhooks, SSE, history), as if the engine had seen them. ${COMMON}`,
+        },
+      },
+    )
+    .post(
+      '/webhook/state-change',
+      async ({ body, request }) => {
+        await checkHmac(request)
+        return service.accept(body)
+      },
+      {
+        requireWahaProtected: true,
+        body: WahaStateChangeWebhookBody,
+        response: { 200: CallbackResult, 409: ErrorEnvelope, ...guardedErrors },
+        detail: {
+          tags,
+          summary: 'WAHA session status in',
+          description: `Takes WAHA's \`session.status\` (and the deprecated \`state.change\`, acknowledged and not published): the session's status and linked account follow WAHA's (PASSKEY_* count as SCAN_QR_CODE), and a \`session.status\` event is published. ${COMMON}`,
+        },
+      },
+    )
+}

@@ -1,0 +1,214 @@
+/**
+ * Webhook subscriptions of a session: validation, creation (with an optional generated
+ * secret), listing, deletion and the delivery log. No HTTP here.
+ */
+import { isIP } from 'node:net'
+import type { Principal } from '../../auth/principal'
+import { BadRequestError, ConflictError, NotFoundError } from '../../errors'
+import type { EventsRuntime } from '../../events/runtime'
+import { generateWebhookSecret, isValidWebhookSecret } from '../../events/signing'
+import { DEFAULT_WEBHOOK_ID, type DeliveryRecord, type DeliveryState, type WebhookRecord } from '../../events/webhook-store'
+import { webhookId } from '../../lib/ids'
+import { blockedReason, parseCidr, type ParsedCidr } from '../../lib/ip-policy'
+import type { SessionManager } from '../../sessions/manager'
+
+/** Webhooks one session may have; each event is written once per webhook. */
+export const MAX_WEBHOOKS_PER_SESSION = 20
+
+/** Headers the deliverer sets itself; a custom value would contradict or forge them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'user-agent',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-webhook-hmac',
+  'x-webhook-hmac-algorithm',
+])
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const MAX_HEADERS = 20
+
+export interface CreateWebhookInput {
+  url: string
+  events: string[]
+  secret?: string
+  generateSecret?: boolean
+  headers?: Record<string, string>
+  hmac?: { key: string }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+export function webhookView(record: WebhookRecord) {
+  return {
+    id: record.id,
+    phoneNumber: record.session,
+    source: record.source,
+    url: record.url,
+    events: record.events,
+    headers: record.headers,
+    signed: record.secret !== null,
+    wahaHmac: (record.hmacKey ?? record.secret) !== null,
+    status: record.status,
+    disabledReason: record.disabledReason,
+    disabledAt: iso(record.disabledAt),
+    failingSince: iso(record.failingSince),
+    lastSuccessAt: iso(record.lastSuccessAt),
+    createdAt: new Date(record.createdAt).toISOString(),
+  }
+}
+
+function deliveryView(delivery: DeliveryRecord) {
+  return {
+    eventId: delivery.eventId,
+    event: delivery.event,
+    sequence: delivery.seq,
+    status: delivery.state,
+    attempts: delivery.attempts,
+    lastStatusCode: delivery.lastStatus,
+    lastLatencyMs: delivery.lastLatencyMs,
+    lastError: delivery.lastError,
+    nextAttemptAt: iso(delivery.nextAttemptAt),
+    createdAt: new Date(delivery.createdAt).toISOString(),
+    deliveredAt: iso(delivery.deliveredAt),
+    attemptLog: delivery.log.map((attempt) => ({ ...attempt, at: new Date(attempt.at).toISOString() })),
+  }
+}
+
+export class WebhooksService {
+  private readonly allow: ParsedCidr[]
+
+  constructor(
+    private readonly events: EventsRuntime,
+    private readonly sessions: SessionManager,
+    outboundAllowCidrs: readonly string[],
+  ) {
+    this.allow = outboundAllowCidrs.map((cidr) => parseCidr(cidr))
+  }
+
+  async create(phoneNumber: string, principal: Principal, input: CreateWebhookInput) {
+    await this.requireSession(phoneNumber)
+    const url = this.checkUrl(input.url)
+    const events = [...new Set(input.events)]
+    if (input.secret !== undefined && input.generateSecret) throw new BadRequestError('Give a secret or set generateSecret, not both')
+    if (input.secret !== undefined && !isValidWebhookSecret(input.secret)) {
+      throw new BadRequestError('secret must be whsec_ followed by the base64 of 24 to 64 random bytes (or set generateSecret: true)')
+    }
+    const headers = this.checkHeaders(input.headers ?? {})
+    if (this.events.webhooks.countForSession(phoneNumber) >= MAX_WEBHOOKS_PER_SESSION) {
+      throw new ConflictError(`A session can have at most ${MAX_WEBHOOKS_PER_SESSION} webhooks; delete one first`)
+    }
+    const secret = input.generateSecret ? generateWebhookSecret() : (input.secret ?? null)
+    const now = Date.now()
+    const record: WebhookRecord = {
+      id: webhookId(),
+      session: phoneNumber,
+      accountId: principal.isAdmin ? null : principal.accountId,
+      source: 'api',
+      url,
+      events,
+      headers,
+      secret,
+      hmacKey: input.hmac?.key ?? null,
+      status: 'active',
+      disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+      lastSuccessAt: null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.events.webhooks.insert(record)
+    return { ...webhookView(record), ...(secret && { secret }) }
+  }
+
+  async list(phoneNumber: string, principal: Principal) {
+    await this.requireSession(phoneNumber)
+    const own = this.events.webhooks.listForSession(phoneNumber)
+    const global = principal.isAdmin ? this.events.webhooks.get(DEFAULT_WEBHOOK_ID) : undefined
+    return { webhooks: [...(global ? [global] : []), ...own].map(webhookView) }
+  }
+
+  async delete(phoneNumber: string, principal: Principal, id: string) {
+    const webhook = await this.require(phoneNumber, principal, id)
+    if (webhook.source === 'config') {
+      throw new ConflictError('The default webhook comes from WEBHOOK_URL; change the configuration to remove it')
+    }
+    await this.events.webhooks.delete(id)
+    this.events.deliverer.forget(id)
+    return { success: true, id }
+  }
+
+  async deliveries(phoneNumber: string, principal: Principal, id: string, query: { status?: DeliveryState; limit?: number; before?: number }) {
+    await this.require(phoneNumber, principal, id)
+    const limit = query.limit ?? 50
+    const rows = await this.events.webhooks.listDeliveries(id, phoneNumber, {
+      limit,
+      ...(query.status && { state: query.status }),
+      ...(query.before !== undefined && { before: query.before }),
+    })
+    const last = rows.at(-1)
+    return { deliveries: rows.map(deliveryView), ...(rows.length === limit && last && { nextBefore: last.seq }) }
+  }
+
+  private async requireSession(phoneNumber: string): Promise<void> {
+    if (!(await this.sessions.find(phoneNumber))) {
+      throw new NotFoundError(`Session ${phoneNumber} not found; start it first (POST /${phoneNumber}/start)`)
+    }
+  }
+
+  /** The webhook, when it exists and this caller may see it through this number. */
+  private async require(phoneNumber: string, principal: Principal, id: string): Promise<WebhookRecord> {
+    await this.requireSession(phoneNumber)
+    const webhook = this.events.webhooks.get(id)
+    const visible = webhook && (webhook.session === phoneNumber || (webhook.session === null && principal.isAdmin))
+    if (!webhook || !visible) throw new NotFoundError(`Webhook ${id} not found for ${phoneNumber}`)
+    return webhook
+  }
+
+  private checkUrl(raw: string): string {
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      throw new BadRequestError('url must be an absolute http or https URL')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadRequestError(`url must use http or https, not ${url.protocol.replace(/:$/, '')}`)
+    if (url.hostname === '') throw new BadRequestError('url has no host')
+    // Literal addresses (and localhost) are checked now; names are checked on every delivery, when they resolve.
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const literal = isIP(host) !== 0 ? host : /^localhost\.?$|\.localhost\.?$/i.test(host) ? '127.0.0.1' : undefined
+    if (literal !== undefined) {
+      const reason = blockedReason(literal, this.allow)
+      if (reason !== null) {
+        throw new BadRequestError(`url host ${url.hostname} is not allowed (${reason} address); only public addresses, or ranges in OUTBOUND_ALLOW_CIDRS`)
+      }
+    }
+    return url.href
+  }
+
+  private checkHeaders(headers: Record<string, string>): Record<string, string> {
+    const entries = Object.entries(headers)
+    if (entries.length > MAX_HEADERS) throw new BadRequestError(`At most ${MAX_HEADERS} custom headers`)
+    const result: Record<string, string> = {}
+    const seen = new Set<string>()
+    for (const [name, value] of entries) {
+      if (!HEADER_NAME.test(name)) throw new BadRequestError(`headers: "${name.slice(0, 100)}" is not a valid header name`)
+      const lower = name.toLowerCase()
+      if (RESERVED_HEADERS.has(lower)) throw new BadRequestError(`headers: ${name} is set by the server and cannot be overridden`)
+      if (seen.has(lower)) throw new BadRequestError(`headers: ${name} is given twice`)
+      if (/[\r\n\0]/.test(value)) throw new BadRequestError(`headers: the value of ${name} must be one line`)
+      seen.add(lower)
+      result[name] = value
+    }
+    return result
+  }
+}
