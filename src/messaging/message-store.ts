@@ -14,31 +14,13 @@ import type { SessionEvent } from '../events/bus'
 import type { EventIngest } from '../events/ingest'
 import { mediaPath } from '../lib/api-paths'
 import type { Logger } from '../lib/logger'
-import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageType, type Poll } from '../providers/provider'
+import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/provider'
 import type { MediaFiles } from './media-files'
 
-/** A message as the API shows it in history (WAHA's message payload where the names overlap). */
-export interface HistoryMessage {
-  id: string
-  timestamp: number
-  chatId: string
-  from: string
-  to: string
-  fromMe: boolean
-  participant?: string
-  type: MessageType
-  body: string
-  hasMedia: boolean
-  media?: { url: string; mimetype: string; filename?: string; size?: number }
-  ack: Ack
+/** A message as the API shows it in history: the engine's DTO, with its media link, ack name and reactions. */
+export interface HistoryMessage extends Omit<MessageDTO, 'media'> {
+  media?: MessageMediaInfo & { url: string }
   ackName: AckName
-  replyTo?: string
-  location?: Location
-  vcards?: string[]
-  poll?: Poll
-  mentions?: string[]
-  isForwarded?: boolean
-  edited?: boolean
   reactions?: Array<{ emoji: string; from: string; timestamp: number }>
 }
 

@@ -94,6 +94,11 @@ export const CAPABILITIES = [
 ] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
+/** An engine's capability set, named by what it lacks (so a new capability is never silently dropped). */
+export function capabilitiesExcept(...lacking: Capability[]): ReadonlySet<Capability> {
+  return new Set(CAPABILITIES.filter((capability) => !lacking.includes(capability)))
+}
+
 // ─── Messages and other DTOs ─────────────────────────────────────────────────
 
 /** WAHA's ack levels. */

@@ -17,6 +17,7 @@ import { jidOf } from '../../lib/phone'
 import {
   ACK,
   BaseProviderSession,
+  capabilitiesExcept,
   stateOf,
   type Ack,
   type Capability,
@@ -57,49 +58,8 @@ export interface SimulatorOptions {
 }
 
 /** The simulator can do everything the API offers. */
-export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'session.qr',
-  'session.pairingCode',
-  'send.text',
-  'send.image',
-  'send.file',
-  'send.video',
-  'send.voice',
-  'send.audio',
-  'send.sticker',
-  'send.location',
-  'send.contact',
-  'send.poll',
-  'message.react',
-  'message.edit',
-  'message.delete',
-  'message.forward',
-  'chat.seen',
-  'chat.presence',
-  'status.post',
-  'chats.list',
-  'chats.get',
-  'messages.history',
-  'messages.media',
-  'contacts.list',
-  'contacts.get',
-  'contacts.profilePicture',
-  'contacts.exists',
-  'contacts.block',
-  'groups.list',
-  'groups.create',
-  'groups.get',
-  'groups.update',
-  'groups.leave',
-  'groups.participants',
-  'groups.inviteLink',
-  'groups.picture',
-  'profile.get',
-  'profile.name',
-  'profile.status',
-  'profile.picture',
-  'sandbox',
-])
+/** The simulator carries every feature, and the sandbox controls. */
+export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept()
 
 /** WhatsApp's windows: edits within 15 minutes, deletes for everyone within about 60 hours. */
 export const EDIT_WINDOW_SECONDS = 15 * 60

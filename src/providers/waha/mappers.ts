@@ -6,6 +6,7 @@
  * GOWS (whatsmeow, capitalised keys) and the documented `GroupInfo` — and default what
  * none of them carries. No I/O here; unit-tested from fixtures.
  */
+import { WWEB_MESSAGE_TYPES } from '../wweb-message-types'
 import { UpstreamError } from '../../errors'
 import {
   ACK,
@@ -103,20 +104,6 @@ export function wahaStatusToSessionStatus(status: WahaSessionStatus): { status: 
 
 // ─── Messages ────────────────────────────────────────────────────────────────
 
-const WEBJS_TYPES: Record<string, MessageType> = {
-  chat: 'text',
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  ptt: 'voice',
-  document: 'document',
-  sticker: 'sticker',
-  location: 'location',
-  vcard: 'contact',
-  multi_vcard: 'contact',
-  poll_creation: 'poll',
-  revoked: 'revoked',
-}
 
 /** Baileys/whatsmeow protobuf message keys (NOWEB lower camel case, GOWS upper). */
 const PROTO_TYPES: Record<string, MessageType> = {
@@ -158,7 +145,7 @@ export function mediaTypeOf(mimetype: string | undefined): MessageType {
 function messageTypeOf(message: WAMessage): MessageType {
   const data = rec(message._data)
   const webjs = str(data?.type)
-  if (webjs && WEBJS_TYPES[webjs]) return WEBJS_TYPES[webjs]
+  if (webjs && WWEB_MESSAGE_TYPES[webjs]) return WWEB_MESSAGE_TYPES[webjs]
   const proto = protoMessage(data)
   if (proto) {
     for (const [rawKey, inner] of Object.entries(proto)) {
@@ -318,7 +305,7 @@ export function forwardedMessageToDto(result: unknown, chatId: string, from: str
   if (looksLikeWAMessage(result)) return { ...wahaMessageToDto(result), isForwarded: true }
   const answer = rec(result)
   const webjsType = str(answer?.type)
-  const type = (webjsType && WEBJS_TYPES[webjsType]) || 'unknown'
+  const type = (webjsType && WWEB_MESSAGE_TYPES[webjsType]) || 'unknown'
   const body = typeof answer?.body === 'string' ? answer.body : ''
   const message = sentMessageToDto(result, { chatId, from, type, body }, now)
   return { ...message, hasMedia: bool(answer?.hasMedia) ?? false, isForwarded: true }

@@ -18,6 +18,7 @@ import type { Logger } from '../../lib/logger'
 import { jidOf } from '../../lib/phone'
 import {
   BaseProviderSession,
+  capabilitiesExcept,
   type Capability,
   type ChatDTO,
   type ChatQuery,
@@ -63,46 +64,7 @@ import type { WahaSessionStatus } from './model'
 import type { BinaryFile, MeInfo, Result, SessionConfig, SessionInfo, WAMessage, WebhookConfig } from './types'
 
 /** Everything WAHA's document offers; not `send.audio`/`send.sticker` (no such operation) nor `sandbox`. */
-export const WAHA_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'session.qr',
-  'session.pairingCode',
-  'send.text',
-  'send.image',
-  'send.file',
-  'send.video',
-  'send.voice',
-  'send.location',
-  'send.contact',
-  'send.poll',
-  'message.react',
-  'message.edit',
-  'message.delete',
-  'message.forward',
-  'chat.seen',
-  'chat.presence',
-  'status.post',
-  'chats.list',
-  'chats.get',
-  'messages.history',
-  'messages.media',
-  'contacts.list',
-  'contacts.get',
-  'contacts.profilePicture',
-  'contacts.exists',
-  'contacts.block',
-  'groups.list',
-  'groups.create',
-  'groups.get',
-  'groups.update',
-  'groups.leave',
-  'groups.participants',
-  'groups.inviteLink',
-  'groups.picture',
-  'profile.get',
-  'profile.name',
-  'profile.status',
-  'profile.picture',
-])
+export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('send.audio', 'send.sticker', 'sandbox')
 
 export interface WahaSessionOptions {
   client: WahaClient

@@ -4,6 +4,7 @@
  * (tests/providers/webjs/fixtures). whatsapp-web.js passes WhatsApp Web's models through
  * JSON, so ids arrive either as strings or as `{_serialized}` objects; both are accepted.
  */
+import { WWEB_MESSAGE_TYPES } from '../wweb-message-types'
 import {
   ACK,
   type Ack,
@@ -57,20 +58,6 @@ function seconds(value: unknown): number {
 
 // ─── Messages ───────────────────────────────────────────────────────────────
 
-const MESSAGE_TYPES: Record<string, MessageType> = {
-  chat: 'text',
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  ptt: 'voice',
-  document: 'document',
-  sticker: 'sticker',
-  location: 'location',
-  vcard: 'contact',
-  multi_vcard: 'contact',
-  poll_creation: 'poll',
-  revoked: 'revoked',
-}
 
 /**
  * WhatsApp Web also creates messages for its own bookkeeping (encryption notices,
@@ -95,7 +82,7 @@ export function isUserMessage(message: Pick<WMessage, 'type'>): boolean {
 }
 
 export function messageType(type: unknown): MessageType {
-  return MESSAGE_TYPES[String(type)] ?? 'unknown'
+  return WWEB_MESSAGE_TYPES[String(type)] ?? 'unknown'
 }
 
 /** The chat a message belongs to: the remote part of its id. */

@@ -19,6 +19,7 @@ import { AppError, BadRequestError, ClientNotReadyError, ConflictError, Forbidde
 import type { Logger } from '../../lib/logger'
 import {
   BaseProviderSession,
+  capabilitiesExcept,
   stateOf,
   type Capability,
   type ChatDTO,
@@ -64,48 +65,8 @@ import {
 } from './mappers'
 
 /** Everything of §4–§6 that whatsapp-web.js can do. */
-export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'session.qr',
-  'session.pairingCode',
-  'send.text',
-  'send.image',
-  'send.file',
-  'send.video',
-  'send.voice',
-  'send.audio',
-  'send.sticker',
-  'send.location',
-  'send.contact',
-  'send.poll',
-  'message.react',
-  'message.edit',
-  'message.delete',
-  'message.forward',
-  'chat.seen',
-  'chat.presence',
-  'status.post',
-  'chats.list',
-  'chats.get',
-  'messages.history',
-  'messages.media',
-  'contacts.list',
-  'contacts.get',
-  'contacts.profilePicture',
-  'contacts.exists',
-  'contacts.block',
-  'groups.list',
-  'groups.create',
-  'groups.get',
-  'groups.update',
-  'groups.leave',
-  'groups.participants',
-  'groups.inviteLink',
-  'groups.picture',
-  'profile.get',
-  'profile.name',
-  'profile.status',
-  'profile.picture',
-])
+/** Everything whatsapp-web.js offers: all but the simulator's sandbox. */
+export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('sandbox')
 
 export interface WebjsSessionOptions {
   createClient: ClientFactory

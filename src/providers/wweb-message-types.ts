@@ -1,0 +1,20 @@
+import type { MessageType } from './provider'
+
+/**
+ * whatsapp-web.js's message `type` names → ours. The webjs engine reads them from its
+ * Client; WAHA's WEBJS engine passes the same names through in `_data.type`.
+ */
+export const WWEB_MESSAGE_TYPES: Readonly<Record<string, MessageType>> = {
+  chat: 'text',
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  ptt: 'voice',
+  document: 'document',
+  sticker: 'sticker',
+  location: 'location',
+  vcard: 'contact',
+  multi_vcard: 'contact',
+  poll_creation: 'poll',
+  revoked: 'revoked',
+}
