@@ -24,8 +24,16 @@ export interface RequestOptions {
 
 export type TestServer = Awaited<ReturnType<typeof createTestServer>>
 
+const createdDirs = new Set<string>()
+// Whatever a test leaves behind (a failed assertion before its cleanup) goes when the run ends.
+process.on('exit', () => {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true })
+})
+
 export function tempDir(prefix = 'wws-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  createdDirs.add(dir)
+  return dir
 }
 
 export function testEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
