@@ -25,10 +25,12 @@ export interface RequestOptions {
 export type TestServer = Awaited<ReturnType<typeof createTestServer>>
 
 const createdDirs = new Set<string>()
-// Whatever a test leaves behind (a failed assertion before its cleanup) goes when the run ends.
-process.on('exit', () => {
+
+/** Removes every temp dir made by `tempDir` (run once after all tests: tests/setup.ts). */
+export function removeTempDirs(): void {
   for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true })
-})
+  createdDirs.clear()
+}
 
 export function tempDir(prefix = 'wws-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))

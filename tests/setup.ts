@@ -1,0 +1,5 @@
+import { afterAll } from 'bun:test'
+import { removeTempDirs } from './helpers/app'
+
+// Whatever a test leaves behind (a failed assertion before its cleanup) goes when the run ends.
+afterAll(removeTempDirs)
