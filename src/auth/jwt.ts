@@ -53,7 +53,6 @@ const MIN_RSA_BITS = 2048
 const MAX_TOKEN_LENGTH = 16 * 1024
 const MAX_ACCOUNT_LENGTH = 255
 const DEFAULT_ACCOUNT_CLAIM = 'org_id'
-const FALLBACK_ACCOUNT_CLAIM = 'sub'
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
