@@ -4,6 +4,7 @@
  * never disagrees with the table.
  */
 import type { SQL } from 'bun'
+import type { DbInteger } from '../storage/db'
 
 export type WebhookStatus = 'active' | 'disabled'
 export type WebhookSource = 'api' | 'config'
@@ -43,14 +44,14 @@ interface WebhookRow {
   hmac_key: string | null
   status: string
   disabled_reason: string | null
-  disabled_at: number | bigint | null
-  failing_since: number | bigint | null
-  last_success_at: number | bigint | null
-  created_at: number | bigint
-  updated_at: number | bigint
+  disabled_at: DbInteger | null
+  failing_since: DbInteger | null
+  last_success_at: DbInteger | null
+  created_at: DbInteger
+  updated_at: DbInteger
 }
 
-const num = (value: number | bigint | null): number | null => (value === null ? null : Number(value))
+const num = (value: DbInteger | null): number | null => (value === null ? null : Number(value))
 
 function toRecord(row: WebhookRow): WebhookRecord {
   return {
@@ -255,16 +256,16 @@ export interface DeliveryRecord {
 
 interface DeliveryRow {
   webhook_id: string
-  seq: number | bigint
+  seq: DbInteger
   state: string
-  attempts: number | bigint
-  next_attempt_at: number | bigint
-  last_status: number | bigint | null
-  last_latency_ms: number | bigint | null
+  attempts: DbInteger
+  next_attempt_at: DbInteger
+  last_status: DbInteger | null
+  last_latency_ms: DbInteger | null
   last_error: string | null
   attempt_log: string
-  created_at: number | bigint
-  delivered_at: number | bigint | null
+  created_at: DbInteger
+  delivered_at: DbInteger | null
   event_id: string
   event: string
 }

@@ -10,6 +10,13 @@ import { migrate } from './migrations'
 export type Database = SQL
 export type Dialect = 'sqlite' | 'postgres'
 
+/**
+ * An integer column as Bun.SQL returns it: a number on SQLite, but a string for BIGINT
+ * (int8, and COUNT(*)) on Postgres. Read it with `Number()`: every value stored here
+ * (epoch ms, microsecond sequence numbers, counts) is below 2^53.
+ */
+export type DbInteger = number | string
+
 export interface Storage {
   db: Database
   dialect: Dialect
