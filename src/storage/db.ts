@@ -1,8 +1,13 @@
 /**
  * Bun.SQL connection: SQLite in DATA_DIR by default, Postgres when DATABASE_URL says so.
- * Queries are written once, in the SQL both dialects share.
+ * Queries are written once, in the SQL both dialects share (tests/storage/postgres.test.ts
+ * runs them on a real Postgres). What differs, and is handled here or by the readers:
+ * - integer columns: BIGINT comes back as a string on Postgres (`DbInteger`, read with Number());
+ * - connections: SQLite is one connection (see `isolateStatements`), Postgres a pool where
+ *   each transaction has its own connection;
+ * - one server per Postgres database, enforced at boot (`claimDatabase`).
  */
-import { SQL } from 'bun'
+import { SQL, type ReservedSQL } from 'bun'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { migrate } from './migrations'
@@ -64,9 +69,63 @@ function isolateStatements(db: SQL): SQL {
   })
 }
 
+/** The database cannot be used (unreachable, or taken by another server): a boot failure meant for the operator. */
+export class StorageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StorageError'
+  }
+}
+
+/** The database URL without its password, for messages. */
+export function redactUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl)
+    if (url.password) url.password = '***'
+    return url.toString()
+  } catch {
+    return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+  }
+}
+
+/** Key of the session-level advisory lock a server holds on its Postgres database ("WWS" 1). */
+export const WRITER_LOCK_KEY = 0x57575301
+const CLAIM_WAIT_MS = 1000
+const CLAIM_RETRY_MS = 100
+
+/**
+ * One server per Postgres database: it alone assigns the outbox sequence, delivers the
+ * webhooks and runs the sessions, so a second server on the same database (a second
+ * replica, a forgotten old process) would hand out the same sequence numbers, send every
+ * webhook twice and run the same WhatsApp sessions twice. The first server holds an
+ * advisory lock on a connection reserved for it (released when it closes, or when its
+ * process dies and the connection drops); any other fails at boot, saying why.
+ */
+async function claimDatabase(db: SQL, databaseUrl: string): Promise<ReservedSQL> {
+  let reserved: ReservedSQL
+  try {
+    reserved = await db.reserve()
+    // A process that was just killed loses its lock once Postgres notices the dropped connection: a moment.
+    for (let waited = 0; ; waited += CLAIM_RETRY_MS) {
+      const rows: { locked: boolean }[] = await reserved.unsafe(`SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}) AS locked`)
+      if (rows[0]?.locked === true) return reserved
+      if (waited >= CLAIM_WAIT_MS) break
+      await Bun.sleep(CLAIM_RETRY_MS)
+    }
+  } catch (error) {
+    throw new StorageError(`Could not open the database ${redactUrl(databaseUrl)} (DATABASE_URL): ${(error as Error).message}`, { cause: error })
+  }
+  await reserved.close()
+  throw new StorageError(
+    `Another WhatsApp Web Server is using the database ${redactUrl(databaseUrl)} (DATABASE_URL). ` +
+      'One server per database: stop the other one, or give this one a database of its own.',
+  )
+}
+
 export async function openStorage(databaseUrl: string): Promise<Storage> {
   const dialect = dialectOf(databaseUrl)
   let db: SQL
+  let claim: ReservedSQL | undefined
   if (dialect === 'sqlite') {
     const filename = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '')
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
@@ -80,7 +139,30 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
     db = isolateStatements(db)
   } else {
     db = new SQL(databaseUrl)
+    try {
+      claim = await claimDatabase(db, databaseUrl)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
   }
-  await migrate(db)
-  return { db, dialect, close: () => db.close() }
+  try {
+    await migrate(db)
+  } catch (error) {
+    await claim?.close()
+    await db.close()
+    throw new StorageError(`Could not bring the schema of ${redactUrl(databaseUrl)} (DATABASE_URL) up to date: ${(error as Error).message}`, { cause: error })
+  }
+  return {
+    db,
+    dialect,
+    async close() {
+      if (claim) {
+        // Unlocked explicitly, so a server started right after this one finds the database free.
+        await claim.unsafe(`SELECT pg_advisory_unlock(${WRITER_LOCK_KEY})`).catch(() => undefined)
+        await claim.close()
+      }
+      await db.close()
+    },
+  }
 }

@@ -12,11 +12,11 @@ import { join } from 'node:path'
 import { EventBus, type SessionEvent } from '../../src/events/bus'
 import { EventIngest } from '../../src/events/ingest'
 import { silentLogger } from '../../src/lib/logger'
-import { openStorage, type Storage } from '../../src/storage/db'
+import { openStorage, StorageError, type Storage } from '../../src/storage/db'
 import { MIGRATIONS } from '../../src/storage/migrations'
 import { ADMIN_KEY, createTestServer, tempDir, waitFor, type RequestOptions, type TestServer } from '../helpers/app'
 import { findPostgresBinDir, POSTGRES_MISSING, startPostgres, type PostgresCluster } from '../helpers/postgres'
-import { startServerProcess, type ServerProcess } from '../helpers/process'
+import { runServerToExit, startServerProcess, type ServerProcess } from '../helpers/process'
 import { startReceiver, type Receiver } from '../helpers/receiver'
 import { SseReader } from '../helpers/sse'
 import { A, B, history, historyWhen, jid, PNG, PNG_BASE64, sendText } from '../helpers/whatsapp'
@@ -112,6 +112,30 @@ describe('storage on Postgres', () => {
     await first.close()
     const second = await pgStorage(url)
     expect(await applied(second)).toEqual(before)
+  })
+
+  test('one server per database: a second one is refused with a message naming the fix; once the first is gone it opens', async () => {
+    const url = await cluster.createDatabase()
+    const first = await openStorage(url)
+    const refused = await openStorage(url).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(StorageError)
+    expect((refused as Error).message).toContain('Another WhatsApp Web Server is using the database')
+    expect((refused as Error).message).toContain('One server per database')
+    // The refused one let go of its connections; the first still works.
+    expect(await first.db`SELECT COUNT(*) AS n FROM sessions`).toEqual([{ n: '0' }])
+    await first.close()
+    const second = await pgStorage(url)
+    expect(second.dialect).toBe('postgres')
+  })
+
+  test('an unreachable database is a boot error naming DATABASE_URL, without its password', async () => {
+    const closed = await Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const port = closed.port
+    closed.stop(true)
+    const error = await openStorage(`postgres://app:s3cret@127.0.0.1:${port}/nowhere`).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as Error).message).toContain(`Could not open the database postgres://app:***@127.0.0.1:${port}/nowhere (DATABASE_URL)`)
+    expect((error as Error).message).not.toContain('s3cret')
   })
 
   test('a transaction has its own pooled connection: a plain statement beside it is not rolled back with it', async () => {
@@ -394,6 +418,16 @@ describe('the API on Postgres', () => {
 })
 
 describe('a real server process on Postgres', () => {
+  test('a second server on a database already in use exits at boot with a message, not a stack trace', async () => {
+    const server = await pgServer()
+    const result = await runServerToExit({ DATA_DIR: tempDir(), DATABASE_URL: server.url, WA_ENGINE: 'simulator', API_KEY: ADMIN_KEY })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain('Another WhatsApp Web Server is using the database')
+    expect(result.stderr).not.toMatch(/^\s+at /m)
+    // The first one is unaffected.
+    expect((await server.call('GET', '/sessions')).status).toBe(200)
+  })
+
   test('a linked session comes back WORKING after a restart on the same database, with its history, and keeps working', async () => {
     const url = await cluster.createDatabase()
     const dataDir = tempDir()
