@@ -69,6 +69,37 @@ function isolateStatements(db: SQL): SQL {
   })
 }
 
+/**
+ * Postgres aborted the statement because it ran into another transaction: a deadlock
+ * (40P01) or a serialization failure (40001). SQLite, one connection, never has them.
+ * The transaction can simply be run again once the other one has gone by.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { errno?: unknown }).errno
+  return code === '40P01' || code === '40001'
+}
+
+/** Tries a transaction this many times when it keeps losing conflicts. */
+export const CONFLICT_ATTEMPTS = 3
+
+/**
+ * `db.begin(work)`, run again when Postgres aborted it for a deadlock or serialization
+ * failure. Only for work that touches nothing but the database (it may run twice).
+ * Pooled Postgres transactions run side by side, so two that take the same rows in a
+ * different order (deleting a message while an event updates it…) can deadlock; one of
+ * them loses, and is retried here instead of failing the request.
+ */
+export async function transaction<T>(db: SQL, work: (tx: SQL) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await db.begin(work)) as T
+    } catch (error) {
+      if (!isTransientConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error
+    }
+  }
+}
+
 /** The database cannot be used (unreachable, or taken by another server): a boot failure meant for the operator. */
 export class StorageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

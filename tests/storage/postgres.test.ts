@@ -179,6 +179,77 @@ describe('storage on Postgres', () => {
     expect(committed).toEqual(expected)
     expect((await storage.db`SELECT n FROM seen ORDER BY n`).map((row: { n: string }) => Number(row.n))).toEqual(expected)
   })
+
+  /**
+   * An ingest hook that takes row x, then row y, while another transaction takes y, then x:
+   * Postgres aborts the one that waited first, the event's. It must be written again, not lost.
+   */
+  async function deadlockedEvent(storage: Storage, options: { grouped: boolean }) {
+    await storage.db.unsafe("CREATE TABLE rows (k TEXT PRIMARY KEY, v INTEGER NOT NULL); INSERT INTO rows VALUES ('x', 0), ('y', 0)")
+    const ingest = new EventIngest(storage.db, silentLogger)
+    const bus = new EventBus()
+    ingest.attach(bus)
+    cleanup.push(() => ingest.close())
+    let otherHoldsY!: () => void
+    const yTaken = new Promise<void>((resolve) => (otherHoldsY = resolve))
+    let eventHoldsX!: () => void
+    const xTaken = new Promise<void>((resolve) => (eventHoldsX = resolve))
+    let runs = 0
+    ingest.addHook(async (tx, event) => {
+      if (event.receivedAt !== 2) return
+      runs++
+      await tx`UPDATE rows SET v = v + 1 WHERE k = 'x'`
+      eventHoldsX()
+      await yTaken
+      await tx`UPDATE rows SET v = v + 1 WHERE k = 'y'`
+    })
+    const committed: number[] = []
+    ingest.onCommitted((event) => committed.push(event.receivedAt))
+    const other = storage.db.begin(async (tx) => {
+      await tx`UPDATE rows SET v = v + 10 WHERE k = 'y'`
+      otherHoldsY()
+      await xTaken
+      // Let the event's transaction start waiting for y first: its deadlock check then runs first.
+      await Bun.sleep(30)
+      await tx`UPDATE rows SET v = v + 10 WHERE k = 'x'`
+    })
+    const event = (n: number): SessionEvent => ({
+      session: A,
+      engine: 'simulator',
+      receivedAt: n,
+      event: { type: 'call.received', id: `c${n}`, from: 'x@c.us', isVideo: false, isGroup: false, timestamp: n },
+    })
+    if (options.grouped) {
+      // Event 1 holds the first transaction open, so 2 and 3 are written together, 2 in a savepoint.
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      ingest.addHook(async (_tx, e) => {
+        if (e.receivedAt === 1) await held
+      })
+      bus.publish(event(1))
+      bus.publish(event(2))
+      bus.publish(event(3))
+      release()
+    } else {
+      bus.publish(event(2))
+    }
+    await other
+    await ingest.idle()
+    const values = Object.fromEntries((await storage.db`SELECT k, v FROM rows`).map((row: { k: string; v: number }) => [row.k, row.v]))
+    return { runs, committed, values }
+  }
+
+  test('an event that loses a deadlock to another transaction is written again, not lost', async () => {
+    const alone = await deadlockedEvent(await pgStorage(), { grouped: false })
+    expect(alone.runs).toBe(2)
+    expect(alone.committed).toEqual([2])
+    expect(alone.values).toEqual({ x: 11, y: 11 })
+
+    const grouped = await deadlockedEvent(await pgStorage(), { grouped: true })
+    expect(grouped.runs).toBe(2)
+    expect(grouped.committed).toEqual([1, 2, 3])
+    expect(grouped.values).toEqual({ x: 11, y: 11 })
+  })
 })
 
 describe('the API on Postgres', () => {
