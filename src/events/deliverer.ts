@@ -25,7 +25,7 @@ import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
-import type { DbInteger } from '../storage/db'
+import { transaction, type DbInteger } from '../storage/db'
 
 export interface DelivererOptions {
   timeoutMs: number
@@ -560,7 +560,7 @@ export class WebhookDeliverer {
     this.healthDirty.clear()
     const run = async () => {
       try {
-        const applyHealth = await this.db.begin(async (tx) => {
+        const applyHealth = await transaction(this.db, async (tx) => {
           const now = Date.now()
           for (const { task, state, attempt, nextAttemptAt } of batch) {
             await tx`

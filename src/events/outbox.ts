@@ -19,7 +19,7 @@ import type { SessionEvent } from './bus'
 import { matchesFilter, StatusHistory, toEnvelopes, type EnvelopeOptions } from './envelope'
 import type { EventIngest } from './ingest'
 import type { WebhookStore } from './webhook-store'
-import type { DbInteger } from '../storage/db'
+import { transaction, type DbInteger } from '../storage/db'
 
 export interface OutboxEntry {
   seq: number
@@ -140,7 +140,7 @@ export class Outbox {
     const rows: { boundary: DbInteger | null }[] = await this.db`SELECT MAX(seq) AS boundary FROM outbox WHERE created_at < ${cutoff}`
     if (rows[0]?.boundary === null || rows[0]?.boundary === undefined) return 0
     const boundary = Number(rows[0].boundary)
-    return this.db.begin(async (tx) => {
+    return transaction(this.db, async (tx) => {
       await this.keepHighWater(tx)
       await tx`DELETE FROM webhook_deliveries WHERE seq <= ${boundary} AND state <> 'pending'`
       const deleted: { seq: DbInteger }[] = await tx`
@@ -161,7 +161,7 @@ export class Outbox {
 
   /** Forgets a deleted session's events, so whoever claims the number next cannot replay them. */
   async deleteSession(session: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await this.keepHighWater(tx)
       await tx`DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM outbox WHERE session = ${session})`
       await tx`DELETE FROM outbox WHERE session = ${session}`

@@ -4,7 +4,7 @@
  * never disagrees with the table.
  */
 import type { SQL } from 'bun'
-import type { DbInteger } from '../storage/db'
+import { transaction, type DbInteger } from '../storage/db'
 
 export type WebhookStatus = 'active' | 'disabled'
 export type WebhookSource = 'api' | 'config'
@@ -148,7 +148,7 @@ export class WebhookStore {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     }
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM webhooks WHERE id = ${DEFAULT_WEBHOOK_ID}`
       await tx`
         INSERT INTO webhooks (id, session, account_id, source, url, events, headers, secret, hmac_key, status,
@@ -162,7 +162,7 @@ export class WebhookStore {
 
   /** Deletes a webhook and its delivery records. */
   async delete(id: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM webhook_deliveries WHERE webhook_id = ${id}`
       await tx`DELETE FROM webhooks WHERE id = ${id}`
     })
@@ -183,12 +183,13 @@ export class WebhookStore {
   async disable(id: string, reason: string, at = Date.now()): Promise<boolean> {
     const current = this.byId.get(id)
     if (!current || current.status === 'disabled') return false
-    await this.db.begin(async (tx) => {
-      await tx`UPDATE webhooks SET status = 'disabled', disabled_reason = ${reason}, disabled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
+    // Deliveries first, then the webhook: the order the deliverer's outcome writes take their rows in.
+    await transaction(this.db, async (tx) => {
       await tx`
         UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = 0, updated_at = ${at},
           last_error = ${`Not delivered: the endpoint was disabled (${reason})`.slice(0, 500)}
         WHERE webhook_id = ${id} AND state = 'pending'`
+      await tx`UPDATE webhooks SET status = 'disabled', disabled_reason = ${reason}, disabled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
     })
     this.byId.set(id, { ...current, status: 'disabled', disabledReason: reason, disabledAt: at, updatedAt: at })
     return true
