@@ -5,6 +5,7 @@
  * - integer columns: BIGINT comes back as a string on Postgres (`DbInteger`, read with Number());
  * - connections: SQLite is one connection (see `isolateStatements`), Postgres a pool where
  *   each transaction has its own connection;
+ * - text: Postgres cannot store U+0000 (`replaceNulInParameters`);
  * - one server per Postgres database, enforced at boot (`claimDatabase`).
  */
 import { SQL, type ReservedSQL } from 'bun'
@@ -64,6 +65,56 @@ function isolateStatements(db: SQL): SQL {
           isolated(target.unsafe(text, parameters), () => target.begin((tx) => tx.unsafe(text, parameters)))
       }
       const value: unknown = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/** U+0000, which Postgres TEXT cannot hold, and what stands for it there. */
+const NUL = /\u0000/g
+const NUL_STAND_IN = '\uFFFD'
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(NUL, NUL_STAND_IN) : value
+  if (Array.isArray(value)) return value.map(withoutNul)
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutNul(item)]))
+  }
+  return value
+}
+
+/**
+ * Postgres rejects a NUL character in text ("invalid byte sequence for encoding UTF8:
+ * 0x00"); SQLite stores it. One NUL in a WhatsApp message, an API key name or a webhook
+ * receiver's error text would fail the whole write: the event and its message lost, a
+ * batch of delivery outcomes retried forever. On Postgres, every string parameter (of
+ * statements, `db(values)` helpers, `unsafe`, transactions and savepoints) has its NULs
+ * replaced with U+FFFD, the replacement character, so the write goes through. Lookups
+ * map the same way, so an id that held a NUL still finds its row.
+ */
+function replaceNulInParameters<T extends SQL>(db: T): T {
+  const wrapCallback = (args: unknown[]): unknown[] => {
+    const callback = args.at(-1)
+    if (typeof callback !== 'function') return args
+    return [...args.slice(0, -1), (tx: SQL) => (callback as (tx: SQL) => unknown)(replaceNulInParameters(tx))]
+  }
+  return new Proxy(db, {
+    apply(target, thisArg, args: unknown[]) {
+      const isTemplateCall = Array.isArray(args[0]) && 'raw' in (args[0] as object)
+      const mapped = isTemplateCall ? [args[0], ...args.slice(1).map(withoutNul)] : args.map(withoutNul)
+      return Reflect.apply(target, thisArg, mapped)
+    },
+    get(target, property) {
+      if (property === 'unsafe') {
+        return (text: string, parameters?: unknown[]) => target.unsafe(text, parameters && (withoutNul(parameters) as unknown[]))
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => (Reflect.get(target, property) as (...a: unknown[]) => unknown).apply(target, wrapCallback(args))
+      }
+      if (property === 'reserve') {
+        return async (...args: unknown[]) => replaceNulInParameters(await (target.reserve as (...a: unknown[]) => Promise<SQL>).apply(target, args))
+      }
+      const value: unknown = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
@@ -169,7 +220,7 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
     await db.unsafe('PRAGMA foreign_keys = ON')
     db = isolateStatements(db)
   } else {
-    db = new SQL(databaseUrl)
+    db = replaceNulInParameters(new SQL(databaseUrl))
     try {
       claim = await claimDatabase(db, databaseUrl)
     } catch (error) {

@@ -434,6 +434,37 @@ describe('the API on Postgres', () => {
     expect(late[0]!.json.event).toBe('message')
   })
 
+  test('text holding a NUL character (which Postgres cannot store) is kept with U+FFFD instead of failing the write', async () => {
+    let answered = 0
+    const hooks = receiver(() => (answered++ === 0 ? new Response('bad\u0000gateway', { status: 500 }) : new Response('ok')))
+    const server = await pgServer({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '100' })
+    await server.link(A)
+    await server.link(B)
+    const webhook = await server.call<{ id: string }>('POST', `/${B}/webhooks`, { body: { url: hooks.url, events: ['message'] } })
+    expect(webhook.status).toBe(201)
+
+    const sent = await server.call<{ messageId: string }>('POST', `/${A}/send-text`, { body: { chatId: B, text: 'nul\u0000byte' } })
+    expect(sent.status).toBe(200)
+    const [received] = await historyWhen(server, B, jid(A), (messages) => messages.length === 1)
+    expect(received!.body).toBe('nul\uFFFDbyte')
+    expect((await history(server, A, jid(B))).messages[0]).toMatchObject({ id: sent.body.messageId, body: 'nul\uFFFDbyte' })
+
+    // The receiver's first answer (a NUL in its body) is the error of a retried attempt: the delivery's
+    // last error (a column) holds U+FFFD, its attempt log (JSON, where the NUL is escaped) the exact text.
+    type Delivery = { status: string; attempts: number; attemptLog: Array<{ statusCode: number; error: string | null }> }
+    let deliveries: Delivery[] = []
+    await waitFor(async () => {
+      deliveries = (await server.call<{ deliveries: Delivery[] }>('GET', `/${B}/webhooks/${webhook.body.id}/deliveries`)).body.deliveries
+      return deliveries[0]?.status === 'delivered'
+    })
+    expect(deliveries[0]!.attemptLog.map((a) => [a.statusCode, a.error])).toEqual([[500, 'HTTP 500: bad\u0000gateway'], [200, null]])
+    expect(hooks.received[0]!.json.payload.body).toBe('nul\u0000byte')
+
+    const key = await server.call<{ name: string }>('POST', '/api-keys', { body: { name: 'ops\u0000bot', accountId: 'org_a' } })
+    expect(key.status).toBe(201)
+    expect((await server.call<{ keys: Array<{ name: string }> }>('GET', '/api-keys')).body.keys.map((k) => k.name)).toEqual(['ops\uFFFDbot'])
+  })
+
   test('SSE: reconnecting with Last-Event-ID replays exactly what was missed, then live events', async () => {
     const server = await pgServer({ SSE_KEEPALIVE_MS: '50' })
     await server.link(A)
