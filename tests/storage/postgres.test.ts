@@ -7,7 +7,6 @@
  * Every server gets a fresh database.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { EventBus, type SessionEvent } from '../../src/events/bus'
 import { EventIngest } from '../../src/events/ingest'
@@ -533,7 +532,6 @@ describe('a real server process on Postgres', () => {
   test('a linked session comes back WORKING after a restart on the same database, with its history, and keeps working', async () => {
     const url = await cluster.createDatabase()
     const dataDir = tempDir()
-    mkdirSync(dataDir, { recursive: true })
     const env = { DATA_DIR: dataDir, DATABASE_URL: url, WA_ENGINE: 'simulator', API_KEY: ADMIN_KEY, SIMULATOR_CONNECT_DELAY_MS: '0' }
     const call = async (proc: ServerProcess, method: string, path: string, body?: unknown) => {
       const response = await fetch(`${proc.baseUrl}${path}`, {
