@@ -76,6 +76,15 @@ async function postgresDatabaseFor(dataDir: string): Promise<string> {
   return url
 }
 
+/**
+ * Under `WWS_TEST_DATABASE=postgres`, the environment of a server process gets the database
+ * of its DATA_DIR (the one an in-process server on that dir used), unless it names its own.
+ */
+export async function withTestDatabase(env: Record<string, string>): Promise<Record<string, string>> {
+  if (!sharedPostgres || env.DATABASE_URL !== undefined || env.DATA_DIR === undefined) return env
+  return { ...env, DATABASE_URL: await postgresDatabaseFor(env.DATA_DIR) }
+}
+
 /** Stops the cluster of `WWS_TEST_DATABASE=postgres`, if one was started (tests/setup.ts). */
 export async function stopSharedPostgres(): Promise<void> {
   const started = cluster
