@@ -6,6 +6,7 @@ import QRCode from 'qrcode'
 import { createApp, API_BASE } from './app'
 import { ConfigError, readConfig } from './config'
 import { createDeps } from './deps'
+import { StorageError } from './storage/db'
 
 async function main(): Promise<void> {
   let config
@@ -19,15 +20,25 @@ async function main(): Promise<void> {
     throw error
   }
 
-  const deps = await createDeps(config, {
-    onQr: config.printQr
-      ? (phoneNumber, value) => {
-          void QRCode.toString(value, { type: 'terminal', small: true }).then((art) =>
-            process.stdout.write(`\nScan with WhatsApp on ${phoneNumber} (Linked devices → Link a device):\n${art}\n`),
-          )
-        }
-      : undefined,
-  })
+  let deps
+  try {
+    deps = await createDeps(config, {
+      onQr: config.printQr
+        ? (phoneNumber, value) => {
+            void QRCode.toString(value, { type: 'terminal', small: true }).then((art) =>
+              process.stdout.write(`\nScan with WhatsApp on ${phoneNumber} (Linked devices → Link a device):\n${art}\n`),
+            )
+          }
+        : undefined,
+    })
+  } catch (error) {
+    // Problems the operator fixes (a bad setting, a database that cannot be used): the message, not a stack.
+    if (error instanceof ConfigError || error instanceof StorageError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
   const app = createApp(deps).listen({
     port: config.port,
     hostname: config.host,

@@ -53,6 +53,9 @@ test('a generated admin key is printed once on first boot and only its hash is k
   dataDir = tempDir()
   const env = { DATA_DIR: dataDir, WA_ENGINE: 'simulator' }
   running = await startServerProcess(env)
+  const first = running
+  // The key is printed just after the "listening" line that startServerProcess waits for.
+  await waitFor(() => /wws_admin_[A-Za-z0-9_-]+\s/.test(first.output())).catch(() => undefined)
   const key = running.output().match(/wws_admin_[A-Za-z0-9_-]+/)?.[0]
   expect(key).toBeDefined()
   const ok = await fetch(`${running.baseUrl}/sessions`, { headers: { 'x-api-key': key! } })

@@ -1,5 +1,8 @@
 import { afterAll } from 'bun:test'
-import { removeTempDirs } from './helpers/app'
+import { removeTempDirs, stopSharedPostgres } from './helpers/app'
 
 // Whatever a test leaves behind (a failed assertion before its cleanup) goes when the run ends.
-afterAll(removeTempDirs)
+afterAll(async () => {
+  await stopSharedPostgres()
+  removeTempDirs()
+})

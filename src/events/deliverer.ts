@@ -25,6 +25,7 @@ import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
+import { transaction, type DbInteger } from '../storage/db'
 
 export interface DelivererOptions {
   timeoutMs: number
@@ -152,10 +153,10 @@ class DueHeap {
 
 interface DueRow {
   webhook_id: string
-  seq: number | bigint
-  attempts: number | bigint
+  seq: DbInteger
+  attempts: DbInteger
   attempt_log: string
-  next_attempt_at: number | bigint
+  next_attempt_at: DbInteger
   id: string
   body: string
 }
@@ -279,7 +280,7 @@ export class WebhookDeliverer {
   }
 
   private async checkOverflow(): Promise<void> {
-    const rows: { count: number | bigint }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+    const rows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
     const pendingInDb = Number(rows[0]?.count ?? 0)
     // Tasks whose final outcome is being written are no longer pending in memory; count them out.
     if (pendingInDb > this.tasks.size - this.finalizing) this.overflow = true
@@ -330,7 +331,7 @@ export class WebhookDeliverer {
         added++
       }
       if (added > 0) this.pump()
-      const countRows: { count: number | bigint }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+      const countRows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
       if (Number(countRows[0]?.count ?? 0) <= this.tasks.size - this.finalizing) this.overflow = false
     } catch (error) {
       this.logger.error({ err: error }, 'could not read pending webhook deliveries')
@@ -559,7 +560,7 @@ export class WebhookDeliverer {
     this.healthDirty.clear()
     const run = async () => {
       try {
-        const applyHealth = await this.db.begin(async (tx) => {
+        const applyHealth = await transaction(this.db, async (tx) => {
           const now = Date.now()
           for (const { task, state, attempt, nextAttemptAt } of batch) {
             await tx`

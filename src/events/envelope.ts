@@ -93,7 +93,9 @@ export class StatusHistory {
 
   record(session: string, status: SessionStatus, timestamp: number): Array<{ status: SessionStatus; timestamp: number }> {
     const list = this.history.get(session) ?? []
-    list.push({ status, timestamp })
+    // The same event written again (its transaction was retried) is not a new status.
+    const last = list.at(-1)
+    if (last?.status !== status || last.timestamp !== timestamp) list.push({ status, timestamp })
     if (list.length > this.keep) list.splice(0, list.length - this.keep)
     this.history.set(session, list)
     return [...list]

@@ -10,9 +10,14 @@
  * COMMIT, i.e. one fsync. A single event costs what it always did, and a burst costs one
  * fsync per group instead of one per event, so ingest keeps up however slow the disk's
  * fsync is.
+ *
+ * On Postgres, other transactions run beside this one on their own connections; when one
+ * of them deadlocks with an event, Postgres aborts one side. When it is the event's, the
+ * event is written again (its savepoint, or its lone transaction) rather than lost.
  */
-import type { SQL } from 'bun'
+import type { SQL, TransactionSQL } from 'bun'
 import type { Logger } from '../lib/logger'
+import { CONFLICT_ATTEMPTS, isTransientConflict } from '../storage/db'
 import type { EventBus, SessionEvent } from './bus'
 
 /** Runs inside the event's transaction (a savepoint of it); throwing rolls the whole event back. */
@@ -98,26 +103,41 @@ export class EventIngest {
   /** Writes a group; returns the events that are committed, in order. */
   private async write(group: Pending[]): Promise<Pending[]> {
     if (this.hooks.length === 0) return group
-    const stored: Pending[] = []
-    try {
-      await this.db.begin(async (tx) => {
-        for (const pending of group) {
-          try {
-            // A lone event needs no savepoint: its failure rolls back the transaction it alone is in.
-            if (group.length === 1) await this.runHooks(tx, pending.event)
-            else await tx.savepoint((savepoint) => this.runHooks(savepoint, pending.event))
-            stored.push(pending)
-          } catch (error) {
-            if (group.length === 1) throw error
-            this.logFailure(error, pending.event)
+    for (let attempt = 1; ; attempt++) {
+      const stored: Pending[] = []
+      try {
+        await this.db.begin(async (tx) => {
+          for (const pending of group) {
+            try {
+              // A lone event needs no savepoint: its failure rolls back the transaction it alone is in.
+              if (group.length === 1) await this.runHooks(tx, pending.event)
+              else await this.inSavepoint(tx, pending.event)
+              stored.push(pending)
+            } catch (error) {
+              if (group.length === 1) throw error
+              this.logFailure(error, pending.event)
+            }
           }
-        }
-      })
-      return stored
-    } catch (error) {
-      // The group's commit failed (or its only event did): none of it is stored.
-      for (const pending of group.length === 1 ? group : group.filter((p) => stored.includes(p))) this.logFailure(error, pending.event)
-      return []
+        })
+        return stored
+      } catch (error) {
+        if (group.length === 1 && isTransientConflict(error) && attempt < CONFLICT_ATTEMPTS) continue
+        // The group's commit failed (or its only event did): none of it is stored.
+        for (const pending of group.length === 1 ? group : group.filter((p) => stored.includes(p))) this.logFailure(error, pending.event)
+        return []
+      }
+    }
+  }
+
+  /** One event of a group in its savepoint; again when it lost a deadlock (the rollback to the savepoint freed its rows). */
+  private async inSavepoint(tx: TransactionSQL, event: SessionEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await tx.savepoint((savepoint) => this.runHooks(savepoint, event))
+        return
+      } catch (error) {
+        if (!isTransientConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error
+      }
     }
   }
 

@@ -8,6 +8,10 @@
  *
  * `seq` is a global, strictly increasing sequence assigned by this (single) writer; it is
  * the SSE `id:` and the order of replay. A rolled-back event leaves a gap, never a repeat.
+ * At boot it continues after the highest seq ever handed out: the newest stored one, or
+ * the high-water mark kept in `settings` by whatever deletes envelopes (retention, a
+ * deleted session), so a restart after everything was pruned never hands out an id a
+ * client has already seen (its Last-Event-ID would then hide the new events).
  */
 import type { SQL } from 'bun'
 import type { EventName } from '../providers/provider'
@@ -15,6 +19,7 @@ import type { SessionEvent } from './bus'
 import { matchesFilter, StatusHistory, toEnvelopes, type EnvelopeOptions } from './envelope'
 import type { EventIngest } from './ingest'
 import type { WebhookStore } from './webhook-store'
+import { transaction, type DbInteger } from '../storage/db'
 
 export interface OutboxEntry {
   seq: number
@@ -39,13 +44,16 @@ export interface Committed {
 export type CommittedListener = (committed: Committed) => void
 
 interface OutboxRow {
-  seq: number | bigint
+  seq: DbInteger
   id: string
   session: string
   event: string
-  created_at: number | bigint
+  created_at: DbInteger
   body: string
 }
+
+/** `settings` row holding the highest seq handed out before envelopes were deleted. */
+export const SEQ_HIGH_WATER = 'outbox.seq_high_water'
 
 function toEntry(row: OutboxRow): OutboxEntry {
   return { seq: Number(row.seq), id: row.id, session: row.session, event: row.event as EventName, createdAt: Number(row.created_at), body: row.body }
@@ -65,8 +73,9 @@ export class Outbox {
 
   /** Reads where the sequence stands and starts taking events from the ingest. */
   async attach(ingest: EventIngest): Promise<void> {
-    const rows: { max: number | bigint | null }[] = await this.db`SELECT MAX(seq) AS max FROM outbox`
-    this.nextSeq = Number(rows[0]?.max ?? 0) + 1
+    const rows: { max: DbInteger | null }[] = await this.db`SELECT MAX(seq) AS max FROM outbox`
+    const mark: { value: string }[] = await this.db`SELECT value FROM settings WHERE name = ${SEQ_HIGH_WATER}`
+    this.nextSeq = Math.max(Number(rows[0]?.max ?? 0), Number(mark[0]?.value ?? 0)) + 1
     ingest.addHook((tx, event) => this.write(tx, event))
     ingest.onCommitted((event) => this.committed(event))
   }
@@ -128,12 +137,13 @@ export class Outbox {
    * those delivery records. Pending deliveries keep their envelope, however old.
    */
   async prune(cutoff: number): Promise<number> {
-    const rows: { boundary: number | bigint | null }[] = await this.db`SELECT MAX(seq) AS boundary FROM outbox WHERE created_at < ${cutoff}`
-    const boundary = rows[0]?.boundary
-    if (boundary === null || boundary === undefined) return 0
-    return this.db.begin(async (tx) => {
+    const rows: { boundary: DbInteger | null }[] = await this.db`SELECT MAX(seq) AS boundary FROM outbox WHERE created_at < ${cutoff}`
+    if (rows[0]?.boundary === null || rows[0]?.boundary === undefined) return 0
+    const boundary = Number(rows[0].boundary)
+    return transaction(this.db, async (tx) => {
+      await this.keepHighWater(tx)
       await tx`DELETE FROM webhook_deliveries WHERE seq <= ${boundary} AND state <> 'pending'`
-      const deleted: { seq: number }[] = await tx`
+      const deleted: { seq: DbInteger }[] = await tx`
         DELETE FROM outbox WHERE seq <= ${boundary}
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.seq = outbox.seq)
         RETURNING seq`
@@ -141,9 +151,18 @@ export class Outbox {
     })
   }
 
+  /** Records the highest seq handed out so far, in the transaction that deletes envelopes; it only ever grows. */
+  private async keepHighWater(tx: SQL): Promise<void> {
+    await tx`
+      INSERT INTO settings (name, value) VALUES (${SEQ_HIGH_WATER}, ${String(this.lastSeq)})
+      ON CONFLICT (name) DO UPDATE SET value = CASE
+        WHEN CAST(excluded.value AS BIGINT) > CAST(settings.value AS BIGINT) THEN excluded.value ELSE settings.value END`
+  }
+
   /** Forgets a deleted session's events, so whoever claims the number next cannot replay them. */
   async deleteSession(session: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
+      await this.keepHighWater(tx)
       await tx`DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM outbox WHERE session = ${session})`
       await tx`DELETE FROM outbox WHERE session = ${session}`
     })

@@ -4,6 +4,7 @@
  * never disagrees with the table.
  */
 import type { SQL } from 'bun'
+import { transaction, type DbInteger } from '../storage/db'
 
 export type WebhookStatus = 'active' | 'disabled'
 export type WebhookSource = 'api' | 'config'
@@ -43,14 +44,14 @@ interface WebhookRow {
   hmac_key: string | null
   status: string
   disabled_reason: string | null
-  disabled_at: number | bigint | null
-  failing_since: number | bigint | null
-  last_success_at: number | bigint | null
-  created_at: number | bigint
-  updated_at: number | bigint
+  disabled_at: DbInteger | null
+  failing_since: DbInteger | null
+  last_success_at: DbInteger | null
+  created_at: DbInteger
+  updated_at: DbInteger
 }
 
-const num = (value: number | bigint | null): number | null => (value === null ? null : Number(value))
+const num = (value: DbInteger | null): number | null => (value === null ? null : Number(value))
 
 function toRecord(row: WebhookRow): WebhookRecord {
   return {
@@ -147,7 +148,7 @@ export class WebhookStore {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     }
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM webhooks WHERE id = ${DEFAULT_WEBHOOK_ID}`
       await tx`
         INSERT INTO webhooks (id, session, account_id, source, url, events, headers, secret, hmac_key, status,
@@ -161,7 +162,7 @@ export class WebhookStore {
 
   /** Deletes a webhook and its delivery records. */
   async delete(id: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM webhook_deliveries WHERE webhook_id = ${id}`
       await tx`DELETE FROM webhooks WHERE id = ${id}`
     })
@@ -182,12 +183,13 @@ export class WebhookStore {
   async disable(id: string, reason: string, at = Date.now()): Promise<boolean> {
     const current = this.byId.get(id)
     if (!current || current.status === 'disabled') return false
-    await this.db.begin(async (tx) => {
-      await tx`UPDATE webhooks SET status = 'disabled', disabled_reason = ${reason}, disabled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
+    // Deliveries first, then the webhook: the order the deliverer's outcome writes take their rows in.
+    await transaction(this.db, async (tx) => {
       await tx`
         UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = 0, updated_at = ${at},
           last_error = ${`Not delivered: the endpoint was disabled (${reason})`.slice(0, 500)}
         WHERE webhook_id = ${id} AND state = 'pending'`
+      await tx`UPDATE webhooks SET status = 'disabled', disabled_reason = ${reason}, disabled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
     })
     this.byId.set(id, { ...current, status: 'disabled', disabledReason: reason, disabledAt: at, updatedAt: at })
     return true
@@ -255,16 +257,16 @@ export interface DeliveryRecord {
 
 interface DeliveryRow {
   webhook_id: string
-  seq: number | bigint
+  seq: DbInteger
   state: string
-  attempts: number | bigint
-  next_attempt_at: number | bigint
-  last_status: number | bigint | null
-  last_latency_ms: number | bigint | null
+  attempts: DbInteger
+  next_attempt_at: DbInteger
+  last_status: DbInteger | null
+  last_latency_ms: DbInteger | null
   last_error: string | null
   attempt_log: string
-  created_at: number | bigint
-  delivered_at: number | bigint | null
+  created_at: DbInteger
+  delivered_at: DbInteger | null
   event_id: string
   event: string
 }

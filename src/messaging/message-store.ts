@@ -16,6 +16,7 @@ import { mediaPath } from '../lib/api-paths'
 import type { Logger } from '../lib/logger'
 import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/provider'
 import type { MediaFiles } from './media-files'
+import { transaction } from '../storage/db'
 
 /** A message as the API shows it in history: the engine's DTO, with its media link, ack name and reactions. */
 export interface HistoryMessage extends Omit<MessageDTO, 'media'> {
@@ -180,7 +181,7 @@ export class MessageStore {
    * event normally did it already), and that its media bytes are attached.
    */
   async ensure(session: string, message: MessageDTO, media?: MediaFile): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await this.upsert(tx, session, message, media)
     })
   }
@@ -243,7 +244,7 @@ export class MessageStore {
 
   /** "Delete for me": the message leaves this number's history. */
   async remove(session: string, messageId: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM messages WHERE session = ${session} AND id = ${messageId}`
       await tx`DELETE FROM message_reactions WHERE session = ${session} AND message_id = ${messageId}`
     })
@@ -251,7 +252,7 @@ export class MessageStore {
 
   /** Forgets everything of a number (its session was deleted). */
   async purge(session: string): Promise<void> {
-    await this.db.begin(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx`DELETE FROM messages WHERE session = ${session}`
       await tx`DELETE FROM message_reactions WHERE session = ${session}`
     })

@@ -1,4 +1,4 @@
-import type { Database } from './db'
+import type { Database, DbInteger } from './db'
 
 /** An account API key as stored: never the secret, only its SHA-256. Times are epoch ms. */
 export interface ApiKeyRecord {
@@ -23,13 +23,13 @@ interface ApiKeyRow {
   phone_number: string | null
   secret_sha256: string
   created_by: string
-  created_at: number | bigint
-  expires_at: number | bigint | null
-  revoked_at: number | bigint | null
-  last_used_at: number | bigint | null
+  created_at: DbInteger
+  expires_at: DbInteger | null
+  revoked_at: DbInteger | null
+  last_used_at: DbInteger | null
 }
 
-const toTime = (value: number | bigint | null): number | null => (value === null ? null : Number(value))
+const toTime = (value: DbInteger | null): number | null => (value === null ? null : Number(value))
 
 function toRecord(row: ApiKeyRow): ApiKeyRecord {
   return {

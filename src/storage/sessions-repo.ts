@@ -1,4 +1,4 @@
-import type { Database } from './db'
+import type { Database, DbInteger } from './db'
 
 export type DesiredState = 'running' | 'stopped'
 
@@ -16,8 +16,8 @@ interface SessionRow {
   account_id: string | null
   engine: string
   desired_state: string
-  created_at: number | bigint
-  updated_at: number | bigint
+  created_at: DbInteger
+  updated_at: DbInteger
 }
 
 function toRecord(row: SessionRow): SessionRecord {

@@ -70,3 +70,31 @@ test('retention prunes finished envelopes and their deliveries, and keeps anythi
   expect(await count('outbox')).toBe(0)
   expect(await count('webhook_deliveries')).toBe(0)
 })
+
+test('after retention pruned every envelope, a restart continues the sequence instead of starting over at 1', async () => {
+  publish(message('m1'))
+  await server.deps.ingest.idle()
+  const lastSeq = server.deps.events.outbox.lastSeq
+  expect(lastSeq).toBeGreaterThan(1)
+  expect(await server.deps.events.outbox.prune(Date.now() + 1)).toBeGreaterThan(0)
+  expect(await count('outbox')).toBe(0)
+  await server.close({ keepData: true })
+
+  server = await createTestServer({}, {}, server.dataDir)
+  expect(server.deps.events.outbox.lastSeq).toBe(lastSeq)
+  publish(message('m2'))
+  await server.deps.ingest.idle()
+  const [next] = await server.deps.events.outbox.replay(PHONE, lastSeq, 10)
+  expect(next).toMatchObject({ seq: lastSeq + 1, event: 'message' })
+})
+
+test('deleting a session keeps the sequence position too', async () => {
+  publish(message('m1'))
+  await server.deps.ingest.idle()
+  const lastSeq = server.deps.events.outbox.lastSeq
+  expect((await server.call('DELETE', `/${PHONE}`)).status).toBe(200)
+  expect(await count('outbox')).toBe(0)
+  await server.close({ keepData: true })
+  server = await createTestServer({}, {}, server.dataDir)
+  expect(server.deps.events.outbox.lastSeq).toBe(lastSeq)
+})

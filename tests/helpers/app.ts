@@ -56,7 +56,45 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
   }
 }
 
+/**
+ * `WWS_TEST_DATABASE=postgres bun test …` runs every test server that does not name its
+ * own DATABASE_URL on Postgres instead of SQLite: one throwaway cluster for the run
+ * (tests/helpers/postgres.ts, stopped by tests/setup.ts), one database per data dir, so
+ * a server restarted on the same data dir finds its database again.
+ */
+const sharedPostgres = process.env.WWS_TEST_DATABASE === 'postgres'
+let cluster: Promise<import('./postgres').PostgresCluster> | undefined
+const databaseOfDir = new Map<string, string>()
+
+async function postgresDatabaseFor(dataDir: string): Promise<string> {
+  cluster ??= import('./postgres').then((module) => module.startPostgres())
+  let url = databaseOfDir.get(dataDir)
+  if (!url) {
+    url = await (await cluster).createDatabase()
+    databaseOfDir.set(dataDir, url)
+  }
+  return url
+}
+
+/**
+ * Under `WWS_TEST_DATABASE=postgres`, the environment of a server process gets the database
+ * of its DATA_DIR (the one an in-process server on that dir used), unless it names its own.
+ */
+export async function withTestDatabase(env: Record<string, string>): Promise<Record<string, string>> {
+  if (!sharedPostgres || env.DATABASE_URL !== undefined || env.DATA_DIR === undefined) return env
+  return { ...env, DATABASE_URL: await postgresDatabaseFor(env.DATA_DIR) }
+}
+
+/** Stops the cluster of `WWS_TEST_DATABASE=postgres`, if one was started (tests/setup.ts). */
+export async function stopSharedPostgres(): Promise<void> {
+  const started = cluster
+  cluster = undefined
+  databaseOfDir.clear()
+  if (started) await (await started).stop()
+}
+
 export async function createTestServer(env: Record<string, string> = {}, overrides: DepsOverrides = {}, dataDir = tempDir()) {
+  if (sharedPostgres && env.DATABASE_URL === undefined) env = { ...env, DATABASE_URL: await postgresDatabaseFor(dataDir) }
   const config = loadConfig(testEnv(dataDir, env))
   const deps: AppDeps = await createDeps(config, overrides)
   const app = createApp(deps)
@@ -95,6 +133,8 @@ export async function createTestServer(env: Record<string, string> = {}, overrid
     await waitFor(async () => (await call('GET', `/${phoneNumber}/state`, options)).body.status === 'SCAN_QR_CODE')
     const scanned = await call('POST', `/${phoneNumber}/sandbox/scan`, options)
     if (scanned.body.status !== 'WORKING') throw new Error(`scan ${phoneNumber}: ${JSON.stringify(scanned.body)}`)
+    // The link's own events are stored before the test goes on (on Postgres they may still be in flight).
+    await deps.ingest.idle()
   }
 
   return {

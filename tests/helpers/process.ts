@@ -4,6 +4,7 @@
  */
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
+import { withTestDatabase } from './app'
 
 const ENTRY = join(import.meta.dir, '..', '..', 'src', 'index.ts')
 
@@ -17,6 +18,7 @@ export interface ServerProcess {
 
 /** Runs `bun src/index.ts` to completion (for boot failures): exit code and output. */
 export async function runServerToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  env = await withTestDatabase(env)
   const proc = Bun.spawn([process.execPath, ENTRY], { env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs)
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
@@ -25,6 +27,7 @@ export async function runServerToExit(env: Record<string, string>, timeoutMs = 2
 }
 
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+  env = await withTestDatabase(env)
   const proc = Bun.spawn([process.execPath, ENTRY], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PRINT_QR: 'false', ...env },
     stdout: 'pipe',

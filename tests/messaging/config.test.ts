@@ -72,7 +72,10 @@ describe('pacing through HTTP', () => {
     expect(seen).toEqual(['presence typing', 'message one', 'presence paused', 'presence recording', 'message ', 'presence paused'])
   })
 
-  test('concurrent sends of one number leave in the order they were accepted', async () => {
+  // SQLite only: its single connection answers the requests' lookups in arrival order. On Postgres
+  // (WWS_TEST_DATABASE=postgres) they run on pooled connections and may finish in any order, so
+  // concurrent (not awaited) sends may leave in another order; sequential sends keep theirs.
+  test.skipIf(process.env.WWS_TEST_DATABASE === 'postgres')('concurrent sends of one number leave in the order they were accepted', async () => {
     server = await createTestServer({ SEND_DELAY_MIN_MS: '1', SEND_DELAY_MAX_MS: '3' })
     await server.link(A)
     await server.link(B)

@@ -287,10 +287,19 @@ describe('storage', () => {
   test('only hashes are stored: no secret can be read back from the database files', async () => {
     const created = await Promise.all([0, 1, 2].map((i) => createOk({ name: `k${i}`, accountId: 'org_a', phoneNumber: PHONE_X })))
     for (const key of created) await server.call('GET', '/sessions', asKey(key.key))
-    const dbFile = join(server.dataDir, 'whatsapp-web-server.db')
-    // SQLite in WAL mode: fresh rows may sit in the -wal file, so read every file of the database.
-    const files = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter(existsSync)
-    const bytes = Buffer.concat(files.map((file) => readFileSync(file)))
+    let bytes: Buffer
+    if (server.deps.storage.dialect === 'postgres') {
+      // WWS_TEST_DATABASE=postgres: no file to read; every row of every table instead.
+      const db = server.deps.storage.db
+      const tables: Array<{ table_name: string }> = await db`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`
+      const rows = await Promise.all(tables.map(({ table_name }) => db.unsafe(`SELECT * FROM "${table_name}"`)))
+      bytes = Buffer.from(JSON.stringify(rows))
+    } else {
+      const dbFile = join(server.dataDir, 'whatsapp-web-server.db')
+      // SQLite in WAL mode: fresh rows may sit in the -wal file, so read every file of the database.
+      const files = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter(existsSync)
+      bytes = Buffer.concat(files.map((file) => readFileSync(file)))
+    }
     const text = bytes.toString('latin1')
     for (const key of created) {
       const secret = parseApiKey(key.key)!.secret

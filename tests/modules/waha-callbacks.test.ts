@@ -63,6 +63,8 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 async function startOnWaha(): Promise<void> {
   const started = await server.call('POST', `/${PHONE}/start`, { body: { engine: 'waha' } })
   expect(started.status).toBe(200)
+  // The start's own status events are stored before a test subscribes for what follows.
+  await server.deps.ingest.idle()
 }
 
 async function subscribe(): Promise<SseReader> {
