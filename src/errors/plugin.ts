@@ -12,12 +12,84 @@ interface ValidationIssue {
   message: string
 }
 
+/** What Elysia's `ValidationError.all` holds: TypeBox value errors, unions with one error list per member. */
+interface RawIssue {
+  type?: number
+  path?: string
+  message?: string
+  summary?: string
+  schema?: unknown
+  value?: unknown
+  errors?: Iterable<RawIssue>[]
+}
+
+// TypeBox's ValueErrorType numbers used below.
+const LITERAL = 32
+const OBJECT_REQUIRED_PROPERTY = 45
+
+/** The allowed values of a union of literals (an enum made with `oneOf`), quoted; undefined otherwise. */
+function literalValues(schema: unknown): string[] | undefined {
+  const anyOf = (schema as { anyOf?: unknown } | undefined)?.anyOf
+  if (!Array.isArray(anyOf) || anyOf.length === 0) return undefined
+  const values: string[] = []
+  for (const member of anyOf) {
+    if (!member || typeof member !== 'object' || !('const' in member)) return undefined
+    values.push(JSON.stringify((member as { const: unknown }).const))
+  }
+  return values
+}
+
+const SCALARS: Record<string, string> = { integer: 'an integer', number: 'a number', boolean: 'true or false' }
+
+/** A query/params scalar (Elysia accepts it typed or as a string in that format): what it must be. */
+function scalarExpected(schema: unknown): string | undefined {
+  const anyOf = (schema as { anyOf?: unknown } | undefined)?.anyOf
+  if (!Array.isArray(anyOf)) return undefined
+  let expected: string | undefined
+  for (const member of anyOf as Array<{ type?: unknown; format?: unknown }>) {
+    if (typeof member?.type === 'string' && member.type in SCALARS) expected = SCALARS[member.type]
+    else if (!(member?.type === 'string' && typeof member.format === 'string')) return undefined
+  }
+  return expected
+}
+
+/**
+ * One issue a person can act on. Elysia summarizes a failed union as "should be one of:
+ * 'string', 'string'" (the members' types), which names neither the allowed values nor
+ * the field that is wrong. An enum lists its values; any other union (e.g. the WAHA
+ * envelopes, keyed by `event`) reports the first error of the member the value came
+ * closest to: fewest wrong literals (the right `event`), then fewest errors.
+ */
+function describeIssue(issue: RawIssue, depth = 0): ValidationIssue {
+  const path = typeof issue.path === 'string' ? issue.path : ''
+  const literals = literalValues(issue.schema)
+  if (literals) {
+    const got = typeof issue.value === 'string' || typeof issue.value === 'number' ? ` (got ${JSON.stringify(issue.value)})` : ''
+    return { path, message: `Expected one of ${literals.join(', ')}${got}` }
+  }
+  const scalar = scalarExpected(issue.schema)
+  if (scalar) return { path, message: `Expected ${scalar}` }
+  if (issue.errors && issue.errors.length > 0 && depth < 8) {
+    let best: RawIssue[] | undefined
+    let bestScore = Infinity
+    for (const memberErrors of issue.errors) {
+      const list = [...memberErrors].filter(Boolean)
+      if (list.length === 0) continue
+      const score = list.filter((error) => error.type === LITERAL).length * 1000 + list.length
+      if (score < bestScore) {
+        best = list
+        bestScore = score
+      }
+    }
+    if (best?.[0]) return describeIssue(best[0], depth + 1)
+  }
+  if (issue.type === OBJECT_REQUIRED_PROPERTY && !issue.summary) return { path, message: 'Required property is missing' }
+  return { path, message: issue.summary || issue.message || 'does not match the schema' }
+}
+
 function validationIssues(error: ValidationError): ValidationIssue[] {
   try {
-    return error.all.map((issue) => ({
-      path: 'path' in issue && typeof issue.path === 'string' ? issue.path : '',
-      message: ('summary' in issue && typeof issue.summary === 'string' && issue.summary) || issue.message,
-    }))
+    return (error.all as RawIssue[]).map((issue) => describeIssue(issue))
   } catch {
     return []
   }
