@@ -7,7 +7,7 @@ import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
 import { apiKeysModule } from './modules/api-keys'
 import { API_BASE } from './lib/api-paths'
-import { docsModule } from './modules/docs'
+import { docsModule, type DocumentedRoute } from './modules/docs'
 import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
@@ -43,10 +43,14 @@ export function createApp(deps: AppDeps) {
     .use(eventsModule({ ...guardDeps, events: deps.events }))
     .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
-  return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+  // The docs refine the generated OpenAPI document from the routes, known once all are added.
+  let routes: () => readonly DocumentedRoute[] = () => []
+  const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
-    .use(docsModule(deps.version))
+    .use(docsModule(deps.version, () => routes()))
     .use(api)
+  routes = () => app.routes as readonly DocumentedRoute[]
+  return app
 }
 
 export type App = ReturnType<typeof createApp>

@@ -73,7 +73,7 @@ export function sessionsModule(deps: GuardDeps) {
           tags,
           summary: 'Get the pending QR code',
           description: 'JSON with a PNG data URL and the raw value; with `Accept: image/png` the PNG itself. 409 CONFLICT when no QR is pending.',
-          responses: { 200: { description: 'The QR', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
+          responses: { 200: { description: 'The QR: JSON by default, the PNG with `Accept: image/png`', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
         },
       },
     )
