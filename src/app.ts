@@ -3,6 +3,7 @@
  * feature is its own named Elysia instance under the `/api/whatsapp` base path.
  */
 import { Elysia } from 'elysia'
+import type { Config } from './config'
 import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
 import { apiKeysModule } from './modules/api-keys'
@@ -54,3 +55,20 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>
+
+/**
+ * How the app listens (src/index.ts; tests use the same). The body limit is MAX_BODY_BYTES,
+ * enforced by the errors plugin with the contract's 413 envelope: on Content-Length before
+ * reading, and while reading a streamed (chunked) body. Bun's own cap would answer a bare
+ * 413 without the envelope, so it is set out of the way; bodies are only ever read through
+ * that capped parser.
+ */
+export function serverOptions(config: Pick<Config, 'port' | 'host' | 'maxBodyBytes'>) {
+  return {
+    port: config.port,
+    hostname: config.host,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Large media sends take a while; Bun's default 10 s idle timeout would cut them.
+    idleTimeout: 120,
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { Elysia, ValidationError } from 'elysia'
 import type { Logger } from '../lib/logger'
+import { readCapped } from '../lib/read-capped'
 import { AppError, BadRequestError, InternalError, NotFoundError, PayloadTooLargeError } from './index'
 
 interface ValidationIssue {
@@ -106,6 +107,8 @@ export function toAppError(code: string | number, error: unknown, where: string)
   }
   switch (code) {
     case 'PARSE':
+      // Elysia wraps what a parser throws; ours throws typed errors (413, 400).
+      if (error instanceof Error && error.cause instanceof AppError) return error.cause
       return new BadRequestError('Malformed request body: expected valid JSON')
     case 'NOT_FOUND':
       return new NotFoundError(`No route for ${where}`)
@@ -125,15 +128,78 @@ export function errorResponse(error: AppError): Response {
   })
 }
 
+function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`Request body is over the limit of ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
+}
+
+function formToObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  const result: Record<string, unknown> = {}
+  for (const [key, value] of entries) {
+    const existing = result[key]
+    if (existing === undefined) result[key] = value
+    else if (Array.isArray(existing)) existing.push(value)
+    else result[key] = [existing, value]
+  }
+  return result
+}
+
+/** Requests whose exact body bytes a handler needs afterwards (e.g. to verify a signature over them). */
+const rawBodyWanted = new WeakSet<Request>()
+const rawBodies = new WeakMap<Request, Uint8Array>()
+
+/** Asks parseBody to keep this request's body bytes (call from onRequest, before parsing). */
+export function keepRawBody(request: Request): void {
+  rawBodyWanted.add(request)
+}
+
+/** The body bytes as received, for a request marked with keepRawBody; undefined without a body. */
+export function rawBodyOf(request: Request): Uint8Array | undefined {
+  return rawBodies.get(request)
+}
+
+/**
+ * Every request body is read here, never more than `maxBodyBytes` (a streamed body without
+ * Content-Length is cut the moment it grows past the limit), then parsed by its type as
+ * Elysia would: JSON (also `…+json`, and a body sent without Content-Type, as curl users
+ * often do), text, URL-encoded and multipart forms, raw bytes.
+ */
+async function parseBody(request: Request, contentType: string, maxBodyBytes: number): Promise<unknown> {
+  if (!request.body) return undefined
+  const bytes = await readCapped(new Response(request.body), maxBodyBytes, () => tooLarge(maxBodyBytes))
+  if (rawBodyWanted.has(request)) rawBodies.set(request, bytes)
+  const type = contentType.trim().toLowerCase()
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) {
+    const text = new TextDecoder().decode(bytes)
+    if (text.trim() === '') return {}
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      throw new BadRequestError('Malformed request body: expected valid JSON')
+    }
+  }
+  if (type.startsWith('text/')) return new TextDecoder().decode(bytes)
+  if (type === 'application/x-www-form-urlencoded') return formToObject(new URLSearchParams(new TextDecoder().decode(bytes)))
+  if (type === 'multipart/form-data') {
+    const form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData().catch(() => {
+      throw new BadRequestError('Malformed multipart/form-data body')
+    })
+    return formToObject(form.entries())
+  }
+  if (type === 'application/octet-stream') return bytes.buffer
+  // Another type: read (within the limit) but not understood, as Elysia leaves it; schemas then name what is missing.
+  return {}
+}
+
 export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
   return new Elysia({ name: 'errors', seed: maxBodyBytes })
     .onRequest(({ request }) => {
-      // Refuse an oversized body before reading it, with the contract's envelope (Bun's own cap is the backstop).
+      // Refuse an oversized body before reading it, with the contract's envelope; a streamed one is cut in parseBody.
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > maxBodyBytes) {
         return errorResponse(new PayloadTooLargeError(`Request body is ${length} bytes; the limit is ${maxBodyBytes}`, { limit: maxBodyBytes }))
       }
     })
+    .onParse({ as: 'global' }, ({ request, contentType }) => parseBody(request, contentType, maxBodyBytes))
     .onTransform({ as: 'global' }, (context) => {
       // A request without a body (e.g. `curl -X POST …/start`) validates as `{}`. Body schemas are
       // never t.Optional: Elysia would then swallow malformed JSON instead of answering 400.
