@@ -143,6 +143,27 @@ function formToObject(entries: Iterable<[string, unknown]>): Record<string, unkn
   return result
 }
 
+/** Deeper JSON than any request of this API needs; beyond it the validator's recursion could overflow the stack (a 500). */
+export const MAX_JSON_DEPTH = 64
+
+/** The deepest nesting of arrays/objects in JSON text (brackets inside strings do not count). */
+function jsonDepth(text: string, stopAt: number): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > stopAt) return deepest
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return deepest
+}
+
 /** Requests whose exact body bytes a handler needs afterwards (e.g. to verify a signature over them). */
 const rawBodyWanted = new WeakSet<Request>()
 const rawBodies = new WeakMap<Request, Uint8Array>()
@@ -171,6 +192,9 @@ async function parseBody(request: Request, contentType: string, maxBodyBytes: nu
   if (type === '' || type === 'application/json' || type.endsWith('+json')) {
     const text = new TextDecoder().decode(bytes)
     if (text.trim() === '') return {}
+    if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      throw new BadRequestError(`Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, { limit: MAX_JSON_DEPTH })
+    }
     try {
       return JSON.parse(text) as unknown
     } catch {
