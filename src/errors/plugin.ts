@@ -99,6 +99,8 @@ function validationIssues(error: ValidationError): ValidationIssue[] {
 /** Maps any thrown value to an AppError; exported so non-Elysia code paths (SSE, streams) share it. */
 export function toAppError(code: string | number, error: unknown, where: string): AppError {
   if (error instanceof AppError) return error
+  // A response that fails its own schema is this server's bug, not the client's input.
+  if (error instanceof ValidationError && error.type === 'response') return new InternalError()
   if (error instanceof ValidationError) {
     const issues = validationIssues(error)
     const first = issues[0]
