@@ -84,7 +84,7 @@ export function sessionsModule(deps: GuardDeps) {
       detail: {
         tags,
         summary: 'Request a pairing code',
-        description: 'Link by phone number instead of QR: while the session waits for a scan, returns an 8-character code to enter on the phone.',
+        description: 'Link by phone number instead of QR: while the session waits for a scan, returns an 8-character code to enter on the phone. 409 CONFLICT (naming the status) when no link is pending, e.g. the session is WORKING already or stopped.',
       },
     })
     .get('/:phoneNumber/state', ({ phoneNumber }) => service.state(phoneNumber), {
