@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
+import { NotFoundError } from '../../errors'
 import { guardedErrors, ErrorEnvelope, PhoneParams } from '../common/model'
 import {
   DeleteResult,
@@ -55,11 +56,17 @@ export function sessionsModule(deps: GuardDeps) {
       response: { 200: LifecycleResult, ...guardedErrors },
       detail: { tags, summary: 'Log out', description: 'Unpairs the number and wipes its auth state: the next start needs a new QR.' },
     })
-    .delete('/:phoneNumber', ({ phoneNumber }) => service.delete(phoneNumber), {
+    .delete('/:phoneNumber', ({ phoneNumber, request }) => {
+      // `DELETE …/:phoneNumber/` is what a client sends for `…/webhooks/..` once its URL parser
+      // resolves the dot segment: never read that as "delete the session and all its data".
+      const path = new URL(request.url).pathname
+      if (path.endsWith('/')) throw new NotFoundError(`No route for DELETE ${path}`)
+      return service.delete(phoneNumber)
+    }, {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       response: { 200: DeleteResult, ...guardedErrors },
-      detail: { tags, summary: 'Delete a session', description: "Logs out, deletes the session and its data, and releases the account's claim on the number." },
+      detail: { tags, summary: 'Delete a session', description: "Logs out, deletes the session and its data, and releases the account's claim on the number. Only this exact path: `DELETE …/966500000001/` (with a trailing slash, which is what `…/webhooks/..` becomes in a URL parser) is 404." },
     })
     .get(
       '/:phoneNumber/qr',
