@@ -137,6 +137,8 @@ function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
 function formToObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
   const result: Record<string, unknown> = {}
   for (const [key, value] of entries) {
+    // A field named __proto__ would set the object's prototype instead of a property.
+    if (key === '__proto__') continue
     const existing = result[key]
     if (existing === undefined) result[key] = value
     else if (Array.isArray(existing)) existing.push(value)

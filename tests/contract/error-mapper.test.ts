@@ -34,4 +34,18 @@ describe('error mapper', () => {
     expect(response.status).toBe(400)
     expect(await response.json()).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('count') })
   })
+
+  test('a form field named __proto__ does not become the parsed body\'s prototype', async () => {
+    const { logger } = recordingLogger()
+    const app = new Elysia()
+      .use(errorsPlugin(logger, 1024 * 1024))
+      .post('/echo', ({ body }) => ({ plainObject: Object.getPrototypeOf(body) === Object.prototype, keys: Object.keys(body as object) }))
+    const form = new FormData()
+    form.set('text', 'hi')
+    form.set('__proto__', new File(['x'], 'x.txt'))
+    for (const body of [form, new URLSearchParams({ text: 'hi', __proto__: 'x' })]) {
+      const response = await app.handle(new Request('http://localhost/echo', { method: 'POST', body }))
+      expect(await response.json()).toEqual({ plainObject: true, keys: ['text'] })
+    }
+  })
 })
