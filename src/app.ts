@@ -3,11 +3,12 @@
  * feature is its own named Elysia instance under the `/api/whatsapp` base path.
  */
 import { Elysia } from 'elysia'
+import type { Config } from './config'
 import type { AppDeps } from './deps'
 import { errorsPlugin } from './errors/plugin'
 import { apiKeysModule } from './modules/api-keys'
 import { API_BASE } from './lib/api-paths'
-import { docsModule } from './modules/docs'
+import { docsModule, type DocumentedRoute } from './modules/docs'
 import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
@@ -43,10 +44,31 @@ export function createApp(deps: AppDeps) {
     .use(eventsModule({ ...guardDeps, events: deps.events }))
     .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
-  return new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+  // The docs refine the generated OpenAPI document from the routes, known once all are added.
+  let routes: () => readonly DocumentedRoute[] = () => []
+  const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
-    .use(docsModule(deps.version))
+    .use(docsModule(deps.version, () => routes()))
     .use(api)
+  routes = () => app.routes as readonly DocumentedRoute[]
+  return app
 }
 
 export type App = ReturnType<typeof createApp>
+
+/**
+ * How the app listens (src/index.ts; tests use the same). The body limit is MAX_BODY_BYTES,
+ * enforced by the errors plugin with the contract's 413 envelope: on Content-Length before
+ * reading, and while reading a streamed (chunked) body. Bun's own cap would answer a bare
+ * 413 without the envelope, so it is set out of the way; bodies are only ever read through
+ * that capped parser.
+ */
+export function serverOptions(config: Pick<Config, 'port' | 'host' | 'maxBodyBytes'>) {
+  return {
+    port: config.port,
+    hostname: config.host,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Large media sends take a while; Bun's default 10 s idle timeout would cut them.
+    idleTimeout: 120,
+  }
+}

@@ -3,7 +3,7 @@
  * were running, and shut down gracefully on SIGTERM/SIGINT.
  */
 import QRCode from 'qrcode'
-import { createApp, API_BASE } from './app'
+import { createApp, API_BASE, serverOptions } from './app'
 import { ConfigError, readConfig } from './config'
 import { createDeps } from './deps'
 import { StorageError } from './storage/db'
@@ -39,14 +39,7 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const app = createApp(deps).listen({
-    port: config.port,
-    hostname: config.host,
-    // Bun's own cap is a backstop above ours, so oversized bodies still get the JSON envelope.
-    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
-    // Large media sends take a while; Bun's default 10 s idle timeout would cut them.
-    idleTimeout: 120,
-  })
+  const app = createApp(deps).listen(serverOptions(config))
   const base = `http://${config.host}:${app.server?.port}${API_BASE}`
   deps.logger.info({ url: base, docs: `${base}/swagger`, engine: config.defaultEngine }, 'WhatsApp Web Server listening')
   if (deps.generatedAdminKey) {

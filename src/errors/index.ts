@@ -76,6 +76,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A link request (QR, pairing code, scan) while no link is pending: 409 naming the status, whatever it is. */
+export class NoLinkPendingError extends ConflictError {
+  constructor(what: string, state: string, status: string) {
+    super(`No ${what} is pending: the session is ${status}`, { state, status })
+  }
+}
+
 export class ClientNotReadyError extends AppError {
   constructor(state: string, status: string) {
     super(409, 'CLIENT_NOT_READY', `Session is not connected (state ${state}, status ${status})`, { state, status })

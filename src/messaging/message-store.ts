@@ -20,7 +20,8 @@ import { transaction } from '../storage/db'
 
 /** A message as the API shows it in history: the engine's DTO, with its media link, ack name and reactions. */
 export interface HistoryMessage extends Omit<MessageDTO, 'media'> {
-  media?: MessageMediaInfo & { url: string }
+  /** As in the event payload (§7): `filename` is null when the media has none. */
+  media?: Omit<MessageMediaInfo, 'filename'> & { url: string; filename: string | null }
   ackName: AckName
   reactions?: Array<{ emoji: string; from: string; timestamp: number }>
 }
@@ -300,7 +301,7 @@ export class MessageStore {
         media: {
           url: mediaPath(row.session, row.chat_id, row.id),
           mimetype: row.media_mimetype ?? 'application/octet-stream',
-          ...(row.media_filename && { filename: row.media_filename }),
+          filename: row.media_filename || null,
           ...(row.media_size !== null && { size: Number(row.media_size) }),
         },
       }),

@@ -6,7 +6,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import type { EngineName } from '../config'
-import { ClientNotReadyError, ConflictError, ForbiddenError, NotFoundError, NotSupportedError } from '../errors'
+import { ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError, NotSupportedError } from '../errors'
 import type { EventBus } from '../events/bus'
 import { KeyedMutex } from '../lib/keyed-mutex'
 import type { Logger } from '../lib/logger'
@@ -140,16 +140,26 @@ export class SessionManager {
     this.deleteListeners.push(listener)
   }
 
+  /**
+   * 404 unknown, 501 when the engine cannot pair by code, and like `qr` a 409 CONFLICT
+   * naming the status when no link is pending (not CLIENT_NOT_READY: a WORKING session is
+   * connected, it just has nothing to link).
+   */
   async requestPairingCode(phoneNumber: string): Promise<string> {
-    const provider = await this.requireProvider(phoneNumber, 'session.pairingCode')
+    let provider: ProviderSession | undefined
+    try {
+      provider = await this.requireProvider(phoneNumber, 'session.pairingCode')
+    } catch (error) {
+      if (!(error instanceof ClientNotReadyError)) throw error
+    }
+    const view = await this.get(phoneNumber)
+    if (!provider || view.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', view.state, view.status)
     return provider.requestPairingCode(phoneNumber)
   }
 
   async qr(phoneNumber: string): Promise<string> {
     const view = await this.get(phoneNumber)
-    if (view.qr === undefined) {
-      throw new ConflictError(`No QR code is pending: the session is ${view.status}`, { state: view.state, status: view.status })
-    }
+    if (view.qr === undefined) throw new NoLinkPendingError('QR code', view.state, view.status)
     return view.qr
   }
 

@@ -133,8 +133,9 @@ describe('session lifecycle on the simulator', () => {
     await server.call('POST', `/${PHONE}/sandbox/scan`)
     expect(await status()).toBe('WORKING')
     const late = await server.call('POST', `/${PHONE}/pairing-code`)
+    // Linked already: nothing to pair (a WORKING session is not "not ready").
     expect(late.status).toBe(409)
-    expect(late.body.code).toBe('CLIENT_NOT_READY')
+    expect(late.body).toMatchObject({ code: 'CONFLICT', details: { status: 'WORKING' } })
   })
 
   test('a phone of another number linking puts the session in CONFLICT', async () => {

@@ -4,7 +4,7 @@
  * Engine-specific mappings live in tests/providers/webjs/*.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import { AppError, ClientNotReadyError, NotFoundError, NotSupportedError } from '../../src/errors'
+import { AppError, ClientNotReadyError, NoLinkPendingError, NotFoundError, NotSupportedError } from '../../src/errors'
 import { CAPABILITIES, type Capability, type ProviderEvent, type ProviderSession } from '../../src/providers/provider'
 import { simulatorHarness, until, webjsHarness, type ProviderHarness, type SessionHandle } from './harness'
 
@@ -177,7 +177,7 @@ for (const [engine, make] of ENGINES) {
       expect(await handle.provider.requestPairingCode(PHONE)).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/)
       await handle.scan()
       await waitStatus(handle, 'WORKING')
-      expect(await errorOf(() => handle.provider.requestPairingCode(PHONE))).toBeInstanceOf(ClientNotReadyError)
+      expect(await errorOf(() => handle.provider.requestPairingCode(PHONE))).toBeInstanceOf(NoLinkPendingError)
       await handle.provider.stop()
     })
 

@@ -62,7 +62,7 @@ export const Message = t.Object(
       t.Object({
         url: t.String({ description: "This server's download route for the bytes" }),
         mimetype: t.String(),
-        filename: t.Optional(t.String()),
+        filename: t.Union([t.String(), t.Null()], { description: 'The file name, null when the media has none (as in the event payload)' }),
         size: t.Optional(t.Integer()),
       }),
     ),
@@ -89,7 +89,7 @@ export const Message = t.Object(
         type: 'image',
         body: 'Our new menu',
         hasMedia: true,
-        media: { url: '/api/whatsapp/966500000001/messages/966500000002%40c.us/false_966500000002%40c.us_3EB0C431D5A2B1F0E4A7/media', mimetype: 'image/jpeg', size: 48213 },
+        media: { url: '/api/whatsapp/966500000001/messages/966500000002%40c.us/false_966500000002%40c.us_3EB0C431D5A2B1F0E4A7/media', mimetype: 'image/jpeg', filename: null, size: 48213 },
         ack: 2,
         ackName: 'DEVICE',
       },

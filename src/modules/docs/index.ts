@@ -52,8 +52,66 @@ export function openapiDocumentation(version: string) {
   }
 }
 
-export function docsModule(version: string) {
+/** What the document refinement reads of a route (Elysia's `app.routes` entries). */
+export interface DocumentedRoute {
+  method: string
+  path: string
+  hooks: { body?: unknown; detail?: { hide?: boolean; responses?: Record<string, unknown> } }
+}
+
+interface OperationObject {
+  requestBody?: unknown
+  responses?: Record<string, unknown>
+}
+
+/**
+ * Makes the generated document say what the server does, where the plugin cannot:
+ * - request bodies: the route's body schema as JSON only. The plugin skips a body when a
+ *   parse hook is a function (ours, the capped reader in the errors plugin), and otherwise
+ *   offers URL-encoded and multipart forms too, where numbers, booleans and arrays cannot
+ *   validate;
+ * - responses a route declares in `detail.responses` (media bytes, the event stream, the
+ *   QR as PNG), which the plugin drops: merged into the generated ones, declared media
+ *   types added to those of the route's response schema (a route whose 200 is not JSON
+ *   leaves it out of `response`).
+ */
+export function refineDocument<T extends { paths?: Record<string, Record<string, OperationObject>> }>(document: T, routes: readonly DocumentedRoute[]): T {
+  const refined = structuredClone(document)
+  for (const route of routes) {
+    if (route.hooks.detail?.hide) continue
+    const operation = refined.paths?.[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]
+    if (!operation) continue
+    if (route.hooks.body && typeof route.hooks.body === 'object') {
+      const schema = JSON.parse(JSON.stringify(route.hooks.body)) as Record<string, unknown>
+      const { description } = schema
+      operation.requestBody = {
+        ...(typeof description === 'string' && { description }),
+        required: true,
+        content: { 'application/json': { schema } },
+      }
+    }
+    const declared = route.hooks.detail?.responses
+    for (const [status, response] of Object.entries(declared ?? {})) {
+      const generated = operation.responses?.[status] as { content?: Record<string, unknown> } | undefined
+      const added = structuredClone(response) as { content?: Record<string, unknown> }
+      operation.responses = {
+        ...operation.responses,
+        [status]: { ...generated, ...added, content: { ...generated?.content, ...added.content } },
+      }
+    }
+  }
+  return refined
+}
+
+export function docsModule(version: string, routes: () => readonly DocumentedRoute[] = () => []) {
+  let refined: { source: unknown; document: unknown } | undefined
   return new Elysia({ name: 'docs', seed: version })
+    .onAfterHandle({ as: 'global' }, ({ path, request, response }) => {
+      if (request.method !== 'GET' || path !== SPEC_PATH || !response || typeof response !== 'object' || response instanceof Response) return
+      // The plugin caches its document; refine each version of it once.
+      if (refined?.source !== response) refined = { source: response, document: refineDocument(response as Parameters<typeof refineDocument>[0], routes()) }
+      return refined.document
+    })
     .use(
       openapi({
         path: DOCS_PATH,

@@ -50,13 +50,25 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
         requireSingleAccountProtected: true,
         params: PhoneParams,
         query: EventsQuery,
-        response: { 200: t.String({ description: 'text/event-stream' }), ...guardedErrors },
+        // The 200 is the stream (a Response, never validated): documented in detail.responses.
+        response: guardedErrors,
         detail: {
           tags,
           summary: 'Stream the session\'s events (SSE)',
           description: `Server-Sent Events: one SSE event per envelope, \`id:\` = its outbox sequence, \`event:\` = its name (\`message\`, \`message.ack\`, \`session.status\`, …), \`data:\` = the envelope JSON (the same as webhooks receive). Comment lines (\`: keepalive\`) every SSE_KEEPALIVE_MS keep proxies from closing the stream.
 Reconnect with \`Last-Event-ID\` (EventSource does this by itself) to receive exactly the events missed meanwhile, replayed from the outbox (kept for OUTBOX_RETENTION_MS). Without it, the stream starts with new events. A client that reads too slowly (more than SSE_MAX_BUFFER_BYTES waiting) is disconnected rather than allowed to hold others up; it reconnects and resumes.`,
-          responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+          responses: {
+            200: {
+              description: 'The event stream',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string' },
+                  example:
+                    'retry: 3000\n: connected\n\nid: 42\nevent: message\ndata: {"id":"evt_01jgq5m9x6ts3k2v0f8d7c4b1a","timestamp":1767225600000,"event":"message","session":"966500000001","me":{"id":"966500000001@c.us","pushName":"Support desk"},"engine":"WEBJS","payload":{"id":"false_966500000002@c.us_3EB0C431D5A2B1F0E4A7","timestamp":1767225600,"from":"966500000002@c.us","fromMe":false,"to":"966500000001@c.us","body":"Hello","hasMedia":false,"ack":2}}\n\n: keepalive\n\n',
+                },
+              },
+            },
+          },
         },
       },
     )

@@ -34,7 +34,10 @@ export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
       params: PhoneParams,
       body: SandboxScanBody,
       response: {
-        200: t.Object({ success: t.Boolean(), state: t.String(), status: t.String(), me: t.Optional(t.Object({ id: t.String(), pushName: t.Optional(t.String()) })), reason: t.Optional(t.String()) }),
+        200: t.Object(
+          { success: t.Boolean(), state: t.String(), status: t.String(), me: t.Optional(t.Object({ id: t.String(), pushName: t.Optional(t.String()) })), reason: t.Optional(t.String()) },
+          { examples: [{ success: true, state: 'CONNECTED', status: 'WORKING', me: { id: '966500000001@c.us', pushName: 'Support desk' } }] },
+        ),
         409: ErrorEnvelope,
         501: ErrorEnvelope,
         ...guardedErrors,
@@ -59,7 +62,7 @@ export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       body: SandboxIncomingBody,
-      response: { 200: t.Object({ messageId: t.String(), timestamp: t.Number() }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      response: { 200: t.Object({ messageId: t.String(), timestamp: t.Number() }, { examples: [{ messageId: 'false_966511111111@c.us_3EB0C431D5A2B1F0E4A7', timestamp: 1767225600 }] }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
       detail: { tags, summary: 'A message arrives from outside', description: 'Simulator only: an outside number sends this session a message, which flows through history, webhooks and SSE like a real one. Answers once the message is stored, so a 200 means it will be delivered even if the server dies right after.' },
     })
     .post('/:phoneNumber/sandbox/crash', async ({ phoneNumber }) => {
@@ -68,7 +71,7 @@ export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
     }, {
       requireSingleAccountProtected: true,
       params: PhoneParams,
-      response: { 200: t.Object({ success: t.Boolean() }), 501: ErrorEnvelope, ...guardedErrors },
+      response: { 200: t.Object({ success: t.Boolean() }, { examples: [{ success: true }] }), 501: ErrorEnvelope, ...guardedErrors },
       detail: { tags, summary: 'The engine crashes', description: 'Simulator only: the engine dies underneath, as a browser crash would; the server restarts it with backoff.' },
     })
 }

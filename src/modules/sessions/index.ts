@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
+import { NotFoundError } from '../../errors'
 import { guardedErrors, ErrorEnvelope, PhoneParams } from '../common/model'
 import {
   DeleteResult,
@@ -55,11 +56,17 @@ export function sessionsModule(deps: GuardDeps) {
       response: { 200: LifecycleResult, ...guardedErrors },
       detail: { tags, summary: 'Log out', description: 'Unpairs the number and wipes its auth state: the next start needs a new QR.' },
     })
-    .delete('/:phoneNumber', ({ phoneNumber }) => service.delete(phoneNumber), {
+    .delete('/:phoneNumber', ({ phoneNumber, request }) => {
+      // `DELETE …/:phoneNumber/` is what a client sends for `…/webhooks/..` once its URL parser
+      // resolves the dot segment: never read that as "delete the session and all its data".
+      const path = new URL(request.url).pathname
+      if (path.endsWith('/')) throw new NotFoundError(`No route for DELETE ${path}`)
+      return service.delete(phoneNumber)
+    }, {
       requireSingleAccountProtected: true,
       params: PhoneParams,
       response: { 200: DeleteResult, ...guardedErrors },
-      detail: { tags, summary: 'Delete a session', description: "Logs out, deletes the session and its data, and releases the account's claim on the number." },
+      detail: { tags, summary: 'Delete a session', description: "Logs out, deletes the session and its data, and releases the account's claim on the number. Only this exact path: `DELETE …/966500000001/` (with a trailing slash, which is what `…/webhooks/..` becomes in a URL parser) is 404." },
     })
     .get(
       '/:phoneNumber/qr',
@@ -73,7 +80,7 @@ export function sessionsModule(deps: GuardDeps) {
           tags,
           summary: 'Get the pending QR code',
           description: 'JSON with a PNG data URL and the raw value; with `Accept: image/png` the PNG itself. 409 CONFLICT when no QR is pending.',
-          responses: { 200: { description: 'The QR', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
+          responses: { 200: { description: 'The QR: JSON by default, the PNG with `Accept: image/png`', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
         },
       },
     )
@@ -84,7 +91,7 @@ export function sessionsModule(deps: GuardDeps) {
       detail: {
         tags,
         summary: 'Request a pairing code',
-        description: 'Link by phone number instead of QR: while the session waits for a scan, returns an 8-character code to enter on the phone.',
+        description: 'Link by phone number instead of QR: while the session waits for a scan, returns an 8-character code to enter on the phone. 409 CONFLICT (naming the status) when no link is pending, e.g. the session is WORKING already or stopped.',
       },
     })
     .get('/:phoneNumber/state', ({ phoneNumber }) => service.state(phoneNumber), {

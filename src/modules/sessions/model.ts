@@ -59,6 +59,7 @@ export const QrResult = t.Object(
     qrCode: t.String({ description: 'PNG data URL of the QR code', examples: ['data:image/png;base64,iVBORw0KGgo…'] }),
     value: t.String({ description: "The QR's raw text, for rendering it yourself", examples: ['2@AbCd…,…'] }),
   },
+  { examples: [{ qrCode: 'data:image/png;base64,iVBORw0KGgo…', value: '2@AbCd…,…' }] },
 )
 
 export const PairingCodeResult = t.Object({ code: t.String({ description: 'Enter on the phone: Linked devices → Link with phone number', examples: ['ABCD-EFGH'] }) })
@@ -77,7 +78,10 @@ export const StateResult = t.Object(
 
 export const SessionList = t.Object({ sessions: t.Array(SessionInfo) })
 
-export const DeleteResult = t.Object({ success: t.Boolean(), message: t.String() })
+export const DeleteResult = t.Object(
+  { success: t.Boolean(), message: t.String() },
+  { examples: [{ success: true, message: 'Session 966500000001 and its data were deleted' }] },
+)
 
 export const Health = t.Object(
   {
@@ -94,5 +98,5 @@ export const SandboxScanBody = t.Object(
     phone: t.Optional(t.String({ pattern: '^\\+?[0-9]{7,15}$', description: "The scanning phone's number (defaults to the session's own)" })),
     pushName: t.Optional(t.String({ maxLength: 100 })),
   },
-  { description: 'Optional' },
+  { description: 'Optional', examples: [{ pushName: 'Support desk' }] },
 )

@@ -6,6 +6,7 @@
 import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { UnauthorizedError } from '../../errors'
+import { keepRawBody, rawBodyOf } from '../../errors/plugin'
 import { API_BASE } from '../../lib/api-paths'
 import type { EventIngest } from '../../events/ingest'
 import { verifyWahaHmac } from '../../events/signing'
@@ -27,17 +28,17 @@ const CallbackResult = t.Object(
 const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, payload, me?, environment?}\`) as WAHA's OpenAPI document describes it; \`session\` is the phone number of a session of this server running on the waha engine (404 unknown, 409 not running on it). Answers 200 once the event is stored in the outbox, so WAHA retries anything not stored. Repeats of an envelope id are acknowledged and dropped. With WAHA_WEBHOOK_HMAC_KEY set, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) must verify (401 otherwise).`
 
 /**
- * The JSON body exactly as received, for `X-Webhook-Hmac` (computed over these bytes).
- * Taken from a clone before Elysia parses the original, and only on these two paths.
+ * The JSON body exactly as received, for `X-Webhook-Hmac` (computed over these bytes): kept
+ * by the one body parser (which reads within MAX_BODY_BYTES), and only on these two paths.
  */
-const rawBodies = new WeakMap<Request, Promise<string>>()
 const CALLBACK_PATHS = new Set([`${API_BASE}/webhook/message`, `${API_BASE}/webhook/state-change`])
 
 export function wahaCallbacksModule(deps: GuardDeps & { ingest: EventIngest; hmacKey?: string }) {
   const service = new WahaCallbacksService(deps.sessions, deps.ingest)
   const checkHmac = async (request: Request) => {
     if (!deps.hmacKey) return
-    const body = await rawBodies.get(request)
+    const bytes = rawBodyOf(request)
+    const body = bytes === undefined ? undefined : new TextDecoder().decode(bytes)
     if (body === undefined || !verifyWahaHmac(request.headers, body, deps.hmacKey)) {
       throw new UnauthorizedError('X-Webhook-Hmac is missing or does not match the body (WAHA_WEBHOOK_HMAC_KEY)')
     }
@@ -45,7 +46,7 @@ export function wahaCallbacksModule(deps: GuardDeps & { ingest: EventIngest; hma
   return new Elysia({ name: 'waha-callbacks', seed: deps })
     .onRequest(({ request }) => {
       if (deps.hmacKey && request.method === 'POST' && CALLBACK_PATHS.has(new URL(request.url).pathname)) {
-        rawBodies.set(request, request.clone().text())
+        keepRawBody(request)
       }
     })
     .use(authGuards(deps))

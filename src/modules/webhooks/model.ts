@@ -88,7 +88,7 @@ export const CreatedWebhook = t.Object(
 
 export const WebhookList = t.Object({ webhooks: t.Array(WebhookView) })
 
-export const DeleteWebhookResult = t.Object({ success: t.Boolean(), id: t.String() })
+export const DeleteWebhookResult = t.Object({ success: t.Boolean(), id: t.String() }, { examples: [{ success: true, id: 'wh_01jgq5m9x6ts3k2v0f8d7c4b1a' }] })
 
 export const DeliveriesQuery = t.Object({
   status: t.Optional(oneOf(['pending', 'delivered', 'failed'], { description: 'Only deliveries in this state' })),

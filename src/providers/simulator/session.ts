@@ -12,7 +12,7 @@
  * message store still has the history).
  */
 import { randomBytes } from 'node:crypto'
-import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NotFoundError } from '../../errors'
+import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
 import {
   ACK,
@@ -171,7 +171,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   }
 
   override async requestPairingCode(_phoneNumber: string): Promise<string> {
-    if (this.status !== 'SCAN_QR_CODE') throw new ClientNotReadyError(stateOf(this.status), this.status)
+    if (this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', stateOf(this.status), this.status)
     const alphabet = 'ABCDEFGHJKLMNPQRSTVWXYZ0123456789'
     const bytes = randomBytes(8)
     const code = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')
@@ -799,7 +799,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   }
 
   private async scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot> {
-    if (this.status !== 'SCAN_QR_CODE') throw new ClientNotReadyError(stateOf(this.status), this.status)
+    if (this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('QR code', stateOf(this.status), this.status)
     const phone = options.phone?.replace(/^\+/, '') ?? this.phoneNumber
     const me: Me = { id: jidOf(phone), pushName: options.pushName ?? this.network.profile(phone)?.pushName ?? `Simulated ${phone}` }
     this.clearTimers()

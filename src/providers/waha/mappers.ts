@@ -55,7 +55,7 @@ function num(value: unknown): number | undefined {
 /** Unix seconds from seconds, milliseconds or an ISO date (GOWS). */
 function unixSeconds(value: unknown): number | undefined {
   const n = num(value)
-  if (n !== undefined) return n > 1e11 ? Math.floor(n / 1000) : n
+  if (n !== undefined) return Math.floor(n > 1e11 ? n / 1000 : n)
   if (typeof value === 'string') {
     const parsed = Date.parse(value)
     if (Number.isFinite(parsed)) return Math.floor(parsed / 1000)
@@ -334,7 +334,8 @@ export function wahaChatToDto(chat: WahaEngineObject): ChatDTO {
     id,
     name: str(chat.name) ?? str(chat.Name) ?? str(chat.subject) ?? str(chat.formattedTitle) ?? userOf(id),
     isGroup: bool(chat.isGroup) ?? id.endsWith('@g.us'),
-    unreadCount: num(chat.unreadCount) ?? num(chat.UnreadCount) ?? 0,
+    // WhatsApp Web says -1 for a chat the user marked unread; the API counts whole messages from 0.
+    unreadCount: Math.max(0, Math.trunc(num(chat.unreadCount) ?? num(chat.UnreadCount) ?? 0)),
     archived: bool(chat.archived) ?? bool(chat.archive) ?? bool(chat.Archived) ?? false,
     timestamp,
     ...(lastMessage && { lastMessage }),

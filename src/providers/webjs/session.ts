@@ -15,7 +15,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type WAWebJS from 'whatsapp-web.js'
 import type { WebjsConfig } from '../../config'
-import { AppError, BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors'
+import { AppError, BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import {
   BaseProviderSession,
@@ -272,7 +272,7 @@ export class WebjsSession extends BaseProviderSession {
 
   override async requestPairingCode(phoneNumber: string): Promise<string> {
     const run = this.run
-    if (!run || run.ended || this.status !== 'SCAN_QR_CODE') throw new ClientNotReadyError(stateOf(this.status), this.status)
+    if (!run || run.ended || this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', stateOf(this.status), this.status)
     let code: string
     try {
       code = await run.client.requestPairingCode(phoneNumber.replace(/\D/g, ''))
