@@ -2,6 +2,7 @@
  * createApp(deps): the only place the HTTP application is wired together. Every
  * feature is its own named Elysia instance under the `/api/whatsapp` base path.
  */
+import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { AppDeps } from './deps'
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []
   const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+    .use(corsFor(deps.config.corsOrigins))
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
     .use(docsModule(deps.version, () => routes()))
     .use(api)
@@ -55,6 +57,23 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>
+
+/**
+ * Browser frontends on other origins (CORS_ORIGINS): credentials travel in headers, never
+ * cookies, so no `Allow-Credentials`; the limit and replay headers are readable by scripts.
+ * With no origins configured nothing is added: the API is same-origin only.
+ */
+function corsFor(origins: string[]) {
+  if (origins.length === 0) return new Elysia({ name: 'cors-off' })
+  return cors({
+    origin: origins.includes('*') ? true : origins,
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Accept'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate'],
+    credentials: false,
+    maxAge: 600,
+  })
+}
 
 /**
  * How the app listens (src/index.ts; tests use the same). The body limit is MAX_BODY_BYTES,

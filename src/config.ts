@@ -67,6 +67,8 @@ export interface Config {
   logLevel: LogLevel
   /** Largest request body the server accepts, in bytes. */
   maxBodyBytes: number
+  /** Browser origins allowed to call the API (CORS); empty = same-origin only, `*` = any. */
+  corsOrigins: string[]
   /** Print the QR of a session waiting for a scan in the terminal. */
   printQr: boolean
   /** How a crashed engine is restarted, and how sessions are spaced when restored at boot. */
@@ -283,6 +285,21 @@ export function loadConfig(env: Env): Config {
   const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
   const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
 
+  const corsOrigins = read.list('CORS_ORIGINS')
+  for (const origin of corsOrigins) {
+    if (origin === '*') continue
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      read.problems.push(`CORS_ORIGINS must be * or origins like https://app.example.com, comma-separated (got "${origin}")`)
+    }
+  }
+  if (corsOrigins.includes('*') && corsOrigins.length > 1) read.problems.push('CORS_ORIGINS is either * or a list of origins, not both')
+
   let chromeArgs: string[] = []
   const rawChromeArgs = read.string('CHROME_ARGS')
   if (rawChromeArgs) {
@@ -355,6 +372,7 @@ export function loadConfig(env: Env): Config {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     // 140 MiB: a 100 MiB document (WhatsApp's limit) sent as base64 in JSON is ~134 MiB.
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 140 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+    corsOrigins,
     printQr: read.boolean('PRINT_QR', true),
     restart: {
       baseDelayMs: read.integer('ENGINE_RESTART_BASE_MS', 1000, 1, 3_600_000),
