@@ -18,7 +18,7 @@
  *    (`WebhookConfig.events`, the same artefact) → items of type string.
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 export type JsonSchema = { [key: string]: unknown }
@@ -246,6 +246,9 @@ let cached: WahaOpenApi | undefined
 
 export function loadWahaOpenApi(): WahaOpenApi {
   if (cached) return cached
+  if (!existsSync(WAHA_OPENAPI_PATH)) {
+    throw new Error(`WAHA's OpenAPI document is not at ${WAHA_OPENAPI_PATH}: the WAHA tests validate against the shared/ folder that sits beside this checkout (as in CI)`)
+  }
   const parsed: unknown = JSON.parse(readFileSync(WAHA_OPENAPI_PATH, 'utf8'))
   if (!isRecord(parsed) || !isRecord(parsed.paths) || !isRecord(parsed.components)) {
     throw new Error(`${WAHA_OPENAPI_PATH} is not an OpenAPI document`)
