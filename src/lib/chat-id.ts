@@ -88,7 +88,7 @@ export function isGroupJid(jid: string): boolean {
   return jid.endsWith('@g.us')
 }
 
-/** The digits of a `@c.us`/`@lid` JID (the number of a user JID). */
+/** The user part of a JID: what stands before `@`, without a device suffix `:n` (`9665…:12@s.whatsapp.net`). */
 export function userOf(jid: string): string {
-  return jid.replace(/@.*$/, '')
+  return jid.replace(/@.*$/, '').replace(/:\d+$/, '')
 }

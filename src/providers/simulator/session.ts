@@ -11,6 +11,7 @@
  * restart the pairing is kept but the simulated chats start empty (the server's own
  * message store still has the history).
  */
+import { messageTypeOfMime } from '../message-types'
 import { randomBytes } from 'node:crypto'
 import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
@@ -83,13 +84,6 @@ function dataUrl(media: MediaFile): string {
   return `data:${media.mimeType};base64,${Buffer.from(media.data).toString('base64')}`
 }
 
-function mediaType(mimeType: string): MessageType {
-  if (mimeType.startsWith('image/webp')) return 'sticker'
-  if (mimeType.startsWith('image/')) return 'image'
-  if (mimeType.startsWith('video/')) return 'video'
-  if (mimeType.startsWith('audio/')) return 'audio'
-  return 'document'
-}
 
 /** Where a send goes: one person, a group's members, or the Status audience. */
 interface Route {
@@ -830,7 +824,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
       from,
       to: this.phoneNumber,
       timestamp: nowSeconds(),
-      type: input.media ? mediaType(input.media.mimeType) : 'text',
+      type: input.media ? messageTypeOfMime(input.media.mimeType) : 'text',
       body: input.text ?? '',
       ...(input.media && { media: input.media }),
     }

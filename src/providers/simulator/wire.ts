@@ -60,9 +60,8 @@ export function jid(phone: string): string {
   return phone.includes('@') ? phone : `${phone}@c.us`
 }
 
-export function phoneOf(jidOrPhone: string): string {
-  return jidOrPhone.replace(/@.*$/, '')
-}
+/** A phone number (digits) from a JID or from a phone number itself. */
+export { userOf as phoneOf } from '../../lib/chat-id'
 
 export function ownId(chatId: string, key: string): string {
   return `true_${chatId}_${key}`

@@ -6,7 +6,8 @@
  * GOWS (whatsmeow, capitalised keys) and the documented `GroupInfo` — and default what
  * none of them carries. No I/O here; unit-tested from fixtures.
  */
-import { WWEB_MESSAGE_TYPES } from '../wweb-message-types'
+import { userOf } from '../../lib/chat-id'
+import { messageTypeOfMime, WWEB_MESSAGE_TYPES } from '../message-types'
 import { UpstreamError } from '../../errors'
 import {
   ACK,
@@ -70,10 +71,6 @@ export function serializedId(value: unknown): string | undefined {
   return str(rec(value)?._serialized)
 }
 
-/** The part of a JID before `@` (and before a device suffix `:n`). */
-export function userOf(jid: string): string {
-  return jid.replace(/@.*$/, '').replace(/:\d+$/, '')
-}
 
 // ─── Message ids ─────────────────────────────────────────────────────────────
 
@@ -133,14 +130,6 @@ function lowerFirst(key: string): string {
   return key.charAt(0).toLowerCase() + key.slice(1)
 }
 
-export function mediaTypeOf(mimetype: string | undefined): MessageType {
-  if (!mimetype) return 'document'
-  if (mimetype.startsWith('image/webp')) return 'sticker'
-  if (mimetype.startsWith('image/')) return 'image'
-  if (mimetype.startsWith('video/')) return 'video'
-  if (mimetype.startsWith('audio/')) return 'audio'
-  return 'document'
-}
 
 function messageTypeOf(message: WAMessage): MessageType {
   const data = rec(message._data)
@@ -157,7 +146,7 @@ function messageTypeOf(message: WAMessage): MessageType {
   }
   if (message.location) return 'location'
   if (message.vCards && message.vCards.length > 0) return 'contact'
-  if (message.hasMedia) return mediaTypeOf(message.media?.mimetype ?? undefined)
+  if (message.hasMedia) return messageTypeOfMime(message.media?.mimetype ?? undefined)
   return message.body ? 'text' : 'unknown'
 }
 

@@ -13,6 +13,7 @@
  * Capabilities are those WAHA's document offers; what it lacks (stickers, plain audio,
  * explicit mentions, delete-for-me) answers 501.
  */
+import { userOf } from '../../lib/chat-id'
 import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { jidOf } from '../../lib/phone'
@@ -49,7 +50,6 @@ import {
   inviteLinkOf,
   parseMessageId,
   sentMessageToDto,
-  userOf,
   wahaChatSummaryToDto,
   wahaChatToDto,
   wahaContactToDto,

@@ -4,7 +4,8 @@
  * (tests/providers/webjs/fixtures). whatsapp-web.js passes WhatsApp Web's models through
  * JSON, so ids arrive either as strings or as `{_serialized}` objects; both are accepted.
  */
-import { WWEB_MESSAGE_TYPES } from '../wweb-message-types'
+import { userOf } from '../../lib/chat-id'
+import { WWEB_MESSAGE_TYPES } from '../message-types'
 import {
   ACK,
   type Ack,
@@ -107,7 +108,7 @@ export function quotedIdOf(message: Pick<WMessage, 'hasQuotedMsg' | 'rawData' | 
 }
 
 function sameUser(a: string, b: string): boolean {
-  return a.replace(/@.*$/, '').replace(/:\d+$/, '') === b.replace(/@.*$/, '').replace(/:\d+$/, '')
+  return userOf(a) === userOf(b)
 }
 
 export function mediaInfoOf(message: Pick<WMessage, 'hasMedia' | 'rawData'>): MessageMediaInfo | undefined {

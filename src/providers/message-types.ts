@@ -18,3 +18,13 @@ export const WWEB_MESSAGE_TYPES: Readonly<Record<string, MessageType>> = {
   poll_creation: 'poll',
   revoked: 'revoked',
 }
+
+/** The message type media of this mime type arrives as (WebP images are stickers). */
+export function messageTypeOfMime(mimetype: string | undefined): MessageType {
+  if (!mimetype) return 'document'
+  if (mimetype.startsWith('image/webp')) return 'sticker'
+  if (mimetype.startsWith('image/')) return 'image'
+  if (mimetype.startsWith('video/')) return 'video'
+  if (mimetype.startsWith('audio/')) return 'audio'
+  return 'document'
+}
