@@ -421,9 +421,10 @@ export class SessionManager {
     await rm(resolvedTarget, { recursive: true, force: true })
   }
 
-  private async requireRecord(phoneNumber: string): Promise<SessionRecord> {
+  /** The session's record, or 404 for a number that was never started (or was deleted). */
+  async requireRecord(phoneNumber: string): Promise<SessionRecord> {
     const record = await this.options.sessions.get(phoneNumber)
-    if (!record) throw new NotFoundError(`Session ${phoneNumber} not found`)
+    if (!record) throw new NotFoundError(`Session ${phoneNumber} not found; start it first (POST /${phoneNumber}/start)`)
     return record
   }
 

@@ -1,7 +1,7 @@
 /** `GET /:phoneNumber/events`: the session's events as Server-Sent Events, resumable from the outbox. */
 import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import { BadRequestError, NotFoundError } from '../../errors'
+import { BadRequestError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { EVENT_NAMES } from '../../providers/provider'
 import { guardedErrors, PhoneParams } from '../common/model'
@@ -40,7 +40,7 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
       async ({ phoneNumber, request, query }) => {
         const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
         const events = parseEvents(query.events)
-        if (!(await deps.sessions.find(phoneNumber))) throw new NotFoundError(`Session ${phoneNumber} not found`)
+        await deps.sessions.requireRecord(phoneNumber)
         return deps.events.sse.open(phoneNumber, {
           ...(lastEventId !== undefined && { lastEventId }),
           ...(events && { events }),

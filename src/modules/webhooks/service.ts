@@ -95,7 +95,7 @@ export class WebhooksService {
   }
 
   async create(phoneNumber: string, principal: Principal, input: CreateWebhookInput) {
-    await this.requireSession(phoneNumber)
+    await this.sessions.requireRecord(phoneNumber)
     const url = this.checkUrl(input.url)
     const events = [...new Set(input.events)]
     if (input.secret !== undefined && input.generateSecret) throw new BadRequestError('Give a secret or set generateSecret, not both')
@@ -131,7 +131,7 @@ export class WebhooksService {
   }
 
   async list(phoneNumber: string, principal: Principal) {
-    await this.requireSession(phoneNumber)
+    await this.sessions.requireRecord(phoneNumber)
     const own = this.events.webhooks.listForSession(phoneNumber)
     const global = principal.isAdmin ? this.events.webhooks.get(DEFAULT_WEBHOOK_ID) : undefined
     return { webhooks: [...(global ? [global] : []), ...own].map(webhookView) }
@@ -159,15 +159,9 @@ export class WebhooksService {
     return { deliveries: rows.map(deliveryView), ...(rows.length === limit && last && { nextBefore: last.seq }) }
   }
 
-  private async requireSession(phoneNumber: string): Promise<void> {
-    if (!(await this.sessions.find(phoneNumber))) {
-      throw new NotFoundError(`Session ${phoneNumber} not found; start it first (POST /${phoneNumber}/start)`)
-    }
-  }
-
   /** The webhook, when it exists and this caller may see it through this number. */
   private async require(phoneNumber: string, principal: Principal, id: string): Promise<WebhookRecord> {
-    await this.requireSession(phoneNumber)
+    await this.sessions.requireRecord(phoneNumber)
     const webhook = this.events.webhooks.get(id)
     const visible = webhook && (webhook.session === phoneNumber || (webhook.session === null && principal.isAdmin))
     if (!webhook || !visible) throw new NotFoundError(`Webhook ${id} not found for ${phoneNumber}`)
