@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../src/config'
 import { createDeps, type AppDeps } from '../src/deps'
 import { generateWebhookSecret } from '../src/events/signing'
-import type { ProviderEvent } from '../src/providers/provider'
+import type { EngineEvent } from '../src/providers/engine'
 
 const EVENTS = Number(process.argv[2] ?? 20_000)
 const RATE = Number(process.argv[3] ?? 1_000)
@@ -59,7 +59,7 @@ async function boot(receiverPort: number, deliver: boolean): Promise<{ deps: App
   return { deps, dir }
 }
 
-function messageEvent(id: string): ProviderEvent {
+function messageEvent(id: string): EngineEvent {
   return {
     type: 'message',
     message: {

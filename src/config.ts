@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
 import { parseCidr } from './lib/ip-policy'
-import { EVENT_NAMES } from './providers/provider'
+import { EVENT_NAMES } from './providers/engine'
 
 export const ENGINES = ['webjs', 'simulator', 'waha'] as const
 

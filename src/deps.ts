@@ -21,8 +21,8 @@ import { MediaFiles } from './messaging/media-files'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
-import type { ProviderFactory } from './providers/provider'
-import { ProviderRegistry, type ProviderLoader } from './providers/registry'
+import type { EngineFactory } from './providers/engine'
+import { EngineRegistry, type EngineLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
@@ -42,7 +42,7 @@ export interface AppDeps {
   bus: EventBus
   /** Makes bus events durable: hooks run in one transaction per event. */
   ingest: EventIngest
-  registry: ProviderRegistry
+  registry: EngineRegistry
   sessions: SessionManager
   /** Outbox, webhooks, their deliverer and SSE. */
   events: EventsRuntime
@@ -74,7 +74,7 @@ export interface MessagingDeps {
 export interface DepsOverrides {
   logger?: Logger
   /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
-  engines?: Partial<Record<EngineName, ProviderLoader>>
+  engines?: Partial<Record<EngineName, EngineLoader>>
   onQr?: (phoneNumber: string, value: string) => void
   /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
   now?: () => number
@@ -106,15 +106,15 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, ProviderLoader>> {
+function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, EngineLoader>> {
   const simulator = createSimulatorFactory(config.simulator)
   return {
-    simulator: async (): Promise<ProviderFactory> => simulator,
+    simulator: async (): Promise<EngineFactory> => simulator,
     ...(config.waha.url && {
-      waha: async (): Promise<ProviderFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
+      waha: async (): Promise<EngineFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
     }),
     // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
-    webjs: async (): Promise<ProviderFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
+    webjs: async (): Promise<EngineFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
   }
 }
 
@@ -125,7 +125,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
-  const registry = new ProviderRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
+  const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,

@@ -1,9 +1,9 @@
 /**
- * The in-process event bus: every provider event of every session passes through here,
+ * The in-process event bus: every engine event of every session passes through here,
  * tagged with its session, and fans out to the outlets (outbox, webhooks, SSE, stores).
  */
 import type { EngineName } from '../config'
-import type { Me, ProviderEvent } from '../providers/provider'
+import type { Me, EngineEvent } from '../providers/engine'
 
 export interface SessionEvent {
   session: string
@@ -11,7 +11,7 @@ export interface SessionEvent {
   me?: Me
   /** Unix milliseconds when the server received the event. */
   receivedAt: number
-  event: ProviderEvent
+  event: EngineEvent
 }
 
 export type SessionEventListener = (event: SessionEvent) => void | Promise<void>

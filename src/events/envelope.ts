@@ -1,10 +1,10 @@
 /**
- * The one event model (API.md §7): every provider event becomes one or more envelopes
+ * The one event model (API.md §7): every engine event becomes one or more envelopes
  * with WAHA's field names, so a consumer written for WAHA's webhooks reads ours as is:
  *
  *   { id: "evt_…", timestamp: <ms>, event, session, me, engine, payload }
  *
- * Mapping: a provider `message` (every message, sent or received) becomes WAHA's
+ * Mapping: an engine `message` (every message, sent or received) becomes WAHA's
  * `message.any`, and also `message` when it was received (not `fromMe`). Internal events
  * (`qr`, `engine.crashed`) are not published: WAHA does not send the QR in events either
  * (`session.status` says SCAN_QR_CODE; the QR is fetched from `GET /:phoneNumber/qr`).
@@ -12,7 +12,7 @@
  */
 import type { EngineName } from '../config'
 import { eventId } from '../lib/ids'
-import { ackName, type EventName, type Me, type MessageDTO, type ParticipantAction, type ProviderEvent, type SessionStatus } from '../providers/provider'
+import { ackName, type EventName, type Me, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../providers/engine'
 import type { SessionEvent } from './bus'
 
 export type EnvelopeEngine = 'WEBJS' | 'SIMULATOR' | 'WAHA'
@@ -109,7 +109,7 @@ export class StatusHistory {
 type Published = { event: EventName; payload: Record<string, unknown> }
 
 function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: StatusHistory): Published[] {
-  const event: ProviderEvent = source.event
+  const event: EngineEvent = source.event
   const me = source.me
   switch (event.type) {
     case 'qr':
@@ -206,7 +206,7 @@ function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: St
   }
 }
 
-/** The envelopes one provider event publishes (none for internal events). */
+/** The envelopes one engine event publishes (none for internal events). */
 export function toEnvelopes(source: SessionEvent, options: EnvelopeOptions, statuses: StatusHistory): Envelope[] {
   const me = source.event.type === 'session.status' ? (source.event.me ?? source.me) : source.me
   return payloadsOf(source, options, statuses).map(({ event, payload }) => ({

@@ -1,5 +1,5 @@
 /**
- * Where provider events become durable. Every event on the bus is processed in arrival
+ * Where engine events become durable. Every event on the bus is processed in arrival
  * order by every registered hook (the message store, the outbox…) inside ONE unit of
  * work, so a message is never stored without its event or vice versa. After the commit,
  * `afterCommit` listeners run (wake the webhook deliverer, push SSE).

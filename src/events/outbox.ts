@@ -14,7 +14,7 @@
  * client has already seen (its Last-Event-ID would then hide the new events).
  */
 import type { SQL } from 'bun'
-import type { EventName } from '../providers/provider'
+import type { EventName } from '../providers/engine'
 import type { SessionEvent } from './bus'
 import { matchesFilter, StatusHistory, toEnvelopes, type EnvelopeOptions } from './envelope'
 import type { EventIngest } from './ingest'

@@ -11,7 +11,7 @@ import type { MediaLimits } from '../config'
 import { decodeBase64Strict, parseDataUrl } from '../lib/base64'
 import { cleanMimeType, extensionFor, filenameFromUrl, mimeTypeFromFilename, sniffMimeType } from '../lib/mime'
 import type { SafeFetcher } from '../lib/safe-fetch'
-import type { MediaFile } from '../providers/provider'
+import type { MediaFile } from '../providers/engine'
 
 export type MediaKind = keyof MediaLimits
 

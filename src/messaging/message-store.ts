@@ -14,7 +14,7 @@ import type { SessionEvent } from '../events/bus'
 import type { EventIngest } from '../events/ingest'
 import { mediaPath } from '../lib/api-paths'
 import type { Logger } from '../lib/logger'
-import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/provider'
+import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/engine'
 import type { MediaFiles } from './media-files'
 import { transaction } from '../storage/db'
 
@@ -128,7 +128,7 @@ export class MessageStore {
     }
   }
 
-  /** The ingest hook: applies one provider event to the store, inside the ingest transaction. */
+  /** The ingest hook: applies one engine event to the store, inside the ingest transaction. */
   readonly hook = async (tx: SQL, sessionEvent: SessionEvent): Promise<void> => {
     const { session, event } = sessionEvent
     switch (event.type) {

@@ -7,7 +7,7 @@
  * delay, as a person would. Numbers never wait for each other.
  */
 import { KeyedMutex } from '../lib/keyed-mutex'
-import type { PresenceState } from '../providers/provider'
+import type { PresenceState } from '../providers/engine'
 
 export interface PacingOptions {
   minDelayMs: number

@@ -1,4 +1,4 @@
-import type { MessageType } from './provider'
+import type { MessageType } from './engine'
 
 /**
  * whatsapp-web.js's message `type` names → ours. The webjs engine reads them from its

@@ -4,20 +4,20 @@
  */
 import type { EngineName } from '../config'
 import { NotSupportedError } from '../errors'
-import type { ProviderFactory } from './provider'
+import type { EngineFactory } from './engine'
 
-export type ProviderLoader = () => Promise<ProviderFactory>
+export type EngineLoader = () => Promise<EngineFactory>
 
-export class ProviderRegistry {
-  private readonly loaded = new Map<EngineName, Promise<ProviderFactory>>()
+export class EngineRegistry {
+  private readonly loaded = new Map<EngineName, Promise<EngineFactory>>()
 
-  constructor(private readonly loaders: Partial<Record<EngineName, ProviderLoader>>) {}
+  constructor(private readonly loaders: Partial<Record<EngineName, EngineLoader>>) {}
 
   get engines(): EngineName[] {
     return Object.keys(this.loaders) as EngineName[]
   }
 
-  async get(engine: EngineName): Promise<ProviderFactory> {
+  async get(engine: EngineName): Promise<EngineFactory> {
     let factory = this.loaded.get(engine)
     if (!factory) {
       const loader = this.loaders[engine]

@@ -1,5 +1,5 @@
 /**
- * Owns one provider session per phone number: lifecycle under a per-number lock, the
+ * Owns one engine session per phone number: lifecycle under a per-number lock, the
  * desired state persisted (so running sessions return after a restart), crash restarts
  * with backoff, and account ownership. Knows nothing of HTTP.
  */
@@ -10,16 +10,16 @@ import { ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError,
 import type { EventBus } from '../events/bus'
 import { KeyedMutex } from '../lib/keyed-mutex'
 import type { Logger } from '../lib/logger'
-import type { ProviderRegistry } from '../providers/registry'
+import type { EngineRegistry } from '../providers/registry'
 import {
   stateOf,
   type Capability,
-  type ProviderContext,
-  type ProviderEvent,
-  type ProviderSession,
+  type EngineContext,
+  type EngineEvent,
+  type EngineSession,
   type SessionSnapshot,
   type SessionState,
-} from '../providers/provider'
+} from '../providers/engine'
 import type { EngineAuthRepository, SessionRecord, SessionsRepository } from '../storage/sessions-repo'
 
 export interface RestartPolicy {
@@ -34,7 +34,7 @@ export interface RestartPolicy {
 export interface SessionManagerOptions {
   dataDir: string
   defaultEngine: EngineName
-  registry: ProviderRegistry
+  registry: EngineRegistry
   sessions: SessionsRepository
   engineAuth: EngineAuthRepository
   bus: EventBus
@@ -65,11 +65,11 @@ export interface SessionView extends SessionSnapshot {
 }
 
 interface LiveSession {
-  provider: ProviderSession
+  engineSession: EngineSession
   engine: EngineName
   /** Being replaced after a crash: its remaining events (the STOPPED of its teardown) are stale. */
   retired?: boolean
-  /** Set when the manager gave up restarting a crashed engine; overrides the provider's status. */
+  /** Set when the manager gave up restarting a crashed engine; overrides the engine session's status. */
   failure?: string
   restartAttempts: number
   restartTimer?: ReturnType<typeof setTimeout>
@@ -146,15 +146,15 @@ export class SessionManager {
    * connected, it just has nothing to link).
    */
   async requestPairingCode(phoneNumber: string): Promise<string> {
-    let provider: ProviderSession | undefined
+    let engineSession: EngineSession | undefined
     try {
-      provider = await this.requireProvider(phoneNumber, 'session.pairingCode')
+      engineSession = await this.requireEngine(phoneNumber, 'session.pairingCode')
     } catch (error) {
       if (!(error instanceof ClientNotReadyError)) throw error
     }
     const view = await this.get(phoneNumber)
-    if (!provider || view.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', view.state, view.status)
-    return provider.requestPairingCode(phoneNumber)
+    if (!engineSession || view.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', view.state, view.status)
+    return engineSession.requestPairingCode(phoneNumber)
   }
 
   async qr(phoneNumber: string): Promise<string> {
@@ -177,38 +177,38 @@ export class SessionManager {
   }
 
   /**
-   * The live provider of a number, for the feature services. Throws 404 for an unknown
+   * The live engine session of a number, for the feature services. Throws 404 for an unknown
    * session, and NOT_SUPPORTED when its engine lacks the capability — before touching it.
    */
-  async requireProvider(phoneNumber: string, capability?: Capability): Promise<ProviderSession> {
+  async requireEngine(phoneNumber: string, capability?: Capability): Promise<EngineSession> {
     const record = await this.requireRecord(phoneNumber)
     const live = this.live.get(phoneNumber)
     const engine = record.engine as EngineName
-    const capabilities = live?.provider.capabilities ?? (await this.options.registry.get(engine)).capabilities
+    const capabilities = live?.engineSession.capabilities ?? (await this.options.registry.get(engine)).capabilities
     if (capability && !capabilities.has(capability)) throw new NotSupportedError(engine, capability)
     if (!live) throw new ClientNotReadyError('DISCONNECTED', 'STOPPED')
-    return live.provider
+    return live.engineSession
   }
 
-  /** Like `requireProvider`, and the session must be WORKING (409 CLIENT_NOT_READY otherwise). */
-  async requireConnected(phoneNumber: string, capability?: Capability): Promise<ProviderSession> {
-    const provider = await this.requireProvider(phoneNumber, capability)
+  /** Like `requireEngine`, and the session must be WORKING (409 CLIENT_NOT_READY otherwise). */
+  async requireConnected(phoneNumber: string, capability?: Capability): Promise<EngineSession> {
+    const engineSession = await this.requireEngine(phoneNumber, capability)
     const entry = this.live.get(phoneNumber)
-    const snapshot = entry ? this.liveSnapshot(entry) : provider.snapshot()
+    const snapshot = entry ? this.liveSnapshot(entry) : engineSession.snapshot()
     if (snapshot.status !== 'WORKING') throw new ClientNotReadyError(stateOf(snapshot.status), snapshot.status)
-    return provider
+    return engineSession
   }
 
   /**
-   * Hands events an engine receives out of band (WAHA's callbacks) to the live provider of
+   * Hands events an engine receives out of band (WAHA's callbacks) to the live engine session of
    * a number, which updates its state and emits them into the normal pipeline. 404 for an
    * unknown session, 409 when it is not running here, 501 when its engine takes no
    * external events.
    */
-  async acceptExternalEvents(phoneNumber: string, events: ProviderEvent[]): Promise<void> {
-    const provider = await this.requireProvider(phoneNumber)
-    if (!provider.acceptExternalEvents) throw new NotSupportedError(provider.engine, 'events delivered by callbacks')
-    await provider.acceptExternalEvents(events)
+  async acceptExternalEvents(phoneNumber: string, events: EngineEvent[]): Promise<void> {
+    const engineSession = await this.requireEngine(phoneNumber)
+    if (!engineSession.acceptExternalEvents) throw new NotSupportedError(engineSession.engine, 'events delivered by callbacks')
+    await engineSession.acceptExternalEvents(events)
   }
 
   /** Brings back every session that was running when the server stopped, spaced out. */
@@ -242,7 +242,7 @@ export class SessionManager {
     }
     const engine = request.engine ?? (record?.engine as EngineName | undefined) ?? this.options.defaultEngine
     const current = this.live.get(phoneNumber)
-    if (current && !current.failure && isActive(current.provider.snapshot().status)) {
+    if (current && !current.failure && isActive(current.engineSession.snapshot().status)) {
       if (request.engine && request.engine !== current.engine) {
         throw new ConflictError(`The session is running on the ${current.engine} engine; stop it before switching to ${request.engine}`)
       }
@@ -268,14 +268,14 @@ export class SessionManager {
   private async launch(
     phoneNumber: string,
     engine: EngineName,
-    create: (context: ProviderContext) => ProviderSession,
+    create: (context: EngineContext) => EngineSession,
     restartAttempts: number,
   ): Promise<void> {
     const dataDir = this.sessionDir(phoneNumber, engine)
     await mkdir(dataDir, { recursive: true })
     const auth = this.options.engineAuth
     let entry: LiveSession | undefined
-    const provider = create({
+    const engineSession = create({
       phoneNumber,
       dataDir,
       authState: {
@@ -284,22 +284,22 @@ export class SessionManager {
         clear: () => auth.clear(phoneNumber, engine),
       },
       emit: (event) => {
-        // Events from a provider that has since been replaced are stale.
-        if (entry && !entry.retired && this.live.get(phoneNumber) === entry) this.onProviderEvent(phoneNumber, entry, event)
+        // Events from an engine session that has since been replaced are stale.
+        if (entry && !entry.retired && this.live.get(phoneNumber) === entry) this.onEngineEvent(phoneNumber, entry, event)
       },
     })
-    entry = { provider, engine, restartAttempts }
+    entry = { engineSession, engine, restartAttempts }
     this.live.set(phoneNumber, entry)
     try {
-      await provider.start()
+      await engineSession.start()
     } catch (error) {
       this.live.delete(phoneNumber)
-      await provider.stop().catch(() => undefined)
+      await engineSession.stop().catch(() => undefined)
       throw error
     }
   }
 
-  private onProviderEvent(phoneNumber: string, entry: LiveSession, event: ProviderEvent): void {
+  private onEngineEvent(phoneNumber: string, entry: LiveSession, event: EngineEvent): void {
     const { logger, bus } = this.options
     if (event.type === 'engine.crashed') {
       this.scheduleRestart(phoneNumber, entry, event.reason)
@@ -316,7 +316,7 @@ export class SessionManager {
         })
       }
     }
-    const snapshot = entry.provider.snapshot()
+    const snapshot = entry.engineSession.snapshot()
     bus.publish({
       session: phoneNumber,
       engine: entry.engine,
@@ -345,7 +345,7 @@ export class SessionManager {
         const record = await this.options.sessions.get(phoneNumber)
         if (!record || record.desiredState !== 'running') return
         entry.retired = true
-        await entry.provider.stop().catch(() => undefined)
+        await entry.engineSession.stop().catch(() => undefined)
         const factory = await this.options.registry.get(entry.engine)
         try {
           await this.launch(phoneNumber, entry.engine, factory.create.bind(factory), entry.restartAttempts + 1)
@@ -375,7 +375,7 @@ export class SessionManager {
     clearTimeout(entry.restartTimer)
     this.live.delete(phoneNumber)
     try {
-      await entry.provider.stop()
+      await entry.engineSession.stop()
     } catch (error) {
       this.options.logger.warn({ session: phoneNumber, err: error }, 'engine did not stop cleanly')
     }
@@ -387,11 +387,11 @@ export class SessionManager {
       clearTimeout(entry.restartTimer)
       this.live.delete(phoneNumber)
       try {
-        await entry.provider.logout()
+        await entry.engineSession.logout()
       } catch (error) {
         // The phone may be gone already; the local wipe below still unpairs this server.
         this.options.logger.warn({ session: phoneNumber, err: error }, 'engine logout failed; wiping local auth')
-        await entry.provider.stop().catch(() => undefined)
+        await entry.engineSession.stop().catch(() => undefined)
       }
     }
     await this.options.engineAuth.clear(phoneNumber)
@@ -429,7 +429,7 @@ export class SessionManager {
   }
 
   private liveSnapshot(entry: LiveSession): SessionSnapshot {
-    const snapshot = entry.provider.snapshot()
+    const snapshot = entry.engineSession.snapshot()
     if (!entry.failure) return snapshot
     return { status: 'FAILED', reason: entry.failure, ...(snapshot.me && { me: snapshot.me }) }
   }
@@ -443,7 +443,7 @@ export class SessionManager {
       state: stateOf(snapshot.status),
       engine: (entry?.engine ?? record.engine) as EngineName,
       accountId: record.accountId,
-      capabilities: entry ? [...entry.provider.capabilities] : [],
+      capabilities: entry ? [...entry.engineSession.capabilities] : [],
     }
   }
 }

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { loadConfig } from '../../src/config'
 import type { SessionEvent } from '../../src/events/bus'
 import { matchesFilter, StatusHistory, toEnvelopes } from '../../src/events/envelope'
-import type { MessageDTO, ProviderEvent } from '../../src/providers/provider'
+import type { MessageDTO, EngineEvent } from '../../src/providers/engine'
 import { WAHAWebhookMessage, WAHAWebhookMessageAck, WAHAWebhookMessageAny, WAHAWebhookSessionStatus, WahaMessageWebhookBody } from '../../src/providers/waha/model'
 import { tempDir, testEnv } from '../helpers/app'
 
@@ -11,7 +11,7 @@ const SESSION = '966500000001'
 const ME = { id: `${SESSION}@c.us`, pushName: 'Support desk' }
 const options = { publicUrl: 'https://gw.example.com' }
 
-function source(event: ProviderEvent, receivedAt = 1_767_225_600_000): SessionEvent {
+function source(event: EngineEvent, receivedAt = 1_767_225_600_000): SessionEvent {
   return { session: SESSION, engine: 'webjs', me: ME, receivedAt, event }
 }
 
@@ -101,8 +101,8 @@ describe('envelopes', () => {
     expect(Value.Check(WAHAWebhookSessionStatus, working)).toBe(true)
   })
 
-  test('every other provider event maps 1:1 to its name', () => {
-    const cases: ProviderEvent[] = [
+  test('every other engine event maps 1:1 to its name', () => {
+    const cases: EngineEvent[] = [
       { type: 'message.ack', id: message.id, chatId: message.chatId, from: message.from, to: message.to, fromMe: false, ack: 3 },
       { type: 'message.reaction', id: 'r1', chatId: message.chatId, from: message.from, fromMe: false, timestamp: 1, reaction: { text: '👍', messageId: message.id } },
       { type: 'message.revoked', chatId: message.chatId, revokedMessageId: message.id, from: message.from, fromMe: false, timestamp: 1 },

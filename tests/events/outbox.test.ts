@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
-import type { ProviderEvent } from '../../src/providers/provider'
+import type { EngineEvent } from '../../src/providers/engine'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { startReceiver, type Receiver } from '../helpers/receiver'
 
@@ -17,11 +17,11 @@ afterEach(async () => {
   await receiver.close()
 })
 
-function message(id: string, body = 'x'): ProviderEvent {
+function message(id: string, body = 'x'): EngineEvent {
   return { type: 'message', message: { id, timestamp: 1, chatId: 'a@c.us', from: 'a@c.us', to: `${PHONE}@c.us`, fromMe: false, type: 'text', body, hasMedia: false, ack: 2 } }
 }
 
-function publish(event: ProviderEvent): void {
+function publish(event: EngineEvent): void {
   server.deps.bus.publish({ session: PHONE, engine: 'simulator', receivedAt: Date.now(), event })
 }
 

@@ -6,23 +6,23 @@
  * engine must keep.
  */
 import {
-  BaseProviderSession,
+  BaseEngineSession,
   type Capability,
   type Me,
-  type ProviderContext,
-  type ProviderEvent,
-  type ProviderFactory,
+  type EngineContext,
+  type EngineEvent,
+  type EngineFactory,
   type SessionSnapshot,
   type SessionStatus,
-} from '../../src/providers/provider'
+} from '../../src/providers/engine'
 
-class CallbackSession extends BaseProviderSession {
+class CallbackSession extends BaseEngineSession {
   readonly engine = 'waha' as const
   readonly capabilities: ReadonlySet<Capability> = new Set()
   private status: SessionStatus = 'STOPPED'
   private me?: Me
 
-  constructor(private readonly context: ProviderContext) {
+  constructor(private readonly context: EngineContext) {
     super()
   }
 
@@ -44,7 +44,7 @@ class CallbackSession extends BaseProviderSession {
     this.me = undefined
   }
 
-  async acceptExternalEvents(events: ProviderEvent[]): Promise<void> {
+  async acceptExternalEvents(events: EngineEvent[]): Promise<void> {
     for (const event of events) {
       if (event.type === 'session.status') {
         this.status = event.status
@@ -55,7 +55,7 @@ class CallbackSession extends BaseProviderSession {
   }
 }
 
-export function callbackEngineFactory(): ProviderFactory {
+export function callbackEngineFactory(): EngineFactory {
   return {
     engine: 'waha',
     capabilities: new Set(),

@@ -8,7 +8,7 @@ import { EventIngest } from '../../src/events/ingest'
 import { silentLogger } from '../../src/lib/logger'
 import { MediaFiles } from '../../src/messaging/media-files'
 import { MessageStore } from '../../src/messaging/message-store'
-import { ACK, type MessageDTO, type ProviderEvent } from '../../src/providers/provider'
+import { ACK, type MessageDTO, type EngineEvent } from '../../src/providers/engine'
 import { migrate } from '../../src/storage/migrations'
 import { tempDir } from '../helpers/app'
 import { PNG } from '../helpers/whatsapp'
@@ -37,7 +37,7 @@ function message(n: number, extra: Partial<MessageDTO> = {}): MessageDTO {
   }
 }
 
-async function emit(event: ProviderEvent): Promise<void> {
+async function emit(event: EngineEvent): Promise<void> {
   const sessionEvent: SessionEvent = { session: S, engine: 'simulator', receivedAt: Date.now(), event }
   bus.publish(sessionEvent)
   await ingest.idle()

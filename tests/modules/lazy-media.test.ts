@@ -4,19 +4,19 @@
  * from the store afterwards.
  */
 import { afterEach, expect, test } from 'bun:test'
-import { ACK, BaseProviderSession, type Capability, type MediaFile, type ProviderContext, type ProviderFactory, type SessionSnapshot } from '../../src/providers/provider'
+import { ACK, BaseEngineSession, type Capability, type MediaFile, type EngineContext, type EngineFactory, type SessionSnapshot } from '../../src/providers/engine'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { A, B, jid, PNG } from '../helpers/whatsapp'
 
 const MESSAGE_ID = `false_${jid(B)}_3EB0LAZYMEDIA`
 let downloads = 0
 
-class LazyMediaSession extends BaseProviderSession {
+class LazyMediaSession extends BaseEngineSession {
   readonly engine = 'waha' as const
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['messages.media'])
   private status: SessionSnapshot['status'] = 'STOPPED'
 
-  constructor(private readonly context: ProviderContext) {
+  constructor(private readonly context: EngineContext) {
     super()
   }
 
@@ -58,7 +58,7 @@ class LazyMediaSession extends BaseProviderSession {
   }
 }
 
-const factory: ProviderFactory = { engine: 'waha', capabilities: new Set<Capability>(['messages.media']), create: (context) => new LazyMediaSession(context) }
+const factory: EngineFactory = { engine: 'waha', capabilities: new Set<Capability>(['messages.media']), create: (context) => new LazyMediaSession(context) }
 
 let server: TestServer
 afterEach(async () => {

@@ -7,14 +7,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import {
   ACK,
-  BaseProviderSession,
+  BaseEngineSession,
   type Capability,
   type MessageDTO,
-  type ProviderContext,
-  type ProviderFactory,
+  type EngineContext,
+  type EngineFactory,
   type SendRequest,
   type SessionSnapshot,
-} from '../../src/providers/provider'
+} from '../../src/providers/engine'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { A, B, jid, PNG_BASE64, sendText } from '../helpers/whatsapp'
 
@@ -81,13 +81,13 @@ function label(route: RouteCase): string {
 
 // ─── A tiny engine that can only send text ───────────────────────────────────
 
-class TextOnlySession extends BaseProviderSession {
+class TextOnlySession extends BaseEngineSession {
   readonly engine = 'waha' as const
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send.text'])
   private status: SessionSnapshot['status'] = 'STOPPED'
   private counter = 0
 
-  constructor(private readonly context: ProviderContext) {
+  constructor(private readonly context: EngineContext) {
     super()
   }
 
@@ -128,7 +128,7 @@ class TextOnlySession extends BaseProviderSession {
   }
 }
 
-const textOnlyFactory: ProviderFactory = {
+const textOnlyFactory: EngineFactory = {
   engine: 'waha',
   capabilities: new Set<Capability>(['send.text']),
   create: (context) => new TextOnlySession(context),

@@ -1,32 +1,32 @@
 /**
- * The provider contract: the behaviour every engine owes the routes, run against the
+ * The engine contract: the behaviour every engine owes the routes, run against the
  * simulator and against the webjs engine wired to the typed fake whatsapp-web.js Client.
  * Engine-specific mappings live in tests/providers/webjs/*.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { AppError, ClientNotReadyError, NoLinkPendingError, NotFoundError, NotSupportedError } from '../../src/errors'
-import { CAPABILITIES, type Capability, type ProviderEvent, type ProviderSession } from '../../src/providers/provider'
-import { simulatorHarness, until, webjsHarness, type ProviderHarness, type SessionHandle } from './harness'
+import { CAPABILITIES, type Capability, type EngineEvent, type EngineSession } from '../../src/providers/engine'
+import { simulatorHarness, until, webjsHarness, type EngineHarness, type SessionHandle } from './harness'
 
 const PHONE = '15550001111'
 const PEER = '15550002222'
 const OTHER = '15550009999'
 
-function statuses(events: ProviderEvent[]): string[] {
+function statuses(events: EngineEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'session.status' ? [e.status] : []))
 }
 
-function messages(events: ProviderEvent[]) {
+function messages(events: EngineEvent[]) {
   return events.flatMap((e) => (e.type === 'message' ? [e.message] : []))
 }
 
 async function waitStatus(handle: SessionHandle, status: string): Promise<void> {
-  await until(() => handle.provider.snapshot().status === status, `status ${status} (now ${handle.provider.snapshot().status})`)
+  await until(() => handle.engine.snapshot().status === status, `status ${status} (now ${handle.engine.snapshot().status})`)
 }
 
-async function linked(harness: ProviderHarness, phone = PHONE): Promise<SessionHandle> {
+async function linked(harness: EngineHarness, phone = PHONE): Promise<SessionHandle> {
   const handle = harness.open(phone)
-  await handle.provider.start()
+  await handle.engine.start()
   await waitStatus(handle, 'SCAN_QR_CODE')
   await handle.scan({ pushName: 'Support desk' })
   await waitStatus(handle, 'WORKING')
@@ -45,7 +45,7 @@ async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
 const TINY_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /** One call per capability, as the route for it would make it. */
-function callFor(capability: Capability, provider: ProviderSession, chatId: string): (() => Promise<unknown>) | undefined {
+function callFor(capability: Capability, engine: EngineSession, chatId: string): (() => Promise<unknown>) | undefined {
   const media = { data: TINY_PNG, mimeType: 'image/png', filename: 'p.png' }
   const msgId = `false_${chatId}_3EB0000000000000`
   switch (capability) {
@@ -53,94 +53,94 @@ function callFor(capability: Capability, provider: ProviderSession, chatId: stri
     case 'sandbox':
       return undefined
     case 'session.pairingCode':
-      return () => provider.requestPairingCode(PHONE)
+      return () => engine.requestPairingCode(PHONE)
     case 'send.text':
-      return () => provider.send({ chatId, content: { type: 'text', text: 'hi' } })
+      return () => engine.send({ chatId, content: { type: 'text', text: 'hi' } })
     case 'send.image':
-      return () => provider.send({ chatId, content: { type: 'image', media } })
+      return () => engine.send({ chatId, content: { type: 'image', media } })
     case 'send.file':
-      return () => provider.send({ chatId, content: { type: 'file', media } })
+      return () => engine.send({ chatId, content: { type: 'file', media } })
     case 'send.video':
-      return () => provider.send({ chatId, content: { type: 'video', media: { ...media, mimeType: 'video/mp4' } } })
+      return () => engine.send({ chatId, content: { type: 'video', media: { ...media, mimeType: 'video/mp4' } } })
     case 'send.voice':
-      return () => provider.send({ chatId, content: { type: 'voice', media: { ...media, mimeType: 'audio/ogg' } } })
+      return () => engine.send({ chatId, content: { type: 'voice', media: { ...media, mimeType: 'audio/ogg' } } })
     case 'send.audio':
-      return () => provider.send({ chatId, content: { type: 'audio', media: { ...media, mimeType: 'audio/mpeg' } } })
+      return () => engine.send({ chatId, content: { type: 'audio', media: { ...media, mimeType: 'audio/mpeg' } } })
     case 'send.sticker':
-      return () => provider.send({ chatId, content: { type: 'sticker', media: { ...media, mimeType: 'image/webp' } } })
+      return () => engine.send({ chatId, content: { type: 'sticker', media: { ...media, mimeType: 'image/webp' } } })
     case 'send.location':
-      return () => provider.send({ chatId, content: { type: 'location', latitude: 1, longitude: 2 } })
+      return () => engine.send({ chatId, content: { type: 'location', latitude: 1, longitude: 2 } })
     case 'send.contact':
-      return () => provider.send({ chatId, content: { type: 'contact', vcards: ['BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD'] } })
+      return () => engine.send({ chatId, content: { type: 'contact', vcards: ['BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD'] } })
     case 'send.poll':
-      return () => provider.send({ chatId, content: { type: 'poll', name: 'Q', options: ['a', 'b'], multipleAnswers: false } })
+      return () => engine.send({ chatId, content: { type: 'poll', name: 'Q', options: ['a', 'b'], multipleAnswers: false } })
     case 'message.react':
-      return () => provider.react(msgId, '👍')
+      return () => engine.react(msgId, '👍')
     case 'message.edit':
-      return () => provider.editMessage(msgId, 'x')
+      return () => engine.editMessage(msgId, 'x')
     case 'message.delete':
-      return () => provider.deleteMessage(msgId, true)
+      return () => engine.deleteMessage(msgId, true)
     case 'message.forward':
-      return () => provider.forwardMessage(msgId, chatId)
+      return () => engine.forwardMessage(msgId, chatId)
     case 'chat.seen':
-      return () => provider.markSeen(chatId)
+      return () => engine.markSeen(chatId)
     case 'chat.presence':
-      return () => provider.setPresence(chatId, 'typing')
+      return () => engine.setPresence(chatId, 'typing')
     case 'status.post':
-      return () => provider.postStatus({ type: 'text', text: 'hello' })
+      return () => engine.postStatus({ type: 'text', text: 'hello' })
     case 'chats.list':
-      return () => provider.listChats({ page: 1, limit: 10 })
+      return () => engine.listChats({ page: 1, limit: 10 })
     case 'chats.get':
-      return () => provider.getChat(chatId)
+      return () => engine.getChat(chatId)
     case 'messages.history':
-      return () => provider.getMessages(chatId, { limit: 10 })
+      return () => engine.getMessages(chatId, { limit: 10 })
     case 'messages.media':
-      return () => provider.downloadMedia(msgId)
+      return () => engine.downloadMedia(msgId)
     case 'contacts.list':
-      return () => provider.listContacts()
+      return () => engine.listContacts()
     case 'contacts.get':
-      return () => provider.getContact(chatId)
+      return () => engine.getContact(chatId)
     case 'contacts.profilePicture':
-      return () => provider.getProfilePictureUrl(chatId)
+      return () => engine.getProfilePictureUrl(chatId)
     case 'contacts.exists':
-      return () => provider.checkNumber(PEER)
+      return () => engine.checkNumber(PEER)
     case 'contacts.block':
-      return () => provider.setBlocked(chatId, true)
+      return () => engine.setBlocked(chatId, true)
     case 'groups.list':
-      return () => provider.listGroups()
+      return () => engine.listGroups()
     case 'groups.create':
-      return () => provider.createGroup('G', [chatId])
+      return () => engine.createGroup('G', [chatId])
     case 'groups.get':
-      return () => provider.getGroup('120363000000000000@g.us')
+      return () => engine.getGroup('120363000000000000@g.us')
     case 'groups.update':
-      return () => provider.updateGroup('120363000000000000@g.us', { subject: 'x' })
+      return () => engine.updateGroup('120363000000000000@g.us', { subject: 'x' })
     case 'groups.leave':
-      return () => provider.leaveGroup('120363000000000000@g.us')
+      return () => engine.leaveGroup('120363000000000000@g.us')
     case 'groups.participants':
-      return () => provider.updateParticipants('120363000000000000@g.us', 'add', [chatId])
+      return () => engine.updateParticipants('120363000000000000@g.us', 'add', [chatId])
     case 'groups.inviteLink':
-      return () => provider.getInviteLink('120363000000000000@g.us')
+      return () => engine.getInviteLink('120363000000000000@g.us')
     case 'groups.picture':
-      return () => provider.setGroupPicture('120363000000000000@g.us', media)
+      return () => engine.setGroupPicture('120363000000000000@g.us', media)
     case 'profile.get':
-      return () => provider.getProfile()
+      return () => engine.getProfile()
     case 'profile.name':
-      return () => provider.setProfileName('n')
+      return () => engine.setProfileName('n')
     case 'profile.status':
-      return () => provider.setProfileStatus('s')
+      return () => engine.setProfileStatus('s')
     case 'profile.picture':
-      return () => provider.setProfilePicture(media)
+      return () => engine.setProfilePicture(media)
   }
 }
 
-const ENGINES: Array<[string, () => ProviderHarness]> = [
+const ENGINES: Array<[string, () => EngineHarness]> = [
   ['simulator', simulatorHarness],
   ['webjs (fake whatsapp-web.js Client)', () => webjsHarness()],
 ]
 
 for (const [engine, make] of ENGINES) {
-  describe(`provider contract: ${engine}`, () => {
-    let harness: ProviderHarness
+  describe(`engine contract: ${engine}`, () => {
+    let harness: EngineHarness
     beforeEach(() => {
       harness = make()
     })
@@ -150,85 +150,85 @@ for (const [engine, make] of ENGINES) {
 
     test('start reports STARTING, then SCAN_QR_CODE with the QR as an event and in the snapshot', async () => {
       const handle = harness.open(PHONE)
-      expect(handle.provider.snapshot().status).toBe('STOPPED')
-      await handle.provider.start()
+      expect(handle.engine.snapshot().status).toBe('STOPPED')
+      await handle.engine.start()
       await waitStatus(handle, 'SCAN_QR_CODE')
       const qr = handle.events.find((e) => e.type === 'qr')
-      expect(qr?.type === 'qr' && qr.value).toBe(handle.provider.snapshot().qr!)
-      expect(handle.provider.snapshot().qr).toStartWith('2@')
+      expect(qr?.type === 'qr' && qr.value).toBe(handle.engine.snapshot().qr!)
+      expect(handle.engine.snapshot().qr).toStartWith('2@')
       expect(statuses(handle.events).slice(0, 2)).toEqual(['STARTING', 'SCAN_QR_CODE'])
-      await handle.provider.stop()
+      await handle.engine.stop()
     })
 
     test('the scan links the session: WORKING with me, no QR pending', async () => {
       const handle = await linked(harness)
-      const snapshot = handle.provider.snapshot()
+      const snapshot = handle.engine.snapshot()
       expect(snapshot).toMatchObject({ status: 'WORKING', me: { id: `${PHONE}@c.us`, pushName: 'Support desk' } })
       expect(snapshot.qr).toBeUndefined()
       const working = handle.events.findLast((e) => e.type === 'session.status')
       expect(working).toMatchObject({ type: 'session.status', status: 'WORKING', me: { id: `${PHONE}@c.us` } })
-      await handle.provider.stop()
+      await handle.engine.stop()
     })
 
     test('a pairing code while the QR is pending, in the XXXX-XXXX form; none once linked', async () => {
       const handle = harness.open(PHONE)
-      await handle.provider.start()
+      await handle.engine.start()
       await waitStatus(handle, 'SCAN_QR_CODE')
-      expect(await handle.provider.requestPairingCode(PHONE)).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/)
+      expect(await handle.engine.requestPairingCode(PHONE)).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/)
       await handle.scan()
       await waitStatus(handle, 'WORKING')
-      expect(await errorOf(() => handle.provider.requestPairingCode(PHONE))).toBeInstanceOf(NoLinkPendingError)
-      await handle.provider.stop()
+      expect(await errorOf(() => handle.engine.requestPairingCode(PHONE))).toBeInstanceOf(NoLinkPendingError)
+      await handle.engine.stop()
     })
 
     test('stop keeps the pairing: the next start (a new instance, as after a restart) needs no QR', async () => {
       const first = await linked(harness)
-      await first.provider.stop()
-      expect(first.provider.snapshot().status).toBe('STOPPED')
+      await first.engine.stop()
+      expect(first.engine.snapshot().status).toBe('STOPPED')
       const second = first.again()
-      await second.provider.start()
+      await second.engine.start()
       await waitStatus(second, 'WORKING')
       expect(second.events.some((e) => e.type === 'qr')).toBe(false)
-      expect(second.provider.snapshot().me?.id).toBe(`${PHONE}@c.us`)
-      await second.provider.stop()
+      expect(second.engine.snapshot().me?.id).toBe(`${PHONE}@c.us`)
+      await second.engine.stop()
     })
 
     test('logout wipes the pairing: the next start shows a QR again', async () => {
       const first = await linked(harness)
-      await first.provider.logout()
-      expect(first.provider.snapshot().status).toBe('STOPPED')
-      expect(first.provider.snapshot().me).toBeUndefined()
+      await first.engine.logout()
+      expect(first.engine.snapshot().status).toBe('STOPPED')
+      expect(first.engine.snapshot().me).toBeUndefined()
       const second = first.again()
-      await second.provider.start()
+      await second.engine.start()
       await waitStatus(second, 'SCAN_QR_CODE')
-      await second.provider.stop()
+      await second.engine.stop()
     })
 
     test('linked by the phone of another number → CONFLICT, explained, and the link is not kept', async () => {
       const handle = harness.open(PHONE)
-      await handle.provider.start()
+      await handle.engine.start()
       await waitStatus(handle, 'SCAN_QR_CODE')
       await handle.scan({ phone: OTHER })
       await waitStatus(handle, 'CONFLICT')
-      const reason = handle.provider.snapshot().reason!
+      const reason = handle.engine.snapshot().reason!
       expect(reason).toContain(OTHER)
       expect(reason).toContain(PHONE)
-      expect(await errorOf(() => handle.provider.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }))).toBeInstanceOf(AppError)
-      await handle.provider.stop()
+      expect(await errorOf(() => handle.engine.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }))).toBeInstanceOf(AppError)
+      await handle.engine.stop()
       const again = handle.again()
-      await again.provider.start()
+      await again.engine.start()
       await waitStatus(again, 'SCAN_QR_CODE')
-      await again.provider.stop()
+      await again.engine.stop()
     })
 
     test('operations need WORKING: 409 CLIENT_NOT_READY before the scan', async () => {
       const handle = harness.open(PHONE)
-      await handle.provider.start()
+      await handle.engine.start()
       await waitStatus(handle, 'SCAN_QR_CODE')
-      const error = await errorOf(() => handle.provider.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }))
+      const error = await errorOf(() => handle.engine.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }))
       expect(error).toBeInstanceOf(ClientNotReadyError)
       expect((error as AppError).statusCode).toBe(409)
-      await handle.provider.stop()
+      await handle.engine.stop()
     })
 
     test('send text with a quote and mentions: the DTO, and a `message` event with the same id', async () => {
@@ -238,7 +238,7 @@ for (const [engine, make] of ENGINES) {
       const incoming = messages(handle.events)[0]!
       expect(incoming).toMatchObject({ fromMe: false, chatId: `${PEER}@c.us`, from: `${PEER}@c.us`, body: 'question?', type: 'text', hasMedia: false })
 
-      const sent = await handle.provider.send({
+      const sent = await handle.engine.send({
         chatId: `${PEER}@c.us`,
         content: { type: 'text', text: 'answer', mentions: [`${PEER}@c.us`] },
         quotedMsgId: incoming.id,
@@ -247,7 +247,7 @@ for (const [engine, make] of ENGINES) {
       expect(sent.mentions).toEqual([`${PEER}@c.us`])
       expect(typeof sent.timestamp).toBe('number')
       await until(() => messages(handle.events).some((m) => m.id === sent.id), 'the sent message event')
-      await handle.provider.stop()
+      await handle.engine.stop()
     })
 
     test('history: newest first, `before` as the cursor, 404 for an unknown cursor', async () => {
@@ -255,14 +255,14 @@ for (const [engine, make] of ENGINES) {
       for (const text of ['one', 'two', 'three']) await handle.incoming(PEER, text)
       await until(() => messages(handle.events).length === 3, 'three messages')
       const chatId = `${PEER}@c.us`
-      const page1 = await handle.provider.getMessages(chatId, { limit: 2 })
+      const page1 = await handle.engine.getMessages(chatId, { limit: 2 })
       expect(page1.messages.map((m) => m.body)).toEqual(['three', 'two'])
       expect(page1.hasMore).toBe(true)
-      const page2 = await handle.provider.getMessages(chatId, { limit: 2, before: page1.messages[1]!.id })
+      const page2 = await handle.engine.getMessages(chatId, { limit: 2, before: page1.messages[1]!.id })
       expect(page2.messages.map((m) => m.body)).toEqual(['one'])
       expect(page2.hasMore).toBe(false)
-      expect(await errorOf(() => handle.provider.getMessages(chatId, { limit: 2, before: `false_${chatId}_3EB0NOTTHERE` }))).toBeInstanceOf(NotFoundError)
-      await handle.provider.stop()
+      expect(await errorOf(() => handle.engine.getMessages(chatId, { limit: 2, before: `false_${chatId}_3EB0NOTTHERE` }))).toBeInstanceOf(NotFoundError)
+      await handle.engine.stop()
     })
 
     test('chats: listed with their last message, one by id, and marked seen', async () => {
@@ -270,13 +270,13 @@ for (const [engine, make] of ENGINES) {
       await handle.incoming(PEER, 'unread')
       await until(() => messages(handle.events).length === 1, 'the message')
       const chatId = `${PEER}@c.us`
-      const list = await handle.provider.listChats({ page: 1, limit: 10 })
+      const list = await handle.engine.listChats({ page: 1, limit: 10 })
       expect(list.total).toBe(1)
       expect(list.items[0]).toMatchObject({ id: chatId, isGroup: false, unreadCount: 1, lastMessage: { body: 'unread', fromMe: false } })
-      await handle.provider.markSeen(chatId)
-      expect((await handle.provider.getChat(chatId)).unreadCount).toBe(0)
-      expect(await errorOf(() => handle.provider.getChat(`${OTHER}@c.us`))).toBeInstanceOf(NotFoundError)
-      await handle.provider.stop()
+      await handle.engine.markSeen(chatId)
+      expect((await handle.engine.getChat(chatId)).unreadCount).toBe(0)
+      expect(await errorOf(() => handle.engine.getChat(`${OTHER}@c.us`))).toBeInstanceOf(NotFoundError)
+      await handle.engine.stop()
     })
 
     test('capabilities are honest: undeclared ones answer NOT_SUPPORTED, declared ones are implemented', async () => {
@@ -285,23 +285,23 @@ for (const [engine, make] of ENGINES) {
       await until(() => messages(handle.events).length === 1, 'the message')
       const chatId = `${PEER}@c.us`
       for (const capability of CAPABILITIES) {
-        const call = callFor(capability, handle.provider, chatId)
+        const call = callFor(capability, handle.engine, chatId)
         if (!call) continue
         const error = await errorOf(call)
-        if (handle.provider.capabilities.has(capability)) {
+        if (handle.engine.capabilities.has(capability)) {
           expect({ capability, notSupported: error instanceof NotSupportedError }).toEqual({ capability, notSupported: false })
         } else {
           expect({ capability, notSupported: error instanceof NotSupportedError }).toEqual({ capability, notSupported: true })
         }
       }
-      await handle.provider.stop()
+      await handle.engine.stop()
     })
 
     test('stop is idempotent and leaves STOPPED', async () => {
       const handle = await linked(harness)
-      await handle.provider.stop()
-      expect(await errorOf(() => handle.provider.stop())).toBeUndefined()
-      expect(handle.provider.snapshot().status).toBe('STOPPED')
+      await handle.engine.stop()
+      expect(await errorOf(() => handle.engine.stop())).toBeUndefined()
+      expect(handle.engine.snapshot().status).toBe('STOPPED')
     })
   })
 }

@@ -1,5 +1,5 @@
 /**
- * Engines under the provider contract: the simulator, and the webjs engine wired to the
+ * Engines under the engine contract: the simulator, and the webjs engine wired to the
  * typed fake whatsapp-web.js Client. Each harness opens a session with its own data
  * directory and auth store, can open a second instance on the same storage (what the
  * session manager does after a restart), and drives the "phone" side.
@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type EngineName, type WebjsConfig } from '../../src/config'
 import { silentLogger } from '../../src/lib/logger'
-import type { ProviderContext, ProviderEvent, ProviderSession } from '../../src/providers/provider'
+import type { EngineContext, EngineEvent, EngineSession } from '../../src/providers/engine'
 import { createSimulatorFactory, SimulatorNetwork } from '../../src/providers/simulator'
 import { WebjsSession } from '../../src/providers/webjs/session'
 import { FAKE_RUNTIME, FakeWhatsApp } from './webjs/fake-client'
 
 export interface SessionHandle {
-  provider: ProviderSession
-  events: ProviderEvent[]
+  engine: EngineSession
+  events: EngineEvent[]
   dataDir: string
-  /** A new provider on the same storage, as after a restart. */
+  /** A new engine on the same storage, as after a restart. */
   again(): SessionHandle
   /** The phone scans the pending QR (another number when `phone` is given). */
   scan(options?: { phone?: string; pushName?: string }): Promise<void>
@@ -26,7 +26,7 @@ export interface SessionHandle {
   incoming(from: string, text: string): Promise<void>
 }
 
-export interface ProviderHarness {
+export interface EngineHarness {
   engine: EngineName
   open(phoneNumber: string): SessionHandle
   close(): Promise<void>
@@ -42,7 +42,7 @@ function storage(phoneNumber: string, root: string) {
   const auth = { value: undefined as string | undefined }
   return {
     dataDir,
-    context(events: ProviderEvent[]): ProviderContext {
+    context(events: EngineEvent[]): EngineContext {
       return {
         phoneNumber,
         dataDir,
@@ -61,24 +61,24 @@ function storage(phoneNumber: string, root: string) {
   }
 }
 
-export function simulatorHarness(): ProviderHarness {
+export function simulatorHarness(): EngineHarness {
   const root = mkdtempSync(join(tmpdir(), 'wws-contract-sim-'))
   const factory = createSimulatorFactory({ qrRefreshMs: 60_000, connectDelayMs: 0 }, new SimulatorNetwork())
   const open = (phoneNumber: string): SessionHandle => {
     const store = storage(phoneNumber, root)
     const make = (): SessionHandle => {
-      const events: ProviderEvent[] = []
-      const provider = factory.create(store.context(events))
+      const events: EngineEvent[] = []
+      const engine = factory.create(store.context(events))
       return {
-        provider,
+        engine,
         events,
         dataDir: store.dataDir,
         again: make,
         async scan(options = {}) {
-          await provider.sandbox!.scan({ ...(options.phone && { phone: options.phone }), ...(options.pushName && { pushName: options.pushName }) })
+          await engine.sandbox!.scan({ ...(options.phone && { phone: options.phone }), ...(options.pushName && { pushName: options.pushName }) })
         },
         async incoming(from, text) {
-          await provider.sandbox!.incoming({ from, text })
+          await engine.sandbox!.incoming({ from, text })
         },
       }
     }
@@ -87,7 +87,7 @@ export function simulatorHarness(): ProviderHarness {
   return { engine: 'simulator', open, close: async () => rmSync(root, { recursive: true, force: true }) }
 }
 
-export interface WebjsHarness extends ProviderHarness {
+export interface WebjsHarness extends EngineHarness {
   /** The fake WhatsApp of the last opened number. */
   world: FakeWhatsApp
   settings: WebjsConfig
@@ -105,10 +105,10 @@ export function webjsHarness(overrides: Partial<WebjsConfig> = {}, logoutSettleM
       harness.world = world
       const store = storage(phoneNumber, root)
       const make = (): SessionHandle => {
-        const events: ProviderEvent[] = []
-        const provider = new WebjsSession(store.context(events), { createClient: world.factory, runtime: FAKE_RUNTIME, settings, logger: silentLogger, ...(logoutSettleMs !== undefined && { logoutSettleMs }) })
+        const events: EngineEvent[] = []
+        const engine = new WebjsSession(store.context(events), { createClient: world.factory, runtime: FAKE_RUNTIME, settings, logger: silentLogger, ...(logoutSettleMs !== undefined && { logoutSettleMs }) })
         return {
-          provider,
+          engine,
           events,
           dataDir: store.dataDir,
           again: make,

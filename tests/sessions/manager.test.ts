@@ -1,12 +1,12 @@
 import { afterEach, expect, test } from 'bun:test'
 import {
-  BaseProviderSession,
+  BaseEngineSession,
   type Capability,
-  type ProviderContext,
-  type ProviderFactory,
+  type EngineContext,
+  type EngineFactory,
   type SessionSnapshot,
   type SessionStatus,
-} from '../../src/providers/provider'
+} from '../../src/providers/engine'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 
 const PHONE = '966500000001'
@@ -16,11 +16,11 @@ afterEach(async () => {
 })
 
 /** An engine whose every start dies shortly after, as a browser that cannot run would. */
-class AlwaysCrashing extends BaseProviderSession {
+class AlwaysCrashing extends BaseEngineSession {
   readonly engine = 'waha' as const
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>()
   private status: SessionStatus = 'STOPPED'
-  constructor(private readonly context: ProviderContext, private readonly starts: { count: number }) {
+  constructor(private readonly context: EngineContext, private readonly starts: { count: number }) {
     super()
   }
   snapshot(): SessionSnapshot {
@@ -46,7 +46,7 @@ class AlwaysCrashing extends BaseProviderSession {
 
 test('an engine that never recovers is restarted the configured number of times, then FAILED with the reason', async () => {
   const starts = { count: 0 }
-  const factory: ProviderFactory = {
+  const factory: EngineFactory = {
     engine: 'waha',
     capabilities: new Set<Capability>(),
     create: (context) => new AlwaysCrashing(context, starts),

@@ -1,6 +1,6 @@
 /** Schemas of the chat routes of §6: chats, one chat, history, media. */
 import { t } from 'elysia'
-import { ACK } from '../../providers/provider'
+import { ACK } from '../../providers/engine'
 import { oneOf, PhoneNumberParam } from '../common/model'
 import { ChatIdString, MESSAGE_ID_PATTERN, MessageIdString } from '../common/whatsapp-model'
 

@@ -6,7 +6,7 @@
 import type { MessagingDeps } from '../../deps'
 import { BadRequestError, NotFoundError } from '../../errors'
 import { normalizeChatId } from '../../lib/chat-id'
-import type { ChatDTO } from '../../providers/provider'
+import type { ChatDTO } from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 
 export interface MediaDownload {
@@ -44,26 +44,26 @@ export class ChatsService {
   async list(phone: string, query: { page?: number; limit?: number; archived?: boolean }) {
     const page = inRange('page', query.page, 1, 1_000_000, 1)
     const limit = inRange('limit', query.limit, 1, 200, 50)
-    const provider = await this.sessions.requireConnected(phone, 'chats.list')
-    const result = await provider.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
+    const engine = await this.sessions.requireConnected(phone, 'chats.list')
+    const result = await engine.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
     return { chats: result.items.map(chatView), total: result.total, page, hasMore: page * limit < result.total }
   }
 
   async get(phone: string, rawChatId: string) {
     const chatId = normalizeChatId(rawChatId)
-    const provider = await this.sessions.requireConnected(phone, 'chats.get')
-    return chatView(await provider.getChat(chatId))
+    const engine = await this.sessions.requireConnected(phone, 'chats.get')
+    return chatView(await engine.getChat(chatId))
   }
 
   async history(phone: string, rawChatId: string, query: { limit?: number; before?: string }) {
     const chatId = normalizeChatId(rawChatId)
     const limit = inRange('limit', query.limit, 1, 200, 50)
-    const provider = await this.sessions.requireConnected(phone)
+    const engine = await this.sessions.requireConnected(phone)
     const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
     if (page.messages.length === 0 && query.before === undefined && chatId !== 'status@broadcast' && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
-      if (provider.capabilities.has('chats.get')) await provider.getChat(chatId)
+      if (engine.capabilities.has('chats.get')) await engine.getChat(chatId)
     }
     return page
   }
@@ -71,14 +71,14 @@ export class ChatsService {
   /** The bytes of a message's media: from the store, else fetched once from the engine and kept. */
   async media(phone: string, rawChatId: string, messageId: string): Promise<MediaDownload> {
     const chatId = normalizeChatId(rawChatId)
-    const provider = await this.sessions.requireConnected(phone)
+    const engine = await this.sessions.requireConnected(phone)
     const message = await this.deps.store.get(phone, messageId)
     if (!message || message.chatId !== chatId) throw new NotFoundError(`Message ${messageId} not found in chat ${chatId}`)
     if (!message.hasMedia) throw new NotFoundError(`Message ${messageId} has no media`)
     const stored = await this.deps.store.media(phone, messageId)
     if (stored) return { body: stored.blob, size: stored.size, mimeType: stored.mimeType, ...(stored.filename && { filename: stored.filename }) }
-    if (provider.capabilities.has('messages.media')) {
-      const fetched = await provider.downloadMedia(messageId)
+    if (engine.capabilities.has('messages.media')) {
+      const fetched = await engine.downloadMedia(messageId)
       if (fetched) {
         await this.deps.store.attachMedia(phone, messageId, fetched)
         return { body: fetched.data, size: fetched.data.byteLength, mimeType: fetched.mimeType, ...(fetched.filename && { filename: fetched.filename }) }

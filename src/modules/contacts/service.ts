@@ -6,32 +6,32 @@ export class ContactsService {
   constructor(private readonly sessions: SessionManager) {}
 
   async list(phone: string) {
-    const provider = await this.sessions.requireConnected(phone, 'contacts.list')
-    return { contacts: await provider.listContacts() }
+    const engine = await this.sessions.requireConnected(phone, 'contacts.list')
+    return { contacts: await engine.listContacts() }
   }
 
   async get(phone: string, rawId: string) {
     const contactId = normalizeContactId(rawId)
-    const provider = await this.sessions.requireConnected(phone, 'contacts.get')
-    return provider.getContact(contactId)
+    const engine = await this.sessions.requireConnected(phone, 'contacts.get')
+    return engine.getContact(contactId)
   }
 
   async profilePicture(phone: string, rawId: string) {
     const id = normalizePictureOwnerId(rawId)
-    const provider = await this.sessions.requireConnected(phone, 'contacts.profilePicture')
-    return { url: await provider.getProfilePictureUrl(id) }
+    const engine = await this.sessions.requireConnected(phone, 'contacts.profilePicture')
+    return { url: await engine.getProfilePictureUrl(id) }
   }
 
   async exists(phone: string, rawNumber: string) {
     const number = normalizePhone(rawNumber)
-    const provider = await this.sessions.requireConnected(phone, 'contacts.exists')
-    return provider.checkNumber(number)
+    const engine = await this.sessions.requireConnected(phone, 'contacts.exists')
+    return engine.checkNumber(number)
   }
 
   async setBlocked(phone: string, rawId: string, blocked: boolean) {
     const contactId = normalizeContactId(rawId)
-    const provider = await this.sessions.requireConnected(phone, 'contacts.block')
-    await provider.setBlocked(contactId, blocked)
+    const engine = await this.sessions.requireConnected(phone, 'contacts.block')
+    await engine.setBlocked(contactId, blocked)
     return { success: true, contactId, isBlocked: blocked }
   }
 }

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { BadRequestError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
-import { EVENT_NAMES } from '../../providers/provider'
+import { EVENT_NAMES } from '../../providers/engine'
 import { guardedErrors, PhoneParams } from '../common/model'
 
 const tags = ['Events']

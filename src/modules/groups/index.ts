@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import type { MessagingDeps } from '../../deps'
-import type { ParticipantAction } from '../../providers/provider'
+import type { ParticipantAction } from '../../providers/engine'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, mediaErrors, PhoneGroupParams, SuccessResult } from '../common/whatsapp-model'
 import { CreatedGroup, CreateGroupBody, Group, GroupList, GroupPictureBody, InviteLink, ParticipantsBody, UpdateGroupBody } from './model'

@@ -19,9 +19,9 @@ import type {
   MessageDTO,
   OutgoingContent,
   PresenceState,
-  ProviderSession,
+  EngineSession,
   StatusContent,
-} from '../../providers/provider'
+} from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 import type { SendContactInput, SendLocationInput, SendPollInput, SendTextInput, StatusInput } from './model'
 
@@ -61,7 +61,7 @@ interface SendPlan {
    * Resolves the media (400/413/502) and returns the engine call. Media is fetched before
    * the number's pacing queue, so a slow URL never holds up the number's other sends.
    */
-  prepare(provider: ProviderSession): Promise<() => Promise<{ message: MessageDTO; media?: MediaFile }>>
+  prepare(engine: EngineSession): Promise<() => Promise<{ message: MessageDTO; media?: MediaFile }>>
   presence?: TypingIndicator['state']
 }
 
@@ -119,7 +119,7 @@ export class MessagesService {
         body,
         capability: 'status.post',
         chatId: target.jid,
-        prepare: async (provider) => async () => ({ message: await provider.postStatus({ type: 'text', text: body.text }) }),
+        prepare: async (engine) => async () => ({ message: await engine.postStatus({ type: 'text', text: body.text }) }),
       })
     }
     const content: OutgoingContent = {
@@ -150,10 +150,10 @@ export class MessagesService {
         body,
         capability: 'status.post',
         chatId: target.jid,
-        prepare: async (provider) => {
+        prepare: async (engine) => {
           const media = await resolve()
           const content: StatusContent = { type, media, ...(body.caption !== undefined && { caption: body.caption }) }
-          return async () => ({ message: await provider.postStatus(content), media })
+          return async () => ({ message: await engine.postStatus(content), media })
         },
       })
     }
@@ -205,7 +205,7 @@ export class MessagesService {
       body,
       capability: 'message.forward',
       chatId,
-      prepare: async (provider) => async () => ({ message: await provider.forwardMessage(messageId, chatId) }),
+      prepare: async (engine) => async () => ({ message: await engine.forwardMessage(messageId, chatId) }),
     })
   }
 
@@ -222,7 +222,7 @@ export class MessagesService {
       body,
       capability: 'status.post',
       chatId: 'status@broadcast',
-      prepare: async (provider) => {
+      prepare: async (engine) => {
         if (body.type === 'text') {
           const content: StatusContent = {
             type: 'text',
@@ -230,7 +230,7 @@ export class MessagesService {
             ...(body.backgroundColor !== undefined && { backgroundColor: body.backgroundColor }),
             ...(body.font !== undefined && { font: body.font }),
           }
-          return async () => ({ message: await provider.postStatus(content) })
+          return async () => ({ message: await engine.postStatus(content) })
         }
         const field = body.type === 'image' ? 'imageUrl' : 'videoUrl'
         const media = await this.deps.media.resolve(body.type, {
@@ -239,7 +239,7 @@ export class MessagesService {
           ...(body.mimeType !== undefined && { mimeType: body.mimeType }),
         })
         const content: StatusContent = { type: body.type, media, ...(body.caption !== undefined && { caption: body.caption }) }
-        return async () => ({ message: await provider.postStatus(content), media })
+        return async () => ({ message: await engine.postStatus(content), media })
       },
     })
   }
@@ -248,22 +248,22 @@ export class MessagesService {
 
   async react(phone: string, messageId: string, emoji: string): Promise<{ success: boolean }> {
     checkEmoji(emoji)
-    const provider = await this.sessions.requireConnected(phone, 'message.react')
-    await provider.react(messageId, emoji)
+    const engine = await this.sessions.requireConnected(phone, 'message.react')
+    await engine.react(messageId, emoji)
     await this.deps.ingest.idle()
     return { success: true }
   }
 
   async edit(phone: string, messageId: string, text: string): Promise<{ success: boolean }> {
-    const provider = await this.sessions.requireConnected(phone, 'message.edit')
-    await provider.editMessage(messageId, text)
+    const engine = await this.sessions.requireConnected(phone, 'message.edit')
+    await engine.editMessage(messageId, text)
     await this.deps.ingest.idle()
     return { success: true }
   }
 
   async delete(phone: string, messageId: string, forEveryone: boolean): Promise<{ success: boolean }> {
-    const provider = await this.sessions.requireConnected(phone, 'message.delete')
-    await provider.deleteMessage(messageId, forEveryone)
+    const engine = await this.sessions.requireConnected(phone, 'message.delete')
+    await engine.deleteMessage(messageId, forEveryone)
     await this.deps.ingest.idle()
     // No event reports a delete "for me"; the store follows the engine here.
     if (!forEveryone) await this.deps.store.remove(phone, messageId)
@@ -272,15 +272,15 @@ export class MessagesService {
 
   async seen(phone: string, rawChatId: string): Promise<{ success: boolean }> {
     const chatId = normalizeChatId(rawChatId)
-    const provider = await this.sessions.requireConnected(phone, 'chat.seen')
-    await provider.markSeen(chatId)
+    const engine = await this.sessions.requireConnected(phone, 'chat.seen')
+    await engine.markSeen(chatId)
     return { success: true }
   }
 
   async presence(phone: string, rawChatId: string, state: PresenceState): Promise<{ success: boolean }> {
     const chatId = this.directChat(rawChatId)
-    const provider = await this.sessions.requireConnected(phone, 'chat.presence')
-    await provider.setPresence(chatId, state)
+    const engine = await this.sessions.requireConnected(phone, 'chat.presence')
+    await engine.setPresence(chatId, state)
     return { success: true }
   }
 
@@ -310,10 +310,10 @@ export class MessagesService {
       capability,
       chatId,
       presence,
-      prepare: async (provider) => {
+      prepare: async (engine) => {
         const { content, media } = await build()
         return async () => {
-          const message = await provider.send({ chatId, content, ...(quotedMsgId !== undefined && { quotedMsgId }) })
+          const message = await engine.send({ chatId, content, ...(quotedMsgId !== undefined && { quotedMsgId }) })
           return { message, ...(media && { media }) }
         }
       },
@@ -322,9 +322,9 @@ export class MessagesService {
 
   private async send(phone: string, key: string | undefined, plan: SendPlan): Promise<SendOutcome> {
     const outcome = await this.deps.idempotency.run(phone, key, fingerprint(plan.route, plan.body), async () => {
-      const provider = await this.sessions.requireConnected(phone, plan.capability)
-      const perform = await plan.prepare(provider)
-      const { message, media } = await this.deps.pacer.run(phone, perform, this.typingIndicator(provider, plan))
+      const engine = await this.sessions.requireConnected(phone, plan.capability)
+      const perform = await plan.prepare(engine)
+      const { message, media } = await this.deps.pacer.run(phone, perform, this.typingIndicator(engine, plan))
       // The engine reported its send through the event ingest; wait for it, then make sure (engines may report late).
       await this.deps.ingest.idle()
       await this.deps.store.ensure(phone, message, media)
@@ -333,8 +333,8 @@ export class MessagesService {
     return { result: outcome.value, replayed: outcome.replayed }
   }
 
-  private typingIndicator(provider: ProviderSession, plan: SendPlan): TypingIndicator | undefined {
-    if (!plan.presence || plan.chatId === 'status@broadcast' || !provider.capabilities.has('chat.presence')) return undefined
-    return { state: plan.presence, set: (state) => provider.setPresence(plan.chatId, state) }
+  private typingIndicator(engine: EngineSession, plan: SendPlan): TypingIndicator | undefined {
+    if (!plan.presence || plan.chatId === 'status@broadcast' || !engine.capabilities.has('chat.presence')) return undefined
+    return { state: plan.presence, set: (state) => engine.setPresence(plan.chatId, state) }
   }
 }

@@ -9,26 +9,26 @@ export class ProfileService {
   ) {}
 
   async get(phone: string) {
-    const provider = await this.sessions.requireConnected(phone, 'profile.get')
-    return provider.getProfile()
+    const engine = await this.sessions.requireConnected(phone, 'profile.get')
+    return engine.getProfile()
   }
 
   async setName(phone: string, name: string) {
-    const provider = await this.sessions.requireConnected(phone, 'profile.name')
-    await provider.setProfileName(name)
+    const engine = await this.sessions.requireConnected(phone, 'profile.name')
+    await engine.setProfileName(name)
     return { success: true }
   }
 
   async setStatus(phone: string, status: string) {
-    const provider = await this.sessions.requireConnected(phone, 'profile.status')
-    await provider.setProfileStatus(status)
+    const engine = await this.sessions.requireConnected(phone, 'profile.status')
+    await engine.setProfileStatus(status)
     return { success: true }
   }
 
   async setPicture(phone: string, body: { imageUrl: string; mimeType?: string }) {
-    const provider = await this.sessions.requireConnected(phone, 'profile.picture')
+    const engine = await this.sessions.requireConnected(phone, 'profile.picture')
     const picture = await this.deps.media.resolve('image', { value: body.imageUrl, field: 'imageUrl', ...(body.mimeType !== undefined && { mimeType: body.mimeType }) })
-    await provider.setProfilePicture(picture)
+    await engine.setProfilePicture(picture)
     return { success: true }
   }
 }

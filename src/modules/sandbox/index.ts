@@ -4,7 +4,7 @@ import { authGuards, type GuardDeps } from '../../auth/guards'
 import { BadRequestError } from '../../errors'
 import type { EventIngest } from '../../events/ingest'
 import { decodeBase64Strict, parseDataUrl } from '../../lib/base64'
-import type { MediaFile, SandboxControls } from '../../providers/provider'
+import type { MediaFile, SandboxControls } from '../../providers/engine'
 import { ErrorEnvelope, guardedErrors, PhoneParams } from '../common/model'
 import { SandboxScanBody, SandboxIncomingBody } from './model'
 
@@ -20,8 +20,8 @@ function decodeMedia(media: { data: string; mimeType?: string; filename?: string
 
 export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
   const controls = async (phoneNumber: string): Promise<SandboxControls> => {
-    const provider = await deps.sessions.requireProvider(phoneNumber, 'sandbox')
-    return provider.sandbox!
+    const engine = await deps.sessions.requireEngine(phoneNumber, 'sandbox')
+    return engine.sandbox!
   }
   return new Elysia({ name: 'sandbox', seed: deps })
     .use(authGuards(deps))

@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { ENGINES } from '../../config'
-import { CAPABILITIES, SESSION_STATES, SESSION_STATUSES } from '../../providers/provider'
+import { CAPABILITIES, SESSION_STATES, SESSION_STATUSES } from '../../providers/engine'
 import { oneOf } from '../common/model'
 
 const example = {

@@ -1,6 +1,6 @@
 /**
  * Inbound WAHA callbacks: a WAHA server (the `waha` engine's backend) posts its webhook
- * envelopes here. Each is mapped to our provider events (`wahaEnvelopeToProviderEvents`:
+ * envelopes here. Each is mapped to our engine events (`wahaEnvelopeToEngineEvents`:
  * one WhatsApp message is one `message` event although WAHA sends `message` and
  * `message.any`) and handed to the session's engine, which updates its state and emits
  * them into the one pipeline (outbox → webhooks, SSE, message store). WAHA retries its
@@ -10,7 +10,7 @@
  */
 import type { EventIngest } from '../../events/ingest'
 import { parsePhoneNumber } from '../../lib/phone'
-import { wahaEnvelopeToProviderEvents, type WahaEnvelope } from '../../providers/waha/events'
+import { wahaEnvelopeToEngineEvents, type WahaEnvelope } from '../../providers/waha/events'
 import type { SessionManager } from '../../sessions/manager'
 
 /** Remembers recent keys per session, forgetting the oldest beyond `capacity`. */
@@ -52,7 +52,7 @@ export class WahaCallbacksService {
   async accept(envelope: WahaEnvelope): Promise<CallbackResult> {
     const session = parsePhoneNumber(envelope.session)
     if (this.envelopes.has(session, envelope.id)) return { success: true, published: 0, duplicate: true }
-    const events = wahaEnvelopeToProviderEvents(envelope)
+    const events = wahaEnvelopeToEngineEvents(envelope)
     if (events.length === 0) {
       await this.sessions.get(session) // 404 for an unknown session, as for every other callback
       return { success: true, published: 0, duplicate: false }

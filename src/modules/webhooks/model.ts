@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { EVENT_NAMES } from '../../providers/provider'
+import { EVENT_NAMES } from '../../providers/engine'
 import { oneOf, PhoneNumberParam } from '../common/model'
 
 export const WEBHOOK_EVENT_CHOICES = ['*', ...EVENT_NAMES] as const

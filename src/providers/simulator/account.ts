@@ -3,7 +3,7 @@
  * the network, not in the session, so a session that is stopped and started again (or
  * logged out and linked again) finds its chats as a real linked device would.
  */
-import type { MediaFile, MessageDTO } from '../provider'
+import type { MediaFile, MessageDTO } from '../engine'
 import type { Packet } from './wire'
 
 export interface StoredMessage {

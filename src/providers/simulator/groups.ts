@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors'
-import type { GroupDTO, GroupUpdate, MediaFile, ParticipantAction } from '../provider'
+import type { GroupDTO, GroupUpdate, MediaFile, ParticipantAction } from '../engine'
 import { jid, nowSeconds, type GroupNotification } from './wire'
 
 export interface GroupMember {

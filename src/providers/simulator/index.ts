@@ -1,4 +1,4 @@
-import type { ProviderContext, ProviderFactory } from '../provider'
+import type { EngineContext, EngineFactory } from '../engine'
 import { SimulatorNetwork } from './network'
 import { SIMULATOR_CAPABILITIES, SimulatorSession, type SimulatorOptions } from './session'
 
@@ -6,11 +6,11 @@ export { SimulatorNetwork } from './network'
 export { SimulatorSession, SIMULATOR_CAPABILITIES } from './session'
 
 /** All simulator sessions of one server share one network, so they can message each other. */
-export function createSimulatorFactory(options: SimulatorOptions, network = new SimulatorNetwork()): ProviderFactory & { network: SimulatorNetwork } {
+export function createSimulatorFactory(options: SimulatorOptions, network = new SimulatorNetwork()): EngineFactory & { network: SimulatorNetwork } {
   return {
     engine: 'simulator',
     capabilities: SIMULATOR_CAPABILITIES,
     network,
-    create: (context: ProviderContext) => new SimulatorSession(context, network, options),
+    create: (context: EngineContext) => new SimulatorSession(context, network, options),
   }
 }

@@ -10,7 +10,7 @@
  * links again — so the sender's ack stays at SERVER (one tick) until then, as on
  * WhatsApp.
  */
-import type { MediaFile } from '../provider'
+import type { MediaFile } from '../engine'
 import { Account } from './account'
 import { GroupRegistry } from './groups'
 import type { Packet } from './wire'

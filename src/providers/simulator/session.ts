@@ -1,10 +1,10 @@
 /**
  * The simulator engine: a linked WhatsApp device that lives in memory. It behaves like
  * the real thing where clients can observe it — a QR that refreshes, pairing by scan or
- * pairing code, pairing that survives a restart (kept through `ProviderContext.authState`),
+ * pairing code, pairing that survives a restart (kept through `EngineContext.authState`),
  * messages of every kind that travel between sessions with advancing acks, replies,
  * reactions, edits, deletes for everyone, presence, Status, contacts, blocking, groups
- * with admins, and the profile — each reported to every side through ProviderEvents.
+ * with admins, and the profile — each reported to every side through EngineEvents.
  *
  * The phone's data (chats, messages) lives in the network's `Account` for the number, so
  * it survives a stop/start of the session within one server process. After a server
@@ -17,7 +17,7 @@ import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, No
 import { jidOf } from '../../lib/phone'
 import {
   ACK,
-  BaseProviderSession,
+  BaseEngineSession,
   capabilitiesExcept,
   stateOf,
   type Ack,
@@ -37,15 +37,15 @@ import {
   type ParticipantAction,
   type PresenceState,
   type ProfileDTO,
-  type ProviderContext,
-  type ProviderEvent,
+  type EngineContext,
+  type EngineEvent,
   type SandboxControls,
   type SandboxIncoming,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
-} from '../provider'
+} from '../engine'
 import type { Account, ChatState, StoredMessage } from './account'
 import type { GroupState } from './groups'
 import type { NetworkDevice, SimulatorNetwork } from './network'
@@ -92,7 +92,7 @@ interface Route {
   group?: GroupState
 }
 
-export class SimulatorSession extends BaseProviderSession implements NetworkDevice {
+export class SimulatorSession extends BaseEngineSession implements NetworkDevice {
   readonly engine = 'simulator' as const
   readonly capabilities = SIMULATOR_CAPABILITIES
   override readonly sandbox: SandboxControls
@@ -106,7 +106,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
   private pairingCode?: string
 
   constructor(
-    private readonly context: ProviderContext,
+    private readonly context: EngineContext,
     private readonly network: SimulatorNetwork,
     private readonly options: SimulatorOptions,
   ) {
@@ -568,7 +568,7 @@ export class SimulatorSession extends BaseProviderSession implements NetworkDevi
 
   // ─── Internals ───────────────────────────────────────────────────────────
 
-  private emit(event: ProviderEvent): void {
+  private emit(event: EngineEvent): void {
     this.context.emit(event)
   }
 

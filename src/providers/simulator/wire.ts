@@ -7,7 +7,7 @@
  * `false_<group>_<key>_<author>` for received group (and Status) ones.
  */
 import { randomBytes } from 'node:crypto'
-import type { Ack, Location, MediaFile, MessageType, ParticipantAction, Poll, PresenceState } from '../provider'
+import type { Ack, Location, MediaFile, MessageType, ParticipantAction, Poll, PresenceState } from '../engine'
 
 export interface WireMessage {
   key: string

@@ -1,15 +1,15 @@
 /**
- * WAHA webhook envelopes (validated against `model.ts`) → our ProviderEvents. Pure: the
- * callback routes map a body with `wahaEnvelopeToProviderEvents` and hand the result to
+ * WAHA webhook envelopes (validated against `model.ts`) → our EngineEvents. Pure: the
+ * callback routes map a body with `wahaEnvelopeToEngineEvents` and hand the result to
  * `SessionManager.acceptExternalEvents`, which gives it to the session's WahaSession.
  *
- * One WhatsApp message is ONE provider `message` event: WAHA sends `message` (incoming
+ * One WhatsApp message is ONE engine `message` event: WAHA sends `message` (incoming
  * only) and `message.any` (every message) for an incoming message, so `message.any` is
  * used only for our own messages (`fromMe`, sent from the phone or through the API), and
  * `message` for the rest. WahaSession also drops a message id it has emitted already
  * (WAHA retries a callback that timed out).
  */
-import { ACK, type MessageDTO, type ParticipantAction, type ProviderEvent, type SessionStatus } from '../provider'
+import { ACK, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../engine'
 import { ackOf, chatIdOfMessage, parseMessageId, wahaMessageToDto, wahaStatusToSessionStatus } from './mappers'
 import type { WahaMessageWebhookBody, WahaStateChangeWebhookBody, WAMessage } from './model'
 
@@ -18,10 +18,10 @@ export type WahaEnvelope = WahaMessageWebhookBody | WahaStateChangeWebhookBody
 /**
  * A `message` event still carrying WAHA's file URL of its media: WahaSession fetches the
  * bytes from it (bounded), attaches them as `media`, and drops the URL before emitting.
- * Structurally a ProviderEvent, so the list goes through the engine-neutral seam as is.
+ * Structurally a EngineEvent, so the list goes through the engine-neutral seam as is.
  */
-export type WahaMessageEvent = Extract<ProviderEvent, { type: 'message' }> & { wahaMediaUrl?: string }
-export type WahaProviderEvent = Exclude<ProviderEvent, { type: 'message' }> | WahaMessageEvent
+export type WahaMessageEvent = Extract<EngineEvent, { type: 'message' }> & { wahaMediaUrl?: string }
+export type WahaEngineEvent = Exclude<EngineEvent, { type: 'message' }> | WahaMessageEvent
 
 const PARTICIPANT_ACTIONS: Record<'join' | 'leave' | 'promote' | 'demote', ParticipantAction> = {
   join: 'add',
@@ -46,7 +46,7 @@ function optionalString(value: unknown): string | undefined {
 }
 
 /** Our events for one WAHA envelope; [] for what carries nothing for us (a duplicate `message.any`, `state.change`). */
-export function wahaEnvelopeToProviderEvents(envelope: WahaEnvelope): WahaProviderEvent[] {
+export function wahaEnvelopeToEngineEvents(envelope: WahaEnvelope): WahaEngineEvent[] {
   // Envelope time is unix milliseconds; our event timestamps are seconds, like WhatsApp's.
   const envelopeSeconds = Math.floor(envelope.timestamp / 1000)
   switch (envelope.event) {

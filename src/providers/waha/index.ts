@@ -4,24 +4,24 @@
  */
 import type { Config } from '../../config'
 import type { Logger } from '../../lib/logger'
-import type { ProviderContext, ProviderFactory } from '../provider'
+import type { EngineContext, EngineFactory } from '../engine'
 import { WahaClient } from './client'
 import { WAHA_CAPABILITIES, WahaSession, type WahaSessionOptions } from './session'
 
 export { WahaClient } from './client'
-export { wahaEnvelopeToProviderEvents, type WahaEnvelope, type WahaProviderEvent } from './events'
+export { wahaEnvelopeToEngineEvents, type WahaEnvelope, type WahaEngineEvent } from './events'
 export { WAHA_CAPABILITIES, WahaSession, type WahaSessionOptions } from './session'
 
-export function createWahaFactory(options: WahaSessionOptions): ProviderFactory {
+export function createWahaFactory(options: WahaSessionOptions): EngineFactory {
   return {
     engine: 'waha',
     capabilities: WAHA_CAPABILITIES,
-    create: (context: ProviderContext) => new WahaSession(context, options),
+    create: (context: EngineContext) => new WahaSession(context, options),
   }
 }
 
 /** The factory for a configuration with WAHA_URL (and WAHA_API_KEY, which config requires with it). */
-export function createWahaFactoryFromConfig(config: Config, logger: Logger, apiBase: string): ProviderFactory {
+export function createWahaFactoryFromConfig(config: Config, logger: Logger, apiBase: string): EngineFactory {
   const { url, apiKey, timeoutMs, pollMs, mediaMaxBytes } = config.waha
   if (!url || !apiKey) throw new Error('The waha engine needs WAHA_URL and WAHA_API_KEY')
   return createWahaFactory({

@@ -23,7 +23,7 @@ import {
   type Poll,
   type ProfileDTO,
   type SessionStatus,
-} from '../provider'
+} from '../engine'
 import { messageIdOf } from './client'
 import type { WahaSessionStatus } from './model'
 import type { ChatSummary, MyProfile, WahaContact, WahaEngineObject, WahaGroup, WAMessage, WANumberExistResult } from './types'

@@ -31,7 +31,7 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { EVENT_NAMES, type EventName } from '../provider'
+import { EVENT_NAMES, type EventName } from '../engine'
 
 const open = { additionalProperties: true } as const
 

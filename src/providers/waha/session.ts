@@ -6,7 +6,7 @@
  * WAHA reports back two ways, both feeding the same state:
  * - its callbacks (webhooks configured on the WAHA session, pointing at this server's
  *   `/webhook/message` and `/webhook/state-change`, authenticated by `X-Api-Key`), mapped by
- *   `wahaEnvelopeToProviderEvents` and handed to `acceptCallback`;
+ *   `wahaEnvelopeToEngineEvents` and handed to `acceptCallback`;
  * - a poll of the session's status every WAHA_POLL_MS (and its QR while SCAN_QR_CODE), so
  *   the session stays truthful when callbacks cannot reach us (PUBLIC_URL wrong, network).
  *
@@ -18,7 +18,7 @@ import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { jidOf } from '../../lib/phone'
 import {
-  BaseProviderSession,
+  BaseEngineSession,
   capabilitiesExcept,
   type Capability,
   type ChatDTO,
@@ -35,13 +35,13 @@ import {
   type ParticipantAction,
   type PresenceState,
   type ProfileDTO,
-  type ProviderContext,
-  type ProviderEvent,
+  type EngineContext,
+  type EngineEvent,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
-} from '../provider'
+} from '../engine'
 import { buildCallbackWebhooks, type WahaClient } from './client'
 import type { WahaMessageEvent } from './events'
 import {
@@ -122,7 +122,7 @@ export function withCallbackWebhooks(existing: SessionConfig | undefined, ours: 
   return { ...existing, webhooks: [...others, ...ours] }
 }
 
-export class WahaSession extends BaseProviderSession {
+export class WahaSession extends BaseEngineSession {
   readonly engine = 'waha' as const
   readonly capabilities = WAHA_CAPABILITIES
 
@@ -141,7 +141,7 @@ export class WahaSession extends BaseProviderSession {
   private readonly logger: Logger
 
   constructor(
-    private readonly context: ProviderContext,
+    private readonly context: EngineContext,
     private readonly options: WahaSessionOptions,
   ) {
     super()
@@ -229,22 +229,22 @@ export class WahaSession extends BaseProviderSession {
   // ─── Callbacks ─────────────────────────────────────────────────────────────
 
   /**
-   * Events from WAHA's callbacks (see `wahaEnvelopeToProviderEvents`): status changes
+   * Events from WAHA's callbacks (see `wahaEnvelopeToEngineEvents`): status changes
    * update the snapshot (and fetch the QR when one is pending), a message's media is
    * fetched from WAHA and attached, a message already emitted is dropped, and everything
    * else is emitted as is. Batches are processed in arrival order.
    */
-  acceptCallback(events: ProviderEvent[]): Promise<void> {
+  acceptCallback(events: EngineEvent[]): Promise<void> {
     const run = this.callbacks.then(() => this.processCallback(events))
     this.callbacks = run.catch(() => undefined)
     return run
   }
 
-  acceptExternalEvents(events: ProviderEvent[]): Promise<void> {
+  acceptExternalEvents(events: EngineEvent[]): Promise<void> {
     return this.acceptCallback(events)
   }
 
-  private async processCallback(events: ProviderEvent[]): Promise<void> {
+  private async processCallback(events: EngineEvent[]): Promise<void> {
     for (const event of events) {
       switch (event.type) {
         case 'session.status':

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'puppeteer'
 import { Client, LocalAuth, Location, MessageMedia, Poll } from 'whatsapp-web.js'
 import type { Config, WebjsConfig } from '../../config'
 import type { Logger } from '../../lib/logger'
-import type { ProviderContext, ProviderFactory } from '../provider'
+import type { EngineContext, EngineFactory } from '../engine'
 import { chromeArgs, resolveChromium } from './chromium'
 import type { BrowserHandles, ClientFactory, ClientSetup, WebjsClient, WebjsRuntime } from './client'
 import { installRejectionGuard } from './guard'
@@ -25,12 +25,12 @@ export interface WebjsEngineOptions {
 }
 
 /** A webjs factory around any Client maker: the real one below, or a test double. */
-export function createWebjsEngine(options: WebjsEngineOptions): ProviderFactory {
+export function createWebjsEngine(options: WebjsEngineOptions): EngineFactory {
   const runtime = options.runtime ?? WEBJS_RUNTIME
   return {
     engine: 'webjs',
     capabilities: WEBJS_CAPABILITIES,
-    create: (context: ProviderContext) => new WebjsSession(context, { createClient: options.createClient, runtime, settings: options.settings, logger: options.logger }),
+    create: (context: EngineContext) => new WebjsSession(context, { createClient: options.createClient, runtime, settings: options.settings, logger: options.logger }),
   }
 }
 
@@ -86,7 +86,7 @@ export function realClientFactory(executablePath: string, args: string[]): Clien
 }
 
 /** The engine as the server runs it: Chromium from CHROME_PATH or the usual places, CHROME_ARGS passed through. */
-export async function createWebjsFactory(config: Config, logger: Logger): Promise<ProviderFactory> {
+export async function createWebjsFactory(config: Config, logger: Logger): Promise<EngineFactory> {
   const executablePath = resolveChromium(config.chrome.path)
   installRejectionGuard(logger)
   logger.info({ chromium: executablePath, extraArgs: config.chrome.args }, 'webjs engine loaded')

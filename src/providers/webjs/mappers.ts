@@ -18,9 +18,9 @@ import {
   type MessageMediaInfo,
   type MessageType,
   type Poll,
-  type ProviderEvent,
+  type EngineEvent,
   type SessionStatus,
-} from '../provider'
+} from '../engine'
 import type { WCall, WChat, WContact, WGroupChat, WGroupNotification, WMessage, WReaction } from './client'
 
 // ─── Small readers for loosely typed data ───────────────────────────────────
@@ -224,7 +224,7 @@ export function toGroupDTO(chat: WGroupChat): GroupDTO {
 
 // ─── Events ─────────────────────────────────────────────────────────────────
 
-export function toAckEvent(message: WMessage, ack: number): ProviderEvent {
+export function toAckEvent(message: WMessage, ack: number): EngineEvent {
   return {
     type: 'message.ack',
     id: message.id._serialized,
@@ -236,7 +236,7 @@ export function toAckEvent(message: WMessage, ack: number): ProviderEvent {
   }
 }
 
-export function toReactionEvent(reaction: WReaction): ProviderEvent | undefined {
+export function toReactionEvent(reaction: WReaction): EngineEvent | undefined {
   const messageId = serialized(reaction.msgId)
   const id = serialized(reaction.id)
   if (!messageId || !id) return undefined
@@ -252,7 +252,7 @@ export function toReactionEvent(reaction: WReaction): ProviderEvent | undefined 
   }
 }
 
-export function toRevokedEvent(message: WMessage, nowSeconds: number): ProviderEvent {
+export function toRevokedEvent(message: WMessage, nowSeconds: number): EngineEvent {
   return {
     type: 'message.revoked',
     chatId: chatIdOf(message),
@@ -264,7 +264,7 @@ export function toRevokedEvent(message: WMessage, nowSeconds: number): ProviderE
   }
 }
 
-export function toEditedEvent(message: WMessage, newBody: string, nowSeconds: number): ProviderEvent {
+export function toEditedEvent(message: WMessage, newBody: string, nowSeconds: number): EngineEvent {
   const editedAt = message.latestEditSenderTimestampMs
   return {
     type: 'message.edited',
@@ -283,14 +283,14 @@ export type GroupNotificationKind = 'group_join' | 'group_leave' | 'group_admin_
  * A group notification as the boundary's `group.v2.*` events: this account joining or
  * leaving is `join`/`leave`; others coming, going or changing role is `participants`.
  */
-export function toGroupEvents(kind: GroupNotificationKind, notification: WGroupNotification, meId: string | undefined): ProviderEvent[] {
+export function toGroupEvents(kind: GroupNotificationKind, notification: WGroupNotification, meId: string | undefined): EngineEvent[] {
   const groupId = serialized(notification.chatId) ?? ''
   const timestamp = seconds(notification.timestamp)
   const author = serialized(notification.author)
   const recipients = (notification.recipientIds ?? []).map((id: unknown) => serialized(id)).filter((id): id is string => id !== undefined)
   const isMe = (id: string) => meId !== undefined && sameUser(id, meId)
   const others = recipients.filter((id) => !isMe(id))
-  const events: ProviderEvent[] = []
+  const events: EngineEvent[] = []
   const participants = (action: 'add' | 'remove' | 'promote' | 'demote', ids: string[]) => {
     if (ids.length > 0) events.push({ type: 'group.v2.participants', group: { id: groupId }, action, participants: ids, ...(author && { author }), timestamp })
   }
@@ -320,7 +320,7 @@ export function toGroupEvents(kind: GroupNotificationKind, notification: WGroupN
   return events
 }
 
-export function toCallEvent(call: WCall): ProviderEvent | undefined {
+export function toCallEvent(call: WCall): EngineEvent | undefined {
   if (call.fromMe) return undefined
   return {
     type: 'call.received',

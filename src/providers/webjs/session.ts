@@ -1,6 +1,6 @@
 /**
  * The webjs engine: one whatsapp-web.js Client (Chromium + WhatsApp Web) per session,
- * behind the provider boundary.
+ * behind the engine boundary.
  *
  * Each launch is a `Run`; events of a run that has ended (stopped, crashed, logged out)
  * are ignored, so a late event from a dying browser can never change a newer state.
@@ -18,7 +18,7 @@ import type { WebjsConfig } from '../../config'
 import { AppError, BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import {
-  BaseProviderSession,
+  BaseEngineSession,
   capabilitiesExcept,
   stateOf,
   type Capability,
@@ -36,12 +36,12 @@ import {
   type ParticipantAction,
   type PresenceState,
   type ProfileDTO,
-  type ProviderContext,
+  type EngineContext,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
-} from '../provider'
+} from '../engine'
 import { killProfileProcesses, prepareProfile } from './chromium'
 import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents, WebjsRuntime, WGroupChat, WMessage } from './client'
 import {
@@ -161,7 +161,7 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
 }
 
-export class WebjsSession extends BaseProviderSession {
+export class WebjsSession extends BaseEngineSession {
   readonly engine = 'webjs' as const
   readonly capabilities = WEBJS_CAPABILITIES
 
@@ -175,7 +175,7 @@ export class WebjsSession extends BaseProviderSession {
   readonly userDataDir: string
 
   constructor(
-    private readonly context: ProviderContext,
+    private readonly context: EngineContext,
     private readonly options: WebjsSessionOptions,
   ) {
     super()

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 
-import { wahaEnvelopeToProviderEvents, type WahaEnvelope } from '../../../src/providers/waha/events'
+import { wahaEnvelopeToEngineEvents, type WahaEnvelope } from '../../../src/providers/waha/events'
 import { payloadOf, publishedEnvelope } from '../../helpers/waha-envelopes'
 import { loadWahaOpenApi } from '../../helpers/waha-openapi'
 
@@ -28,10 +28,10 @@ function incoming(event: 'message' | 'message.any') {
   })
 }
 
-describe('wahaEnvelopeToProviderEvents', () => {
+describe('wahaEnvelopeToEngineEvents', () => {
   test('one incoming WhatsApp message is one `message` event: `message.any` adds nothing for it', () => {
-    const viaMessage = wahaEnvelopeToProviderEvents(incoming('message'))
-    const viaAny = wahaEnvelopeToProviderEvents(incoming('message.any'))
+    const viaMessage = wahaEnvelopeToEngineEvents(incoming('message'))
+    const viaAny = wahaEnvelopeToEngineEvents(incoming('message.any'))
     expect(viaMessage).toHaveLength(1)
     expect(viaAny).toEqual([])
     expect(viaMessage[0]).toMatchObject({ type: 'message', message: { id: `false_${CHAT}_3EB0AAA`, chatId: CHAT, fromMe: false, body: 'Hello', type: 'text' } })
@@ -42,13 +42,13 @@ describe('wahaEnvelopeToProviderEvents', () => {
       Object.assign(payloadOf(envelope), { id: `true_${CHAT}_3EB0BBB`, from: ME, to: CHAT, fromMe: true, source: 'app', hasMedia: false })
       delete payloadOf(envelope).media
     })
-    const events = wahaEnvelopeToProviderEvents(own)
+    const events = wahaEnvelopeToEngineEvents(own)
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ type: 'message', message: { id: `true_${CHAT}_3EB0BBB`, chatId: CHAT, fromMe: true } })
   })
 
   test("a media message carries WAHA's file URL for the session to fetch", () => {
-    const events = wahaEnvelopeToProviderEvents(publishedEnvelope('message'))
+    const events = wahaEnvelopeToEngineEvents(publishedEnvelope('message'))
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({
       type: 'message',
@@ -59,31 +59,31 @@ describe('wahaEnvelopeToProviderEvents', () => {
     const legacy = publishedEnvelope('message', (envelope) => {
       delete payloadOf(envelope).media
     })
-    expect(wahaEnvelopeToProviderEvents(legacy)[0]).toMatchObject({ wahaMediaUrl: 'http://localhost:3000/api/files/false_11111111111@c.us_AAAAAAAAAAAAAAAAAAAA.oga' })
+    expect(wahaEnvelopeToEngineEvents(legacy)[0]).toMatchObject({ wahaMediaUrl: 'http://localhost:3000/api/files/false_11111111111@c.us_AAAAAAAAAAAAAAAAAAAA.oga' })
     const textOnly = publishedEnvelope('message', (envelope) => {
       payloadOf(envelope).hasMedia = false
     })
-    expect(wahaEnvelopeToProviderEvents(textOnly)[0]).not.toHaveProperty('wahaMediaUrl')
+    expect(wahaEnvelopeToEngineEvents(textOnly)[0]).not.toHaveProperty('wahaMediaUrl')
   })
 
   test('acks, reactions, edits', () => {
     const ack = publishedEnvelope('message.ack', (envelope) => {
       Object.assign(payloadOf(envelope), { id: `true_${CHAT}_X`, from: ME, to: CHAT, fromMe: true, ack: 3, ackName: 'READ' })
     })
-    expect(wahaEnvelopeToProviderEvents(ack)).toEqual([{ type: 'message.ack', id: `true_${CHAT}_X`, chatId: CHAT, from: ME, to: CHAT, fromMe: true, ack: 3 }])
+    expect(wahaEnvelopeToEngineEvents(ack)).toEqual([{ type: 'message.ack', id: `true_${CHAT}_X`, chatId: CHAT, from: ME, to: CHAT, fromMe: true, ack: 3 }])
 
     const reaction = publishedEnvelope('message.reaction', (envelope) => {
       Object.assign(payloadOf(envelope), { id: `false_${CHAT}_R`, from: CHAT, to: ME, fromMe: false })
       payloadOf(envelope).reaction = { text: '👍', messageId: `true_${CHAT}_X` }
     })
-    expect(wahaEnvelopeToProviderEvents(reaction)).toEqual([
+    expect(wahaEnvelopeToEngineEvents(reaction)).toEqual([
       { type: 'message.reaction', id: `false_${CHAT}_R`, chatId: CHAT, from: CHAT, fromMe: false, timestamp: 1666943582, reaction: { text: '👍', messageId: `true_${CHAT}_X` } },
     ])
 
     const edited = publishedEnvelope('message.edited', (envelope) => {
       Object.assign(payloadOf(envelope), { id: `false_${CHAT}_E2`, from: CHAT, to: ME, fromMe: false, body: 'fixed', editedMessageId: `false_${CHAT}_E1` })
     })
-    expect(wahaEnvelopeToProviderEvents(edited)).toEqual([
+    expect(wahaEnvelopeToEngineEvents(edited)).toEqual([
       { type: 'message.edited', chatId: CHAT, editedMessageId: `false_${CHAT}_E1`, body: 'fixed', from: CHAT, fromMe: false, timestamp: 1666943582 },
     ])
   })
@@ -94,7 +94,7 @@ describe('wahaEnvelopeToProviderEvents', () => {
       delete payload.before
       Object.assign(payload.after as Record<string, unknown>, { id: `false_${CHAT}_REVOKE`, from: CHAT, to: ME, fromMe: false, timestamp: 1767225600 })
     })
-    expect(wahaEnvelopeToProviderEvents(sample)).toEqual([
+    expect(wahaEnvelopeToEngineEvents(sample)).toEqual([
       { type: 'message.revoked', chatId: CHAT, revokedMessageId: `false_${CHAT}_A06CA7BB5DD8C8F705628CDB7E3A33C9`, from: CHAT, fromMe: false, timestamp: 1767225600 },
     ])
     // With `before` (the original message) its id is used as is.
@@ -103,30 +103,30 @@ describe('wahaEnvelopeToProviderEvents', () => {
       Object.assign(payload.before as Record<string, unknown>, { id: `true_${CHAT}_ORIG`, from: ME, to: CHAT, fromMe: true })
       delete payload.after
     })
-    expect(wahaEnvelopeToProviderEvents(withBefore)[0]).toMatchObject({ revokedMessageId: `true_${CHAT}_ORIG`, chatId: CHAT, fromMe: true })
+    expect(wahaEnvelopeToEngineEvents(withBefore)[0]).toMatchObject({ revokedMessageId: `true_${CHAT}_ORIG`, chatId: CHAT, fromMe: true })
     // Nothing to say which chat it was in: no event rather than a made-up one.
     const bare = publishedEnvelope('message.revoked', (envelope) => {
       const payload = payloadOf(envelope)
       delete payload.before
       delete payload.after
     })
-    expect(wahaEnvelopeToProviderEvents(bare)).toEqual([])
+    expect(wahaEnvelopeToEngineEvents(bare)).toEqual([])
   })
 
   test('group events', () => {
-    expect(wahaEnvelopeToProviderEvents(publishedEnvelope('group.v2.join'))).toEqual([
+    expect(wahaEnvelopeToEngineEvents(publishedEnvelope('group.v2.join'))).toEqual([
       { type: 'group.v2.join', group: { id: '123456789@g.us', subject: 'Group Name' }, timestamp: 1666943582 },
     ])
     const leave = publishedEnvelope('group.v2.leave', (envelope) => {
       payloadOf(envelope).group = { id: GROUP }
     })
-    expect(wahaEnvelopeToProviderEvents(leave)).toEqual([{ type: 'group.v2.leave', group: { id: GROUP }, timestamp: 1666943582 }])
+    expect(wahaEnvelopeToEngineEvents(leave)).toEqual([{ type: 'group.v2.leave', group: { id: GROUP }, timestamp: 1666943582 }])
     const actions: Record<string, string> = { join: 'add', leave: 'remove', promote: 'promote', demote: 'demote' }
     for (const [wahaType, action] of Object.entries(actions)) {
       const participants = publishedEnvelope('group.v2.participants', (envelope) => {
         payloadOf(envelope).type = wahaType
       })
-      expect(wahaEnvelopeToProviderEvents(participants)).toEqual([
+      expect(wahaEnvelopeToEngineEvents(participants)).toEqual([
         // The @lid participant is reported by its phone JID.
         { type: 'group.v2.participants', group: { id: '123456789@g.us' }, action: action as 'add', participants: ['123456789@c.us'], timestamp: 1666943582 },
       ])
@@ -134,9 +134,9 @@ describe('wahaEnvelopeToProviderEvents', () => {
     const update = publishedEnvelope('group.v2.update', (envelope) => {
       payloadOf(envelope).group = { id: GROUP, subject: 'Renamed' }
     })
-    expect(wahaEnvelopeToProviderEvents(update)).toEqual([{ type: 'group.v2.update', group: { id: GROUP, subject: 'Renamed' }, timestamp: 1666943582 }])
+    expect(wahaEnvelopeToEngineEvents(update)).toEqual([{ type: 'group.v2.update', group: { id: GROUP, subject: 'Renamed' }, timestamp: 1666943582 }])
     // The published sample's `group` is empty: no id, no event.
-    expect(wahaEnvelopeToProviderEvents(publishedEnvelope('group.v2.update'))).toEqual([])
+    expect(wahaEnvelopeToEngineEvents(publishedEnvelope('group.v2.update'))).toEqual([])
   })
 
   test('presence (one event per participant), calls, session status, state.change', () => {
@@ -147,12 +147,12 @@ describe('wahaEnvelopeToProviderEvents', () => {
         { participant: '966500000003@c.us', lastKnownPresence: 'online', lastSeen: 1767225000 },
       ]
     })
-    expect(wahaEnvelopeToProviderEvents(presence)).toEqual([
+    expect(wahaEnvelopeToEngineEvents(presence)).toEqual([
       { type: 'presence.update', chatId: GROUP, participant: CHAT, state: 'typing', timestamp: 1634567890 },
       { type: 'presence.update', chatId: GROUP, participant: '966500000003@c.us', state: 'online', timestamp: 1634567890 },
     ])
 
-    expect(wahaEnvelopeToProviderEvents(publishedEnvelope('call.received'))).toEqual([
+    expect(wahaEnvelopeToEngineEvents(publishedEnvelope('call.received'))).toEqual([
       { type: 'call.received', id: 'ABCDEFGABCDEFGABCDEFGABCDEFG', from: '11111111111@c.us', isVideo: true, isGroup: true, timestamp: 1 },
     ])
 
@@ -160,14 +160,14 @@ describe('wahaEnvelopeToProviderEvents', () => {
       payloadOf(envelope).status = 'WORKING'
       envelope.me = { id: ME, pushName: 'Support desk' }
     })
-    expect(wahaEnvelopeToProviderEvents(working)).toEqual([{ type: 'session.status', status: 'WORKING', me: { id: ME, pushName: 'Support desk' } }])
+    expect(wahaEnvelopeToEngineEvents(working)).toEqual([{ type: 'session.status', status: 'WORKING', me: { id: ME, pushName: 'Support desk' } }])
     const passkey = publishedEnvelope('session.status', (envelope) => {
       payloadOf(envelope).status = 'PASSKEY_REQUIRED'
       delete envelope.me
     })
-    expect(wahaEnvelopeToProviderEvents(passkey)).toEqual([{ type: 'session.status', status: 'STARTING', reason: expect.stringContaining('passkey') }])
+    expect(wahaEnvelopeToEngineEvents(passkey)).toEqual([{ type: 'session.status', status: 'STARTING', reason: expect.stringContaining('passkey') }])
 
-    expect(wahaEnvelopeToProviderEvents(publishedEnvelope('state.change'))).toEqual([])
+    expect(wahaEnvelopeToEngineEvents(publishedEnvelope('state.change'))).toEqual([])
   })
 
   test('every event we subscribe WAHA to maps from its published sample without throwing', () => {
@@ -190,7 +190,7 @@ describe('wahaEnvelopeToProviderEvents', () => {
       for (const requiredOnly of [false, true]) {
         const schema = openapi.document.webhooks?.[event]?.post?.requestBody?.content['application/json']?.schema
         const envelope = openapi.sample(schema!, { requiredOnly }) as WahaEnvelope
-        const mapped = wahaEnvelopeToProviderEvents(envelope)
+        const mapped = wahaEnvelopeToEngineEvents(envelope)
         expect(Array.isArray(mapped)).toBe(true)
         for (const providerEvent of mapped) expect(providerEvent.type).toBe(event === 'message.any' ? 'message' : (event as 'message'))
       }

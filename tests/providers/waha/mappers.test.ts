@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 
 import { UpstreamError } from '../../../src/errors'
-import { ACK, type MessageType } from '../../../src/providers/provider'
+import { ACK, type MessageType } from '../../../src/providers/engine'
 import {
   forwardedMessageToDto,
   inviteLinkOf,

@@ -1,7 +1,7 @@
 /**
  * The `waha` engine end to end against the WAHA stand-in (tests/helpers/waha-standin.ts),
  * which validates every request against WAHA's published OpenAPI document: sessions
- * through our HTTP routes, each capability by direct provider calls, and WAHA's callbacks
+ * through our HTTP routes, each capability by direct engine calls, and WAHA's callbacks
  * through `SessionManager.acceptExternalEvents` into the event bus. Every test ends with
  * zero validation errors recorded by the stand-in.
  *
@@ -14,8 +14,8 @@ import type { Server } from 'bun'
 
 import { ClientNotReadyError, NotFoundError, NotSupportedError, UpstreamError } from '../../../src/errors'
 import type { SessionEvent } from '../../../src/events/bus'
-import type { Capability, MessageDTO, ProviderSession } from '../../../src/providers/provider'
-import { wahaEnvelopeToProviderEvents } from '../../../src/providers/waha/events'
+import type { Capability, MessageDTO, EngineSession } from '../../../src/providers/engine'
+import { wahaEnvelopeToEngineEvents } from '../../../src/providers/waha/events'
 import { WAHA_MESSAGE_WEBHOOK_EVENTS } from '../../../src/providers/waha/model'
 import { WahaSession } from '../../../src/providers/waha/session'
 import { createTestServer, waitFor, type TestServer } from '../../helpers/app'
@@ -276,10 +276,10 @@ describe('waha sessions through the HTTP session routes', () => {
     }
     const sandbox = await h.server.call('POST', `/${PHONE}/sandbox/scan`)
     expect(sandbox).toMatchObject({ status: 501, body: { code: 'NOT_SUPPORTED' } })
-    const provider = await h.server.deps.sessions.requireConnected(PHONE)
-    await expect(provider.send({ chatId: CHAT, content: { type: 'sticker', media: PNG } })).rejects.toBeInstanceOf(NotSupportedError)
-    await expect(provider.send({ chatId: CHAT, content: { type: 'text', text: 'hi @x', mentions: [CHAT] } })).rejects.toBeInstanceOf(NotSupportedError)
-    await expect(provider.deleteMessage(`true_${CHAT}_A`, false)).rejects.toBeInstanceOf(NotSupportedError)
+    const engine = await h.server.deps.sessions.requireConnected(PHONE)
+    await expect(engine.send({ chatId: CHAT, content: { type: 'sticker', media: PNG } })).rejects.toBeInstanceOf(NotSupportedError)
+    await expect(engine.send({ chatId: CHAT, content: { type: 'text', text: 'hi @x', mentions: [CHAT] } })).rejects.toBeInstanceOf(NotSupportedError)
+    await expect(engine.deleteMessage(`true_${CHAT}_A`, false)).rejects.toBeInstanceOf(NotSupportedError)
     expect(h.standin.calls.filter((call) => call.operationId !== 'SessionsController_get')).toHaveLength(before)
   })
 })
@@ -315,7 +315,7 @@ describe('waha capabilities against the stand-in', () => {
     await link(h)
   })
 
-  async function provider(capability: Capability): Promise<ProviderSession> {
+  async function engine(capability: Capability): Promise<EngineSession> {
     return h.server.deps.sessions.requireConnected(PHONE, capability)
   }
 
@@ -328,7 +328,7 @@ describe('waha capabilities against the stand-in', () => {
   }
 
   test('sending every kind WAHA offers, each once on the bus', async () => {
-    const sends: Array<[Capability, Parameters<ProviderSession['send']>[0], string, Record<string, unknown>]> = [
+    const sends: Array<[Capability, Parameters<EngineSession['send']>[0], string, Record<string, unknown>]> = [
       ['send.text', { chatId: CHAT, content: { type: 'text', text: 'hello', linkPreview: false }, quotedMsgId: `false_${CHAT}_Q` }, 'ChattingController_sendText', { text: 'hello', linkPreview: false, reply_to: `false_${CHAT}_Q` }],
       ['send.image', { chatId: CHAT, content: { type: 'image', media: PNG, caption: 'look' } }, 'ChattingController_sendImage', { caption: 'look', file: { mimetype: 'image/png', filename: 'dot.png', data: 'iVBORw0KGgo=' } }],
       ['send.file', { chatId: CHAT, content: { type: 'file', media: { ...PNG, mimeType: 'application/pdf', filename: 'a.pdf' } } }, 'ChattingController_sendFile', { file: { mimetype: 'application/pdf', filename: 'a.pdf', data: 'iVBORw0KGgo=' } }],
@@ -343,7 +343,7 @@ describe('waha capabilities against the stand-in', () => {
     for (const [capability, request, operationId, expectedBody] of sends) {
       let message: MessageDTO | undefined
       const calls = await callsOf(async () => {
-        message = await (await provider(capability)).send(request)
+        message = await (await engine(capability)).send(request)
       })
       expect(ops(calls)).toEqual([operationId])
       expect(calls[0]?.body).toMatchObject({ chatId: CHAT, session: PHONE, ...expectedBody })
@@ -361,45 +361,45 @@ describe('waha capabilities against the stand-in', () => {
     expect(imageEvent?.type === 'message' && imageEvent.media?.data).toEqual(PNG.data)
     // WAHA's `message.any` callback for a message we sent adds nothing.
     const echo = envelope('message.any', { id: sent[0]!.id, from: ME, to: CHAT, fromMe: true, hasMedia: false, media: undefined })
-    await h.server.deps.sessions.acceptExternalEvents(PHONE, wahaEnvelopeToProviderEvents(echo))
+    await h.server.deps.sessions.acceptExternalEvents(PHONE, wahaEnvelopeToEngineEvents(echo))
     expect(messagesOnBus(h)).toHaveLength(sent.length)
   })
 
   test('reactions, edits, deletes, forwards, seen, presence, Status posts', async () => {
     const message = `true_${CHAT}_3EB0C767D26A1D2B8F`
     // The session's status poll runs meanwhile: read the reaction from the filtered calls, not the last call.
-    const reaction = await callsOf(async () => (await provider('message.react')).react(message, '👍'))
+    const reaction = await callsOf(async () => (await engine('message.react')).react(message, '👍'))
     expect(ops(reaction)).toEqual(['ChattingController_setReaction'])
     expect(reaction[0]?.body).toEqual({ messageId: message, reaction: '👍', session: PHONE })
 
-    const edit = await callsOf(async () => (await provider('message.edit')).editMessage(message, 'edited'))
+    const edit = await callsOf(async () => (await engine('message.edit')).editMessage(message, 'edited'))
     expect(edit.map((call) => [call.operationId, call.path, call.body])).toEqual([
       ['ChatsController_editMessage', `/api/${PHONE}/chats/${encodeURIComponent(CHAT)}/messages/${encodeURIComponent(message)}`, { text: 'edited' }],
     ])
-    const removed = await callsOf(async () => (await provider('message.delete')).deleteMessage(message, true))
+    const removed = await callsOf(async () => (await engine('message.delete')).deleteMessage(message, true))
     expect(removed.map((call) => [call.operationId, call.method])).toEqual([['ChatsController_deleteMessage', 'DELETE']])
     // A message id without its chat cannot be edited through WAHA: a clear 400, nothing sent.
-    const bad = await (await provider('message.edit')).editMessage('3EB0C767', 'x').catch((e: unknown) => e)
+    const bad = await (await engine('message.edit')).editMessage('3EB0C767', 'x').catch((e: unknown) => e)
     expect((bad as { statusCode: number }).statusCode).toBe(400)
 
     let forwarded: MessageDTO | undefined
     const forward = await callsOf(async () => {
-      forwarded = await (await provider('message.forward')).forwardMessage(message, GROUP)
+      forwarded = await (await engine('message.forward')).forwardMessage(message, GROUP)
     })
     expect(forward.map((call) => call.body)).toEqual([{ chatId: GROUP, messageId: message, session: PHONE }])
     expect(forwarded).toMatchObject({ id: `true_${GROUP}_3EB0FWD`, chatId: GROUP, isForwarded: true })
     expect(messagesOnBus(h).map((m) => m.id)).toEqual([`true_${GROUP}_3EB0FWD`])
 
-    expect((await callsOf(async () => (await provider('chat.seen')).markSeen(CHAT))).map((c) => c.body)).toEqual([{ chatId: CHAT, session: PHONE }])
-    const presence = await callsOf(async () => (await provider('chat.presence')).setPresence(CHAT, 'recording'))
+    expect((await callsOf(async () => (await engine('chat.seen')).markSeen(CHAT))).map((c) => c.body)).toEqual([{ chatId: CHAT, session: PHONE }])
+    const presence = await callsOf(async () => (await engine('chat.presence')).setPresence(CHAT, 'recording'))
     expect(presence.map((call) => [call.operationId, call.body])).toEqual([['PresenceController_setPresence', { chatId: CHAT, presence: 'recording' }]])
 
-    const statusProvider = await provider('status.post')
+    const statusEngine = await engine('status.post')
     const statuses = await callsOf(async () => {
-      const text = await statusProvider.postStatus({ type: 'text', text: 'Hi all' })
+      const text = await statusEngine.postStatus({ type: 'text', text: 'Hi all' })
       expect(text).toMatchObject({ chatId: 'status@broadcast', type: 'text', body: 'Hi all', fromMe: true })
-      await statusProvider.postStatus({ type: 'image', media: PNG, caption: 'pic' })
-      await statusProvider.postStatus({ type: 'video', media: { data: PNG.data, mimeType: 'video/webm' } })
+      await statusEngine.postStatus({ type: 'image', media: PNG, caption: 'pic' })
+      await statusEngine.postStatus({ type: 'video', media: { data: PNG.data, mimeType: 'video/webm' } })
     })
     expect(statuses.map((call) => [call.operationId, call.body])).toEqual([
       ['StatusController_sendTextStatus', { text: 'Hi all', backgroundColor: '#38b42f', font: 0 }],
@@ -409,17 +409,17 @@ describe('waha capabilities against the stand-in', () => {
   })
 
   test('chats, history with its cursor, and media download', async () => {
-    const chats = await (await provider('chats.list')).listChats({ page: 1, limit: 10 })
+    const chats = await (await engine('chats.list')).listChats({ page: 1, limit: 10 })
     expect(chats).toEqual({ total: 1, items: [{ id: CHAT, name: 'Friend', isGroup: false, unreadCount: 1, archived: false, timestamp: 1767225600 }] })
     expect(h.standin.calls.find((call) => call.operationId === 'ChatsController_getChats')?.query).toEqual({ sortBy: 'conversationTimestamp', sortOrder: 'desc' })
-    expect(await (await provider('chats.list')).listChats({ page: 1, limit: 10, archived: true })).toEqual({ total: 0, items: [] })
+    expect(await (await engine('chats.list')).listChats({ page: 1, limit: 10, archived: true })).toEqual({ total: 0, items: [] })
 
-    const chat = await (await provider('chats.get')).getChat(CHAT)
+    const chat = await (await engine('chats.get')).getChat(CHAT)
     expect(chat).toMatchObject({ id: CHAT, name: 'Friend', lastMessage: { body: 'hello', fromMe: false } })
     expect(h.standin.calls.find((call) => call.operationId === 'ChatsController_getChatsOverview')?.query).toEqual({ ids: CHAT })
-    await expect((await provider('chats.get')).getChat('966500000099@c.us')).rejects.toBeInstanceOf(NotFoundError)
+    await expect((await engine('chats.get')).getChat('966500000099@c.us')).rejects.toBeInstanceOf(NotFoundError)
 
-    const history = await provider('messages.history')
+    const history = await engine('messages.history')
     const first = await history.getMessages(CHAT, { limit: 1 })
     expect(first.messages.map((m) => [m.id, m.body, m.fromMe])).toEqual([[`false_${CHAT}_AAA2`, 'second', false]])
     expect(first.hasMore).toBe(true)
@@ -430,7 +430,7 @@ describe('waha capabilities against the stand-in', () => {
     const cursorQuery = h.standin.calls.filter((call) => call.operationId === 'ChatsController_getChatMessages').at(-1)?.query
     expect(cursorQuery).toMatchObject({ 'filter.timestamp.lte': '1767225600' })
 
-    const media = await provider('messages.media')
+    const media = await engine('messages.media')
     expect(await media.downloadMedia(`false_${CHAT}_AAA2`)).toBeNull() // the stand-in's message has no media
     const path = `/api/files/${PHONE}/false_${CHAT}_PIC.jpeg`
     h.files.set(path, JPEG)
@@ -459,15 +459,15 @@ describe('waha capabilities against the stand-in', () => {
   })
 
   test('contacts', async () => {
-    expect(await (await provider('contacts.list')).listContacts()).toEqual([
+    expect(await (await engine('contacts.list')).listContacts()).toEqual([
       { id: CHAT, name: 'Friend', pushname: 'Friend', number: '966500000002', isMyContact: true, isBusiness: false, isBlocked: false },
     ])
-    expect(await (await provider('contacts.get')).getContact(CHAT)).toMatchObject({ id: CHAT, number: '966500000002', name: 'Friend' })
-    expect(await (await provider('contacts.profilePicture')).getProfilePictureUrl(CHAT)).toBe('https://pps.whatsapp.net/v/t61/contact.jpg')
-    expect(await (await provider('contacts.exists')).checkNumber('+966 500 000 002')).toEqual({ number: '966500000002', exists: true, jid: CHAT })
+    expect(await (await engine('contacts.get')).getContact(CHAT)).toMatchObject({ id: CHAT, number: '966500000002', name: 'Friend' })
+    expect(await (await engine('contacts.profilePicture')).getProfilePictureUrl(CHAT)).toBe('https://pps.whatsapp.net/v/t61/contact.jpg')
+    expect(await (await engine('contacts.exists')).checkNumber('+966 500 000 002')).toEqual({ number: '966500000002', exists: true, jid: CHAT })
     expect(h.standin.calls.find((call) => call.operationId === 'ContactsController_checkExists')?.query).toEqual({ phone: '966500000002', session: PHONE })
     const blocking = await callsOf(async () => {
-      const contacts = await provider('contacts.block')
+      const contacts = await engine('contacts.block')
       await contacts.setBlocked(CHAT, true)
       await contacts.setBlocked(CHAT, false)
     })
@@ -476,7 +476,7 @@ describe('waha capabilities against the stand-in', () => {
       ['ContactsController_unblock', { contactId: CHAT, session: PHONE }],
     ])
     h.standin.setResponse('ContactsController_getProfilePicture', { status: 200, body: { profilePictureURL: null } })
-    expect(await (await provider('contacts.profilePicture')).getProfilePictureUrl(CHAT)).toBeNull()
+    expect(await (await engine('contacts.profilePicture')).getProfilePictureUrl(CHAT)).toBeNull()
   })
 
   test('groups', async () => {
@@ -492,11 +492,11 @@ describe('waha capabilities against the stand-in', () => {
       messagesAdminsOnly: false,
       infoAdminsOnly: false,
     }
-    expect(await (await provider('groups.list')).listGroups()).toEqual([group])
-    expect(await (await provider('groups.get')).getGroup(GROUP)).toEqual(group)
+    expect(await (await engine('groups.list')).listGroups()).toEqual([group])
+    expect(await (await engine('groups.get')).getGroup(GROUP)).toEqual(group)
 
     const create = await callsOf(async () => {
-      expect(await (await provider('groups.create')).createGroup('Team', [CHAT])).toEqual(group)
+      expect(await (await engine('groups.create')).createGroup('Team', [CHAT])).toEqual(group)
     })
     expect(create.map((call) => [call.operationId, call.body])).toEqual([
       ['GroupsController_createGroup', { name: 'Team', participants: [{ id: CHAT }] }],
@@ -504,7 +504,7 @@ describe('waha capabilities against the stand-in', () => {
     ])
 
     const update = await callsOf(async () => {
-      await (await provider('groups.update')).updateGroup(GROUP, { subject: 'New', description: 'About', messagesAdminsOnly: true, infoAdminsOnly: false })
+      await (await engine('groups.update')).updateGroup(GROUP, { subject: 'New', description: 'About', messagesAdminsOnly: true, infoAdminsOnly: false })
     })
     expect(update.map((call) => [call.operationId, call.body])).toEqual([
       ['GroupsController_setSubject', { subject: 'New' }],
@@ -515,7 +515,7 @@ describe('waha capabilities against the stand-in', () => {
     ])
 
     const members = await callsOf(async () => {
-      const groups = await provider('groups.participants')
+      const groups = await engine('groups.participants')
       for (const action of ['add', 'remove', 'promote', 'demote'] as const) await groups.updateParticipants(GROUP, action, [CHAT])
     })
     expect(ops(members)).toEqual([
@@ -530,18 +530,18 @@ describe('waha capabilities against the stand-in', () => {
     ])
     expect(members[0]?.body).toEqual({ participants: [{ id: CHAT }] })
 
-    expect(await (await provider('groups.inviteLink')).getInviteLink(GROUP)).toBe('https://chat.whatsapp.com/StandInInviteCode1')
-    const picture = await callsOf(async () => (await provider('groups.picture')).setGroupPicture(GROUP, PNG))
+    expect(await (await engine('groups.inviteLink')).getInviteLink(GROUP)).toBe('https://chat.whatsapp.com/StandInInviteCode1')
+    const picture = await callsOf(async () => (await engine('groups.picture')).setGroupPicture(GROUP, PNG))
     expect(picture.map((call) => [call.operationId, call.body])).toEqual([
       ['GroupsController_setPicture', { file: { mimetype: 'image/png', filename: 'dot.png', data: 'iVBORw0KGgo=' } }],
     ])
     h.standin.setResponse('GroupsController_setPicture', { status: 200, body: { success: false } })
-    await expect((await provider('groups.picture')).setGroupPicture(GROUP, PNG)).rejects.toBeInstanceOf(UpstreamError)
-    expect(ops(await callsOf(async () => (await provider('groups.leave')).leaveGroup(GROUP)))).toEqual(['GroupsController_leaveGroup'])
+    await expect((await engine('groups.picture')).setGroupPicture(GROUP, PNG)).rejects.toBeInstanceOf(UpstreamError)
+    expect(ops(await callsOf(async () => (await engine('groups.leave')).leaveGroup(GROUP)))).toEqual(['GroupsController_leaveGroup'])
   })
 
   test('profile', async () => {
-    expect(await (await provider('profile.get')).getProfile()).toEqual({
+    expect(await (await engine('profile.get')).getProfile()).toEqual({
       id: ME,
       pushname: 'Stand-in',
       phone: PHONE,
@@ -549,9 +549,9 @@ describe('waha capabilities against the stand-in', () => {
       pictureUrl: null,
     })
     const changes = await callsOf(async () => {
-      await (await provider('profile.name')).setProfileName('Support desk')
-      await (await provider('profile.status')).setProfileStatus('Open 9-5')
-      await (await provider('profile.picture')).setProfilePicture(PNG)
+      await (await engine('profile.name')).setProfileName('Support desk')
+      await (await engine('profile.status')).setProfileStatus('Open 9-5')
+      await (await engine('profile.picture')).setProfilePicture(PNG)
     })
     expect(changes.map((call) => [call.operationId, call.body])).toEqual([
       ['ProfileController_setProfileName', { name: 'Support desk' }],
@@ -560,7 +560,7 @@ describe('waha capabilities against the stand-in', () => {
     ])
     // The "about" text is optional: a failure to read it leaves it out.
     h.standin.setResponse('ContactsController_getAbout', { status: 500, body: { message: 'boom' } })
-    expect(await (await provider('profile.get')).getProfile()).not.toHaveProperty('status')
+    expect(await (await engine('profile.get')).getProfile()).not.toHaveProperty('status')
   })
 
   test("WAHA's own refusals come back as our errors", async () => {
@@ -568,11 +568,11 @@ describe('waha capabilities against the stand-in', () => {
       status: 422,
       body: { error: 'Session status is not as expected', session: PHONE, status: 'SCAN_QR_CODE', expected: ['WORKING'] },
     })
-    const error = await (await provider('send.text')).send({ chatId: CHAT, content: { type: 'text', text: 'x' } }).catch((e: unknown) => e)
+    const error = await (await engine('send.text')).send({ chatId: CHAT, content: { type: 'text', text: 'x' } }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ClientNotReadyError)
     // A send WAHA accepted without an id cannot be referred to again: an upstream error, not a fake id.
     h.standin.setResponse('ChattingController_sendPoll', { status: 201, body: {} })
-    const noId = await (await provider('send.poll'))
+    const noId = await (await engine('send.poll'))
       .send({ chatId: CHAT, content: { type: 'poll', name: 'q', options: ['a', 'b'], multipleAnswers: true } })
       .catch((e: unknown) => e)
     expect(noId).toBeInstanceOf(UpstreamError)
@@ -586,8 +586,8 @@ describe('WAHA callbacks through SessionManager.acceptExternalEvents', () => {
     await startWaha(h)
   })
 
-  const accept = (body: Parameters<typeof wahaEnvelopeToProviderEvents>[0], phone = PHONE) =>
-    h.server.deps.sessions.acceptExternalEvents(phone, wahaEnvelopeToProviderEvents(body))
+  const accept = (body: Parameters<typeof wahaEnvelopeToEngineEvents>[0], phone = PHONE) =>
+    h.server.deps.sessions.acceptExternalEvents(phone, wahaEnvelopeToEngineEvents(body))
 
   const statusEnvelope = (status: string, me = true) =>
     envelope('session.status', { name: PHONE, status }, (built) => {
@@ -682,7 +682,7 @@ describe('WAHA callbacks through SessionManager.acceptExternalEvents', () => {
   })
 
   test('the seam: 404 for an unknown session, 409 when not running here, 501 for an engine without callbacks', async () => {
-    const events = wahaEnvelopeToProviderEvents(statusEnvelope('WORKING'))
+    const events = wahaEnvelopeToEngineEvents(statusEnvelope('WORKING'))
     await expect(h.server.deps.sessions.acceptExternalEvents('966500000077', events)).rejects.toBeInstanceOf(NotFoundError)
     await h.server.call('POST', `/${PHONE}/stop`)
     await expect(h.server.deps.sessions.acceptExternalEvents(PHONE, events)).rejects.toBeInstanceOf(ClientNotReadyError)
@@ -691,6 +691,6 @@ describe('WAHA callbacks through SessionManager.acceptExternalEvents', () => {
     expect(unsupported).toBeInstanceOf(NotSupportedError)
     // Only a WahaSession takes them.
     await startWaha(h)
-    expect(await h.server.deps.sessions.requireProvider(PHONE)).toBeInstanceOf(WahaSession)
+    expect(await h.server.deps.sessions.requireEngine(PHONE)).toBeInstanceOf(WahaSession)
   })
 })

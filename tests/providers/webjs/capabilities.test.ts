@@ -1,13 +1,13 @@
 /**
  * Each webjs capability against the typed fake Client: which whatsapp-web.js call it
  * makes (with which arguments and classes) and how the answer maps back; plus the
- * events whatsapp-web.js emits, as the engine's typed ProviderEvents.
+ * events whatsapp-web.js emits, as the engine's typed EngineEvents.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import type WAWebJS from 'whatsapp-web.js'
 import { Location, MessageMedia, Poll } from 'whatsapp-web.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../../src/errors'
-import type { MessageDTO, ProviderEvent, ProviderSession } from '../../../src/providers/provider'
+import type { MessageDTO, EngineEvent, EngineSession } from '../../../src/providers/engine'
 import { until, webjsHarness, type SessionHandle, type WebjsHarness } from '../harness'
 import type { FakeClient, FakeWhatsApp } from './fake-client'
 
@@ -18,7 +18,7 @@ const BYTES = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 31 + 7) 
 
 let harness: WebjsHarness
 let handle: SessionHandle
-let provider: ProviderSession
+let engine: EngineSession
 let world: FakeWhatsApp
 let client: FakeClient
 
@@ -26,15 +26,15 @@ beforeAll(async () => {
   harness = webjsHarness({ eagerMediaMaxBytes: 1000 })
   handle = harness.open(PHONE)
   world = harness.world
-  provider = handle.provider
-  await provider.start()
-  await until(() => provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+  engine = handle.engine
+  await engine.start()
+  await until(() => engine.snapshot().status === 'SCAN_QR_CODE', 'the QR')
   world.scan(PHONE, 'Support desk')
-  await until(() => provider.snapshot().status === 'WORKING', 'WORKING')
+  await until(() => engine.snapshot().status === 'WORKING', 'WORKING')
   client = world.current
 })
 afterAll(async () => {
-  await provider.stop()
+  await engine.stop()
   await harness.close()
 })
 beforeEach(() => {
@@ -54,7 +54,7 @@ async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
   )
 }
 
-function eventsSince(count: number): ProviderEvent[] {
+function eventsSince(count: number): EngineEvent[] {
   return handle.events.slice(count)
 }
 
@@ -69,7 +69,7 @@ async function incomingText(body: string): Promise<MessageDTO> {
 
 describe('sending: every content type maps onto sendMessage', () => {
   test('text: linkPreview off on request, no implicit "seen"', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'text', text: 'see https://example.org', linkPreview: false } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'text', text: 'see https://example.org', linkPreview: false } })
     const call = lastSend()
     expect(call.chatId).toBe(PEER_JID)
     expect(call.content).toBe('see https://example.org')
@@ -78,7 +78,7 @@ describe('sending: every content type maps onto sendMessage', () => {
   })
 
   test('image: a MessageMedia built from our bytes (never fromUrl), with its caption', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'image', media: { data: BYTES, mimeType: 'image/jpeg', filename: 'a.jpg' }, caption: 'look' } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'image', media: { data: BYTES, mimeType: 'image/jpeg', filename: 'a.jpg' }, caption: 'look' } })
     const { content, options } = lastSend()
     expect(content).toBeInstanceOf(MessageMedia)
     const media = content as WAWebJS.MessageMedia
@@ -91,28 +91,28 @@ describe('sending: every content type maps onto sendMessage', () => {
   })
 
   test('file as a document, voice as push-to-talk, audio as plain audio, video with caption', async () => {
-    await provider.send({ chatId: PEER_JID, content: { type: 'file', media: { data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' }, caption: 'report' } })
+    await engine.send({ chatId: PEER_JID, content: { type: 'file', media: { data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' }, caption: 'report' } })
     expect(lastSend().options).toMatchObject({ sendMediaAsDocument: true, caption: 'report' })
-    const voice = await provider.send({ chatId: PEER_JID, content: { type: 'voice', media: { data: BYTES, mimeType: 'audio/ogg; codecs=opus' } } })
+    const voice = await engine.send({ chatId: PEER_JID, content: { type: 'voice', media: { data: BYTES, mimeType: 'audio/ogg; codecs=opus' } } })
     expect(lastSend().options.sendAudioAsVoice).toBe(true)
     expect(voice.type).toBe('voice')
-    await provider.send({ chatId: PEER_JID, content: { type: 'audio', media: { data: BYTES, mimeType: 'audio/mpeg' } } })
+    await engine.send({ chatId: PEER_JID, content: { type: 'audio', media: { data: BYTES, mimeType: 'audio/mpeg' } } })
     expect(lastSend().options.sendAudioAsVoice).toBeUndefined()
     expect(lastSend().options.sendMediaAsDocument).toBeUndefined()
-    await provider.send({ chatId: PEER_JID, content: { type: 'video', media: { data: BYTES, mimeType: 'video/mp4' }, caption: 'clip' } })
+    await engine.send({ chatId: PEER_JID, content: { type: 'video', media: { data: BYTES, mimeType: 'video/mp4' }, caption: 'clip' } })
     expect(lastSend().options.caption).toBe('clip')
   })
 
   test('sticker: sent as a sticker; only images can be stickers', async () => {
-    const sticker = await provider.send({ chatId: PEER_JID, content: { type: 'sticker', media: { data: BYTES, mimeType: 'image/webp' } } })
+    const sticker = await engine.send({ chatId: PEER_JID, content: { type: 'sticker', media: { data: BYTES, mimeType: 'image/webp' } } })
     expect(lastSend().options.sendMediaAsSticker).toBe(true)
     expect(sticker.type).toBe('sticker')
-    const error = await errorOf(() => provider.send({ chatId: PEER_JID, content: { type: 'sticker', media: { data: BYTES, mimeType: 'video/mp4' } } }))
+    const error = await errorOf(() => engine.send({ chatId: PEER_JID, content: { type: 'sticker', media: { data: BYTES, mimeType: 'video/mp4' } } }))
     expect(error).toBeInstanceOf(BadRequestError)
   })
 
   test('location: a whatsapp-web.js Location with name and address', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'location', latitude: 24.7136, longitude: 46.6753, name: 'Office', address: 'Riyadh' } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'location', latitude: 24.7136, longitude: 46.6753, name: 'Office', address: 'Riyadh' } })
     const location = lastSend().content as WAWebJS.Location
     expect(location).toBeInstanceOf(Location)
     expect(location).toMatchObject({ latitude: 24.7136, longitude: 46.6753, name: 'Office', address: 'Riyadh' })
@@ -120,7 +120,7 @@ describe('sending: every content type maps onto sendMessage', () => {
   })
 
   test('poll: a whatsapp-web.js Poll with its options and answer mode', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'poll', name: 'Lunch?', options: ['Pizza', 'Sushi'], multipleAnswers: true } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'poll', name: 'Lunch?', options: ['Pizza', 'Sushi'], multipleAnswers: true } })
     const poll = lastSend().content as WAWebJS.Poll
     expect(poll).toBeInstanceOf(Poll)
     expect(poll.pollName).toBe('Lunch?')
@@ -132,47 +132,47 @@ describe('sending: every content type maps onto sendMessage', () => {
   test('contact: each vCard parsed by WhatsApp Web as its own message; anything else is a 400', async () => {
     const alice = 'BEGIN:VCARD\nVERSION:3.0\nFN:Alice\nTEL;type=CELL;waid=15550003333:+15550003333\nEND:VCARD'
     const bob = 'BEGIN:VCARD\nVERSION:3.0\nFN:Bob\nTEL;type=CELL;waid=15550004444:+15550004444\nEND:VCARD'
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'contact', vcards: [alice, bob] } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'contact', vcards: [alice, bob] } })
     const calls = world.callsOf('sendMessage')
     expect(calls.map(([, content]) => content)).toEqual([alice, bob])
     expect(calls.every(([, , options]) => (options as WAWebJS.MessageSendOptions).parseVCards === true)).toBe(true)
     expect(sent).toMatchObject({ type: 'contact', vcards: [alice] })
-    expect(await errorOf(() => provider.send({ chatId: PEER_JID, content: { type: 'contact', vcards: ['Alice, +1555'] } }))).toBeInstanceOf(BadRequestError)
+    expect(await errorOf(() => engine.send({ chatId: PEER_JID, content: { type: 'contact', vcards: ['Alice, +1555'] } }))).toBeInstanceOf(BadRequestError)
   })
 
   test('a chat WhatsApp Web cannot open is a 404', async () => {
-    expect(await errorOf(() => provider.send({ chatId: 'not-a-chat', content: { type: 'text', text: 'x' } }))).toBeInstanceOf(NotFoundError)
+    expect(await errorOf(() => engine.send({ chatId: 'not-a-chat', content: { type: 'text', text: 'x' } }))).toBeInstanceOf(NotFoundError)
   })
 })
 
 describe('acting on messages', () => {
   test('react, delete for everyone, and edit of an own message', async () => {
-    const own = await provider.send({ chatId: PEER_JID, content: { type: 'text', text: 'typo' } })
-    await provider.react(own.id, '👍')
+    const own = await engine.send({ chatId: PEER_JID, content: { type: 'text', text: 'typo' } })
+    await engine.react(own.id, '👍')
     expect(world.callsOf('react')).toEqual([[own.id, '👍']])
-    await provider.editMessage(own.id, 'fixed')
+    await engine.editMessage(own.id, 'fixed')
     expect(world.callsOf('edit')[0]?.slice(0, 2)).toEqual([own.id, 'fixed'])
-    await provider.deleteMessage(own.id, true)
+    await engine.deleteMessage(own.id, true)
     expect(world.callsOf('delete')[0]?.slice(0, 2)).toEqual([own.id, true])
   })
 
   test('editing someone else’s message, or one WhatsApp will not edit, is a 409', async () => {
     const theirs = await incomingText('not yours')
-    expect(await errorOf(() => provider.editMessage(theirs.id, 'x'))).toBeInstanceOf(ConflictError)
-    const image = await provider.send({ chatId: PEER_JID, content: { type: 'image', media: { data: BYTES, mimeType: 'image/png' } } })
-    expect(await errorOf(() => provider.editMessage(image.id, 'x'))).toBeInstanceOf(ConflictError)
+    expect(await errorOf(() => engine.editMessage(theirs.id, 'x'))).toBeInstanceOf(ConflictError)
+    const image = await engine.send({ chatId: PEER_JID, content: { type: 'image', media: { data: BYTES, mimeType: 'image/png' } } })
+    expect(await errorOf(() => engine.editMessage(image.id, 'x'))).toBeInstanceOf(ConflictError)
   })
 
   test('unknown message ids are 404, malformed ones 400', async () => {
-    expect(await errorOf(() => provider.react(`true_${PEER_JID}_3EB0NOPE`, '👍'))).toBeInstanceOf(NotFoundError)
-    expect(await errorOf(() => provider.deleteMessage('nonsense', false))).toBeInstanceOf(BadRequestError)
+    expect(await errorOf(() => engine.react(`true_${PEER_JID}_3EB0NOPE`, '👍'))).toBeInstanceOf(NotFoundError)
+    expect(await errorOf(() => engine.deleteMessage('nonsense', false))).toBeInstanceOf(BadRequestError)
   })
 
   test('forward answers with the copy in the target chat', async () => {
     const original = await incomingText('pass it on')
     const other = '15550005555@c.us'
     world.chat(other)
-    const copy = await provider.forwardMessage(original.id, other)
+    const copy = await engine.forwardMessage(original.id, other)
     expect(world.callsOf('forward')).toEqual([[original.id, other]])
     expect(copy).toMatchObject({ chatId: other, fromMe: true, body: 'pass it on', isForwarded: true })
     expect(copy.id).not.toBe(original.id)
@@ -180,20 +180,20 @@ describe('acting on messages', () => {
 
   test('seen, presence (typing, recording, paused)', async () => {
     await incomingText('mark me')
-    await provider.markSeen(PEER_JID)
+    await engine.markSeen(PEER_JID)
     expect(world.callsOf('sendSeen')).toEqual([[PEER_JID]])
-    expect(await errorOf(() => provider.markSeen('15550000000@c.us'))).toBeInstanceOf(NotFoundError)
-    await provider.setPresence(PEER_JID, 'typing')
-    await provider.setPresence(PEER_JID, 'recording')
-    await provider.setPresence(PEER_JID, 'paused')
+    expect(await errorOf(() => engine.markSeen('15550000000@c.us'))).toBeInstanceOf(NotFoundError)
+    await engine.setPresence(PEER_JID, 'typing')
+    await engine.setPresence(PEER_JID, 'recording')
+    await engine.setPresence(PEER_JID, 'paused')
     expect(world.calls.map((c) => c.method).filter((m) => m.startsWith('sendState') || m === 'clearState')).toEqual(['sendStateTyping', 'sendStateRecording', 'clearState'])
   })
 
   test('Status: text with colour and font, media with caption, to status@broadcast', async () => {
-    const text = await provider.postStatus({ type: 'text', text: 'Open today', backgroundColor: '#25D366', font: 2 })
+    const text = await engine.postStatus({ type: 'text', text: 'Open today', backgroundColor: '#25D366', font: 2 })
     expect(lastSend()).toMatchObject({ chatId: 'status@broadcast', content: 'Open today', options: { extra: { backgroundColor: '#25D366', fontStyle: 2 } } })
     expect(text.chatId).toBe('status@broadcast')
-    await provider.postStatus({ type: 'image', media: { data: BYTES, mimeType: 'image/jpeg' }, caption: 'menu' })
+    await engine.postStatus({ type: 'image', media: { data: BYTES, mimeType: 'image/jpeg' }, caption: 'menu' })
     expect(lastSend().content).toBeInstanceOf(MessageMedia)
     expect(lastSend().options.caption).toBe('menu')
   })
@@ -202,11 +202,11 @@ describe('acting on messages', () => {
 describe('chats, history, media', () => {
   test('chats: newest first, paged, filtered by archived', async () => {
     world.chat('15550006666@c.us', { name: 'Archived one', archived: true })
-    const all = await provider.listChats({ page: 1, limit: 100 })
+    const all = await engine.listChats({ page: 1, limit: 100 })
     expect(all.items.map((c) => c.timestamp)).toEqual([...all.items.map((c) => c.timestamp)].sort((a, b) => b - a))
-    const archived = await provider.listChats({ page: 1, limit: 100, archived: true })
+    const archived = await engine.listChats({ page: 1, limit: 100, archived: true })
     expect(archived.items.map((c) => c.id)).toEqual(['15550006666@c.us'])
-    const page2 = await provider.listChats({ page: 2, limit: 1 })
+    const page2 = await engine.listChats({ page: 2, limit: 1 })
     expect(page2.items).toHaveLength(1)
     expect(page2.total).toBe(all.total)
   })
@@ -226,21 +226,21 @@ describe('chats, history, media', () => {
         ack: 3,
       })
     }
-    const page = await provider.getMessages(chatId, { limit: 10, before: `false_${chatId}_OLD30` })
+    const page = await engine.getMessages(chatId, { limit: 10, before: `false_${chatId}_OLD30` })
     expect(page.messages.map((m) => m.body)).toEqual(['#29', '#28', '#27', '#26', '#25', '#24', '#23', '#22', '#21', '#20'])
     expect(page.hasMore).toBe(true)
     const limits = world.callsOf('fetchMessages').map(([, search]) => (search as WAWebJS.MessageSearchOptions).limit)
     expect(limits).toEqual([50, 100, 200])
-    const last = await provider.getMessages(chatId, { limit: 10, before: `false_${chatId}_OLD5` })
+    const last = await engine.getMessages(chatId, { limit: 10, before: `false_${chatId}_OLD5` })
     expect(last.messages.map((m) => m.body)).toEqual(['#4', '#3', '#2', '#1', '#0'])
     expect(last.hasMore).toBe(false)
   })
 
   test('media download gives the bytes; a message without media gives null', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'file', media: { data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' } } })
-    expect(await provider.downloadMedia(sent.id)).toEqual({ data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' })
-    const text = await provider.send({ chatId: PEER_JID, content: { type: 'text', text: 'no media' } })
-    expect(await provider.downloadMedia(text.id)).toBeNull()
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'file', media: { data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' } } })
+    expect(await engine.downloadMedia(sent.id)).toEqual({ data: BYTES, mimeType: 'application/pdf', filename: 'r.pdf' })
+    const text = await engine.send({ chatId: PEER_JID, content: { type: 'text', text: 'no media' } })
+    expect(await engine.downloadMedia(text.id)).toBeNull()
   })
 })
 
@@ -248,28 +248,28 @@ describe('contacts', () => {
   test('list (without groups), one, profile picture, exists, block and unblock', async () => {
     world.contacts.set('15550008888@c.us', { name: 'Dana', pushname: 'D', isMyContact: true, isBusiness: true, isBlocked: false, picture: 'https://pps.whatsapp.net/dana.jpg' })
     world.contacts.set('120363000000000001@g.us', { pushname: '', isMyContact: false, isBusiness: false, isBlocked: false })
-    const list = await provider.listContacts()
+    const list = await engine.listContacts()
     expect(list).toEqual([{ id: '15550008888@c.us', name: 'Dana', pushname: 'D', number: '15550008888', isMyContact: true, isBusiness: true, isBlocked: false }])
-    expect(await provider.getContact('15550008888@c.us')).toEqual(list[0]!)
-    expect(await provider.getProfilePictureUrl('15550008888@c.us')).toBe('https://pps.whatsapp.net/dana.jpg')
-    expect(await provider.getProfilePictureUrl(PEER_JID)).toBeNull()
+    expect(await engine.getContact('15550008888@c.us')).toEqual(list[0]!)
+    expect(await engine.getProfilePictureUrl('15550008888@c.us')).toBe('https://pps.whatsapp.net/dana.jpg')
+    expect(await engine.getProfilePictureUrl(PEER_JID)).toBeNull()
 
     world.unregistered.add('15550009999')
-    expect(await provider.checkNumber('+1 555 000 8888')).toEqual({ number: '15550008888', exists: true, jid: '15550008888@c.us' })
-    expect(await provider.checkNumber('15550009999')).toEqual({ number: '15550009999', exists: false, jid: null })
-    expect(await errorOf(() => provider.checkNumber('12'))).toBeInstanceOf(BadRequestError)
+    expect(await engine.checkNumber('+1 555 000 8888')).toEqual({ number: '15550008888', exists: true, jid: '15550008888@c.us' })
+    expect(await engine.checkNumber('15550009999')).toEqual({ number: '15550009999', exists: false, jid: null })
+    expect(await errorOf(() => engine.checkNumber('12'))).toBeInstanceOf(BadRequestError)
 
-    await provider.setBlocked('15550008888@c.us', true)
-    expect((await provider.getContact('15550008888@c.us')).isBlocked).toBe(true)
-    await provider.setBlocked('15550008888@c.us', false)
-    expect((await provider.getContact('15550008888@c.us')).isBlocked).toBe(false)
-    expect(await errorOf(() => provider.setBlocked('120363000000000001@g.us', true))).toBeInstanceOf(BadRequestError)
+    await engine.setBlocked('15550008888@c.us', true)
+    expect((await engine.getContact('15550008888@c.us')).isBlocked).toBe(true)
+    await engine.setBlocked('15550008888@c.us', false)
+    expect((await engine.getContact('15550008888@c.us')).isBlocked).toBe(false)
+    expect(await errorOf(() => engine.setBlocked('120363000000000001@g.us', true))).toBeInstanceOf(BadRequestError)
   })
 })
 
 describe('groups', () => {
   test('create, list, read, update, participants, invite link, picture, leave', async () => {
-    const created = await provider.createGroup('Team', ['15550003333@c.us', '15550004444@c.us'])
+    const created = await engine.createGroup('Team', ['15550003333@c.us', '15550004444@c.us'])
     expect(created).toMatchObject({ subject: 'Team', owner: `${PHONE}@c.us`, description: null, messagesAdminsOnly: false, infoAdminsOnly: false })
     expect(created.participants).toEqual([
       { id: `${PHONE}@c.us`, isAdmin: true, isSuperAdmin: true },
@@ -277,61 +277,61 @@ describe('groups', () => {
       { id: '15550004444@c.us', isAdmin: false, isSuperAdmin: false },
     ])
     expect(created.id).toEndWith('@g.us')
-    expect((await provider.listGroups()).map((g) => g.id)).toContain(created.id)
-    expect(await provider.getGroup(created.id)).toEqual(created)
-    expect(await errorOf(() => provider.getGroup(PEER_JID))).toBeInstanceOf(NotFoundError)
+    expect((await engine.listGroups()).map((g) => g.id)).toContain(created.id)
+    expect(await engine.getGroup(created.id)).toEqual(created)
+    expect(await errorOf(() => engine.getGroup(PEER_JID))).toBeInstanceOf(NotFoundError)
 
-    const updated = await provider.updateGroup(created.id, { subject: 'Team B', description: 'Our group', messagesAdminsOnly: true, infoAdminsOnly: true })
+    const updated = await engine.updateGroup(created.id, { subject: 'Team B', description: 'Our group', messagesAdminsOnly: true, infoAdminsOnly: true })
     expect(updated).toMatchObject({ subject: 'Team B', description: 'Our group', messagesAdminsOnly: true, infoAdminsOnly: true })
 
-    let group = await provider.updateParticipants(created.id, 'add', ['15550005555@c.us'])
+    let group = await engine.updateParticipants(created.id, 'add', ['15550005555@c.us'])
     expect(group.participants.map((p) => p.id)).toContain('15550005555@c.us')
-    group = await provider.updateParticipants(created.id, 'promote', ['15550005555@c.us'])
+    group = await engine.updateParticipants(created.id, 'promote', ['15550005555@c.us'])
     expect(group.participants.find((p) => p.id === '15550005555@c.us')?.isAdmin).toBe(true)
-    group = await provider.updateParticipants(created.id, 'demote', ['15550005555@c.us'])
+    group = await engine.updateParticipants(created.id, 'demote', ['15550005555@c.us'])
     expect(group.participants.find((p) => p.id === '15550005555@c.us')?.isAdmin).toBe(false)
-    group = await provider.updateParticipants(created.id, 'remove', ['15550005555@c.us'])
+    group = await engine.updateParticipants(created.id, 'remove', ['15550005555@c.us'])
     expect(group.participants.map((p) => p.id)).not.toContain('15550005555@c.us')
     world.unregistered.add('15550000001')
-    expect(await errorOf(() => provider.updateParticipants(created.id, 'add', ['15550000001@c.us']))).toBeInstanceOf(ConflictError)
+    expect(await errorOf(() => engine.updateParticipants(created.id, 'add', ['15550000001@c.us']))).toBeInstanceOf(ConflictError)
 
-    expect(await provider.getInviteLink(created.id)).toBe('https://chat.whatsapp.com/FakeInviteCode123')
-    await provider.setGroupPicture(created.id, { data: BYTES, mimeType: 'image/jpeg' })
+    expect(await engine.getInviteLink(created.id)).toBe('https://chat.whatsapp.com/FakeInviteCode123')
+    await engine.setGroupPicture(created.id, { data: BYTES, mimeType: 'image/jpeg' })
     expect(world.callsOf('setPicture')[0]?.[1]).toBeInstanceOf(MessageMedia)
-    await provider.leaveGroup(created.id)
+    await engine.leaveGroup(created.id)
     expect(world.callsOf('leave')).toEqual([[created.id]])
   })
 
   test('what only admins may do answers 403 when WhatsApp refuses', async () => {
-    const group = await provider.createGroup('Others', ['15550003333@c.us'])
+    const group = await engine.createGroup('Others', ['15550003333@c.us'])
     world.behaviour.notAdmin = true
     for (const work of [
-      () => provider.updateGroup(group.id, { subject: 'x' }),
-      () => provider.updateGroup(group.id, { messagesAdminsOnly: true }),
-      () => provider.getInviteLink(group.id),
-      () => provider.setGroupPicture(group.id, { data: BYTES, mimeType: 'image/png' }),
+      () => engine.updateGroup(group.id, { subject: 'x' }),
+      () => engine.updateGroup(group.id, { messagesAdminsOnly: true }),
+      () => engine.getInviteLink(group.id),
+      () => engine.setGroupPicture(group.id, { data: BYTES, mimeType: 'image/png' }),
     ]) {
       expect(await errorOf(work)).toBeInstanceOf(ForbiddenError)
     }
-    const refused = (await errorOf(() => provider.updateParticipants(group.id, 'promote', ['15550003333@c.us']))) as AppError
+    const refused = (await errorOf(() => engine.updateParticipants(group.id, 'promote', ['15550003333@c.us']))) as AppError
     expect(refused.statusCode).toBe(502)
   })
 
   test('WhatsApp refusing to create a group', async () => {
-    expect(((await errorOf(() => provider.createGroup('Empty', []))) as AppError).statusCode).toBe(502)
+    expect(((await errorOf(() => engine.createGroup('Empty', []))) as AppError).statusCode).toBe(502)
   })
 })
 
 describe('profile', () => {
   test('read (with about and picture), name, status, picture', async () => {
     world.contacts.set(`${PHONE}@c.us`, { pushname: 'Support desk', isMyContact: false, isBusiness: false, isBlocked: false, about: 'Available', picture: 'https://pps.whatsapp.net/me.jpg' })
-    expect(await provider.getProfile()).toEqual({ id: `${PHONE}@c.us`, pushname: 'Support desk', phone: PHONE, platform: 'android', status: 'Available', pictureUrl: 'https://pps.whatsapp.net/me.jpg' })
-    await provider.setProfileName('Help desk')
+    expect(await engine.getProfile()).toEqual({ id: `${PHONE}@c.us`, pushname: 'Support desk', phone: PHONE, platform: 'android', status: 'Available', pictureUrl: 'https://pps.whatsapp.net/me.jpg' })
+    await engine.setProfileName('Help desk')
     expect(world.callsOf('setDisplayName')).toEqual([['Help desk']])
-    expect(provider.snapshot().me?.pushName).toBe('Help desk')
-    await provider.setProfileStatus('Busy')
+    expect(engine.snapshot().me?.pushName).toBe('Help desk')
+    await engine.setProfileStatus('Busy')
     expect(world.callsOf('setStatus')).toEqual([['Busy']])
-    await provider.setProfilePicture({ data: BYTES, mimeType: 'image/jpeg' })
+    await engine.setProfilePicture({ data: BYTES, mimeType: 'image/jpeg' })
     expect(world.callsOf('setProfilePicture')[0]?.[0]).toBeInstanceOf(MessageMedia)
   })
 })
@@ -361,7 +361,7 @@ describe('events from whatsapp-web.js', () => {
   })
 
   test('acks, reactions, revokes and edits', async () => {
-    const sent = await provider.send({ chatId: PEER_JID, content: { type: 'text', text: 'tracked' } })
+    const sent = await engine.send({ chatId: PEER_JID, content: { type: 'text', text: 'tracked' } })
     const before = handle.events.length
     const message = (await client.getMessageById(sent.id)) as never
     client.ack(message, 3 as WAWebJS.MessageAck)

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { ClientNotReadyError, UpstreamError } from '../../../src/errors'
 import type { WebjsConfig } from '../../../src/config'
-import type { ProviderEvent } from '../../../src/providers/provider'
+import type { EngineEvent } from '../../../src/providers/engine'
 import { LOGOUT_REASON } from '../../../src/providers/webjs/mappers'
 import type { WebjsSession } from '../../../src/providers/webjs/session'
 import { until, webjsHarness, type SessionHandle, type WebjsHarness } from '../harness'
@@ -28,19 +28,19 @@ function open(settings: Partial<WebjsConfig> = {}, logoutSettleMs?: number): Ses
 
 async function linked(settings: Partial<WebjsConfig> = {}, logoutSettleMs?: number): Promise<SessionHandle> {
   const handle = open(settings, logoutSettleMs)
-  await handle.provider.start()
-  await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+  await handle.engine.start()
+  await until(() => handle.engine.snapshot().status === 'SCAN_QR_CODE', 'the QR')
   await handle.scan()
-  await until(() => handle.provider.snapshot().status === 'WORKING', 'WORKING')
+  await until(() => handle.engine.snapshot().status === 'WORKING', 'WORKING')
   return handle
 }
 
-function crashes(events: ProviderEvent[]): string[] {
+function crashes(events: EngineEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'engine.crashed' ? [e.reason] : []))
 }
 
 function userDataDir(handle: SessionHandle): string {
-  return (handle.provider as WebjsSession).userDataDir
+  return (handle.engine as WebjsSession).userDataDir
 }
 
 describe('lifecycle events from whatsapp-web.js', () => {
@@ -48,8 +48,8 @@ describe('lifecycle events from whatsapp-web.js', () => {
     const handle = await linked()
     expect(existsSync(userDataDir(handle))).toBe(true)
     harness.world.current.emitEvent('auth_failure', 'Unable to restore the session')
-    expect(handle.provider.snapshot()).toMatchObject({ status: 'FAILED' })
-    expect(handle.provider.snapshot().reason).toContain('Unable to restore the session')
+    expect(handle.engine.snapshot()).toMatchObject({ status: 'FAILED' })
+    expect(handle.engine.snapshot().reason).toContain('Unable to restore the session')
     await until(() => !existsSync(userDataDir(handle)), 'the wiped profile')
     expect(harness.world.current.destroyed).toBe(true)
     expect(crashes(handle.events)).toEqual([])
@@ -59,14 +59,14 @@ describe('lifecycle events from whatsapp-web.js', () => {
     const handle = await linked()
     const client = harness.world.current
     client.emitEvent('disconnected', 'LOGOUT')
-    expect(handle.provider.snapshot()).toMatchObject({ status: 'FAILED', reason: LOGOUT_REASON })
+    expect(handle.engine.snapshot()).toMatchObject({ status: 'FAILED', reason: LOGOUT_REASON })
     // whatsapp-web.js re-injects and shows a new QR before the browser may close; that QR is not ours to show.
     expect(client.destroyed).toBe(false)
     client.emitEvent('qr', '2@after-logout,a,b,c,WEB')
     await until(() => client.destroyed, 'the browser closed')
     await until(() => !existsSync(userDataDir(handle)), 'the wiped profile')
-    expect(handle.provider.snapshot().status).toBe('FAILED')
-    expect(handle.provider.snapshot().qr).toBeUndefined()
+    expect(handle.engine.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().qr).toBeUndefined()
     expect(handle.events.some((e) => e.type === 'qr' && e.value.includes('after-logout'))).toBe(false)
     expect(crashes(handle.events)).toEqual([])
   })
@@ -75,7 +75,7 @@ describe('lifecycle events from whatsapp-web.js', () => {
     const handle = await linked({}, 60_000)
     harness.world.current.emitEvent('disconnected', 'LOGOUT')
     // Without a QR the pause after LOGOUT would last a minute here; a stop cuts it short.
-    expect(await Promise.race([handle.provider.stop().then(() => 'stopped'), Bun.sleep(5000).then(() => 'still waiting')])).toBe('stopped')
+    expect(await Promise.race([handle.engine.stop().then(() => 'stopped'), Bun.sleep(5000).then(() => 'still waiting')])).toBe('stopped')
     expect(harness.world.current.destroyed).toBe(true)
     expect(existsSync(userDataDir(handle))).toBe(false)
   })
@@ -83,27 +83,27 @@ describe('lifecycle events from whatsapp-web.js', () => {
   test('change_state CONFLICT → CONFLICT, explained; the pairing is kept; no restart', async () => {
     const handle = await linked()
     harness.world.current.emitEvent('change_state', 'CONFLICT' as never)
-    expect(handle.provider.snapshot().status).toBe('CONFLICT')
-    expect(handle.provider.snapshot().reason).toContain('another browser')
+    expect(handle.engine.snapshot().status).toBe('CONFLICT')
+    expect(handle.engine.snapshot().reason).toContain('another browser')
     await until(() => harness.world.current.destroyed, 'the browser closed')
     expect(existsSync(userDataDir(handle))).toBe(true)
     expect(crashes(handle.events)).toEqual([])
     // whatsapp-web.js follows a refused state with `disconnected`; the session is already closed.
     harness.world.current.emitEvent('disconnected', 'CONFLICT')
-    expect(handle.provider.snapshot().status).toBe('CONFLICT')
+    expect(handle.engine.snapshot().status).toBe('CONFLICT')
   })
 
   test('change_state TOS_BLOCK → FAILED naming the ban; UNPAIRED → FAILED with the pairing wiped', async () => {
     const banned = await linked()
     harness.world.current.emitEvent('change_state', 'TOS_BLOCK' as never)
-    expect(banned.provider.snapshot()).toMatchObject({ status: 'FAILED' })
-    expect(banned.provider.snapshot().reason).toContain('terms of service')
+    expect(banned.engine.snapshot()).toMatchObject({ status: 'FAILED' })
+    expect(banned.engine.snapshot().reason).toContain('terms of service')
     await harness.close()
 
     const unpaired = await linked()
     harness.world.current.emitEvent('change_state', 'UNPAIRED' as never)
-    expect(unpaired.provider.snapshot().status).toBe('FAILED')
-    expect(unpaired.provider.snapshot().reason).toContain('unlinked')
+    expect(unpaired.engine.snapshot().status).toBe('FAILED')
+    expect(unpaired.engine.snapshot().reason).toContain('unlinked')
     await until(() => !existsSync(userDataDir(unpaired)), 'the wiped profile')
     expect(crashes(unpaired.events)).toEqual([])
   })
@@ -111,39 +111,39 @@ describe('lifecycle events from whatsapp-web.js', () => {
   test('passing states (TIMEOUT, OPENING, CONNECTED) leave a WORKING session alone', async () => {
     const handle = await linked()
     for (const state of ['TIMEOUT', 'OPENING', 'CONNECTED']) harness.world.current.emitEvent('change_state', state as never)
-    expect(handle.provider.snapshot().status).toBe('WORKING')
+    expect(handle.engine.snapshot().status).toBe('WORKING')
     expect(harness.world.current.destroyed).toBe(false)
   })
 
   test('too many unscanned QR codes → FAILED naming WEBJS_QR_MAX_RETRIES', async () => {
     const handle = open({ qrMaxRetries: 3 })
-    await handle.provider.start()
-    await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+    await handle.engine.start()
+    await until(() => handle.engine.snapshot().status === 'SCAN_QR_CODE', 'the QR')
     expect(harness.world.current.setup.qrMaxRetries).toBe(3)
     harness.world.current.emitEvent('disconnected', 'Max qrcode retries reached')
-    expect(handle.provider.snapshot().status).toBe('FAILED')
-    expect(handle.provider.snapshot().reason).toContain('WEBJS_QR_MAX_RETRIES')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().reason).toContain('WEBJS_QR_MAX_RETRIES')
     expect(crashes(handle.events)).toEqual([])
   })
 
   test('an unexpected disconnect is a crash: FAILED "restarting" and engine.crashed', async () => {
     const handle = await linked()
     harness.world.current.emitEvent('disconnected', 'NAVIGATION')
-    expect(handle.provider.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
     expect(crashes(handle.events)).toEqual(['WhatsApp Web disconnected (NAVIGATION)'])
   })
 
   test('authenticated clears the QR; the QR refreshes as new qr events', async () => {
     const handle = open()
-    await handle.provider.start()
-    await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+    await handle.engine.start()
+    await until(() => handle.engine.snapshot().status === 'SCAN_QR_CODE', 'the QR')
     harness.world.current.emitEvent('qr', '2@second,a,b,c,WEB')
-    expect(handle.provider.snapshot().qr).toBe('2@second,a,b,c,WEB')
+    expect(handle.engine.snapshot().qr).toBe('2@second,a,b,c,WEB')
     expect(handle.events.filter((e) => e.type === 'qr')).toHaveLength(2)
     harness.world.current.emitEvent('authenticated')
-    expect(handle.provider.snapshot()).toMatchObject({ status: 'STARTING' })
-    expect(handle.provider.snapshot().qr).toBeUndefined()
-    await handle.provider.stop()
+    expect(handle.engine.snapshot()).toMatchObject({ status: 'STARTING' })
+    expect(handle.engine.snapshot().qr).toBeUndefined()
+    await handle.engine.stop()
   })
 })
 
@@ -152,14 +152,14 @@ describe('resilience', () => {
     const handle = await linked()
     const client = harness.world.current
     client.crashBrowser('Chromium exited or closed its DevTools connection')
-    expect(handle.provider.snapshot().status).toBe('FAILED')
-    expect(handle.provider.snapshot().reason).toEndWith('; restarting')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().reason).toEndWith('; restarting')
     expect(crashes(handle.events)).toEqual(['Chromium went away: Chromium exited or closed its DevTools connection'])
     await until(() => client.setup.signal.aborted, 'the launch aborted (process group killed)')
     // Late events of the dead run change nothing.
     client.emitEvent('ready')
     harness.world.incoming({ from: PEER, body: 'late' })
-    expect(handle.provider.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
     expect(handle.events.some((e) => e.type === 'message')).toBe(false)
   })
 
@@ -170,16 +170,16 @@ describe('resilience', () => {
     harness.world.behaviour.hangProbe = true
     await until(() => crashes(handle.events).length === 1, 'the crash')
     expect(crashes(handle.events)[0]).toContain('health probe failed')
-    expect(handle.provider.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
   })
 
   test('WhatsApp Web never loading → FAILED within the deadline, with the reason and what to check', async () => {
     const handle = open({ initTimeoutMs: 50 })
     harness.world.behaviour.hangInitialize = true
-    await handle.provider.start()
-    expect(handle.provider.snapshot().status).toBe('STARTING')
-    await until(() => handle.provider.snapshot().status === 'FAILED', 'FAILED')
-    const reason = handle.provider.snapshot().reason!
+    await handle.engine.start()
+    expect(handle.engine.snapshot().status).toBe('STARTING')
+    await until(() => handle.engine.snapshot().status === 'FAILED', 'FAILED')
+    const reason = handle.engine.snapshot().reason!
     expect(reason).toContain('did not load within')
     expect(reason).toContain('Chromium is running')
     expect(reason).toContain('web.whatsapp.com')
@@ -190,13 +190,13 @@ describe('resilience', () => {
 
   test('linked but never ready → FAILED after a fresh deadline; a repeated ready is no new status', async () => {
     const handle = open({ initTimeoutMs: 80 })
-    await handle.provider.start()
-    await until(() => handle.provider.snapshot().status === 'SCAN_QR_CODE', 'the QR')
+    await handle.engine.start()
+    await until(() => handle.engine.snapshot().status === 'SCAN_QR_CODE', 'the QR')
     await Bun.sleep(100) // longer than the deadline: the QR stopped it
-    expect(handle.provider.snapshot().status).toBe('SCAN_QR_CODE')
+    expect(handle.engine.snapshot().status).toBe('SCAN_QR_CODE')
     harness.world.current.emitEvent('authenticated')
-    await until(() => handle.provider.snapshot().status === 'FAILED', 'FAILED')
-    expect(handle.provider.snapshot().reason).toContain('the device is linked, but WhatsApp Web did not finish loading the account')
+    await until(() => handle.engine.snapshot().status === 'FAILED', 'FAILED')
+    expect(handle.engine.snapshot().reason).toContain('the device is linked, but WhatsApp Web did not finish loading the account')
     await harness.close()
 
     const working = await linked()
@@ -209,9 +209,9 @@ describe('resilience', () => {
     const handle = open({ initTimeoutMs: 50 })
     harness.world.behaviour.hangInitialize = true
     harness.world.behaviour.noBrowser = true
-    await handle.provider.start()
-    await until(() => handle.provider.snapshot().status === 'FAILED', 'FAILED')
-    expect(handle.provider.snapshot().reason).toContain('Chromium did not start')
+    await handle.engine.start()
+    await until(() => handle.engine.snapshot().status === 'FAILED', 'FAILED')
+    expect(handle.engine.snapshot().reason).toContain('Chromium did not start')
   })
 
   test('initialize() failures become FAILED reasons a person can act on; a closed target is a crash', async () => {
@@ -226,23 +226,23 @@ describe('resilience', () => {
     for (const [error, expected] of cases) {
       const handle = open()
       harness.world.behaviour.initializeError = error
-      await handle.provider.start()
-      await until(() => handle.provider.snapshot().status === 'FAILED', 'FAILED')
-      expect(handle.provider.snapshot().reason).toStartWith(expected)
+      await handle.engine.start()
+      await until(() => handle.engine.snapshot().status === 'FAILED', 'FAILED')
+      expect(handle.engine.snapshot().reason).toStartWith(expected)
       expect(crashes(handle.events)).toEqual([])
       await harness.close()
     }
     const handle = open()
     harness.world.behaviour.initializeError = Object.assign(new Error('Protocol error (Page.navigate): Target closed'), { name: 'TargetCloseError' })
-    await handle.provider.start()
+    await handle.engine.start()
     await until(() => crashes(handle.events).length === 1, 'the crash')
   })
 
   test('stop: destroy() that hangs is cut off and Chromium is killed anyway', async () => {
     const handle = await linked({ destroyTimeoutMs: 50 })
     harness.world.behaviour.hangDestroy = true
-    await handle.provider.stop()
-    expect(handle.provider.snapshot().status).toBe('STOPPED')
+    await handle.engine.stop()
+    expect(handle.engine.snapshot().status).toBe('STOPPED')
     expect(harness.world.current.setup.signal.aborted).toBe(true)
     expect(harness.world.callsOf('destroy')).toHaveLength(1)
   })
@@ -251,15 +251,15 @@ describe('resilience', () => {
     const handle = open()
     harness.world.behaviour.hangInitialize = true
     harness.world.behaviour.noBrowser = true
-    await handle.provider.start()
-    await handle.provider.stop()
+    await handle.engine.start()
+    await handle.engine.stop()
     const client = harness.world.current
     // puppeteer kills whatever an aborted launch brings up.
     expect(client.setup.signal.aborted).toBe(true)
     client.setup.onBrowser(client.browser)
     client.crashBrowser()
     expect(crashes(handle.events)).toEqual([])
-    expect(handle.provider.snapshot().status).toBe('STOPPED')
+    expect(handle.engine.snapshot().status).toBe('STOPPED')
   })
 
   test('an operation that finds the browser gone: 409 CLIENT_NOT_READY and a crash report', async () => {
@@ -267,22 +267,22 @@ describe('resilience', () => {
     harness.world.behaviour.operationError = Object.assign(new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.'), {
       name: 'TargetCloseError',
     })
-    const error = await handle.provider.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }).catch((e: unknown) => e)
+    const error = await handle.engine.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'x' } }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ClientNotReadyError)
     expect(crashes(handle.events)).toHaveLength(1)
-    expect(handle.provider.snapshot().status).toBe('FAILED')
+    expect(handle.engine.snapshot().status).toBe('FAILED')
   })
 
   test('any other whatsapp-web.js failure: 502 UPSTREAM_ERROR with its first line, no stack', async () => {
     const handle = await linked()
     harness.world.behaviour.operationError = new Error('Evaluation failed: Error: Invalid wid\n    at window.WWebJS.getChat (pptr://…)')
-    const error = (await handle.provider.getChat(`${PEER}@c.us`).catch((e: unknown) => e)) as UpstreamError
+    const error = (await handle.engine.getChat(`${PEER}@c.us`).catch((e: unknown) => e)) as UpstreamError
     expect(error).toBeInstanceOf(UpstreamError)
     expect(error.statusCode).toBe(502)
     expect(error.message).toBe('WhatsApp Web could not read the chat: Evaluation failed: Error: Invalid wid')
     harness.world.behaviour.operationError = 'a thrown string'
-    expect(((await handle.provider.listChats({ page: 1, limit: 1 }).catch((e: unknown) => e)) as Error).message).toContain('a thrown string')
+    expect(((await handle.engine.listChats({ page: 1, limit: 1 }).catch((e: unknown) => e)) as Error).message).toContain('a thrown string')
     expect(crashes(handle.events)).toEqual([])
-    expect(handle.provider.snapshot().status).toBe('WORKING')
+    expect(handle.engine.snapshot().status).toBe('WORKING')
   })
 })

@@ -13,7 +13,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import QRCode from 'qrcode'
 import type { SessionEvent } from '../../../src/events/bus'
-import type { MessageDTO, ProviderEvent } from '../../../src/providers/provider'
+import type { MessageDTO, EngineEvent } from '../../../src/providers/engine'
 import { killProfileProcesses, profileProcesses } from '../../../src/providers/webjs/chromium'
 import { startWwebStandin, type WwebStandin } from '../../fixtures/wweb-standin'
 import { ADMIN_KEY, createTestServer, tempDir, waitFor, type TestServer } from '../../helpers/app'
@@ -33,8 +33,8 @@ let server: TestServer | undefined
 let child: ServerProcess | undefined
 const events: SessionEvent[] = []
 
-function ofType<T extends ProviderEvent['type']>(type: T): Array<Extract<ProviderEvent, { type: T }>> {
-  return events.flatMap((e) => (e.event.type === type ? [e.event as Extract<ProviderEvent, { type: T }>] : []))
+function ofType<T extends EngineEvent['type']>(type: T): Array<Extract<EngineEvent, { type: T }>> {
+  return events.flatMap((e) => (e.event.type === type ? [e.event as Extract<EngineEvent, { type: T }>] : []))
 }
 
 async function status(): Promise<string> {
@@ -108,7 +108,7 @@ describe('webjs engine on the WhatsApp Web stand-in', () => {
   )
 
   test(
-    'incoming text and media reach the provider’s `message` event on the bus, media with its bytes',
+    'incoming text and media reach the engine’s `message` event on the bus, media with its bytes',
     async () => {
       const text = await standin.control.incoming({ from: PEER, body: 'Hello, is this support?', pushname: 'Bob' })
       await waitFor(() => ofType('message').some((e) => e.message.id === text.id), WAIT, 20)
@@ -127,10 +127,10 @@ describe('webjs engine on the WhatsApp Web stand-in', () => {
   )
 
   test(
-    'a text sent through the provider (as send-text does) reaches the stand-in as a reply; its acks come back',
+    'a text sent through the engine (as send-text does) reaches the stand-in as a reply; its acks come back',
     async () => {
-      const provider = await server!.deps.sessions.requireConnected(PHONE, 'send.text')
-      const sent = await provider.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'Yes! How can we help?' }, quotedMsgId: incoming.id })
+      const engine = await server!.deps.sessions.requireConnected(PHONE, 'send.text')
+      const sent = await engine.send({ chatId: `${PEER}@c.us`, content: { type: 'text', text: 'Yes! How can we help?' }, quotedMsgId: incoming.id })
       expect(sent).toMatchObject({ fromMe: true, chatId: `${PEER}@c.us`, body: 'Yes! How can we help?', replyTo: incoming.id })
       const recorded = await standin.control.waitForSent((m) => m.id === sent.id)
       expect(recorded).toMatchObject({ from: `${PHONE}@c.us`, to: `${PEER}@c.us`, body: 'Yes! How can we help?', type: 'chat', quotedMessageId: incoming.id })

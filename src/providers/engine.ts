@@ -303,7 +303,7 @@ export type EventName = (typeof EVENT_NAMES)[number]
  * What an engine reports. `message` carries every message, incoming or sent (also from
  * the phone); the event layer derives WAHA's `message` (incoming only) and `message.any`.
  */
-export type ProviderEvent =
+export type EngineEvent =
   /**
    * `ended`: the engine ended the session for good (logged out from the phone, login
    * refused, number blocked…); it will not come back by itself, so the manager no longer
@@ -325,7 +325,7 @@ export type ProviderEvent =
   /** The engine died underneath (browser crash…); the session manager restarts it with backoff. */
   | { type: 'engine.crashed'; reason: string }
 
-export type ProviderEventListener = (event: ProviderEvent) => void
+export type EngineEventListener = (event: EngineEvent) => void
 
 // ─── Sandbox (simulator only) ────────────────────────────────────────────────
 
@@ -348,7 +348,7 @@ export interface SandboxControls {
 // ─── The session interface ───────────────────────────────────────────────────
 
 /** Everything an engine needs from the server for one session. */
-export interface ProviderContext {
+export interface EngineContext {
   /** The validated phone number (digits only) this session serves. */
   phoneNumber: string
   /** A directory the engine may keep files in (auth state, browser profile), already created. */
@@ -359,10 +359,10 @@ export interface ProviderContext {
     save(state: string): Promise<void>
     clear(): Promise<void>
   }
-  emit: ProviderEventListener
+  emit: EngineEventListener
 }
 
-export interface ProviderSession {
+export interface EngineSession {
   readonly engine: EngineName
   readonly capabilities: ReadonlySet<Capability>
   /** Present only on engines with the `sandbox` capability. */
@@ -438,17 +438,17 @@ export interface ProviderSession {
   /**
    * Only on engines that hear from WhatsApp out of band (the `waha` engine, through
    * WAHA's callbacks to `/webhook/*`): takes events already mapped to ours, updates the
-   * session's state from them and emits them through `ProviderContext.emit`, in order.
+   * session's state from them and emits them through `EngineContext.emit`, in order.
    * Resolves once they are emitted.
    */
-  acceptExternalEvents?(events: ProviderEvent[]): Promise<void>
+  acceptExternalEvents?(events: EngineEvent[]): Promise<void>
 }
 
 /** Creates sessions of one engine. The registry holds one per engine name. */
-export interface ProviderFactory {
+export interface EngineFactory {
   readonly engine: EngineName
   readonly capabilities: ReadonlySet<Capability>
-  create(context: ProviderContext): ProviderSession
+  create(context: EngineContext): EngineSession
   /** Releases shared resources (browsers, networks) at shutdown. */
   close?(): Promise<void>
 }
@@ -458,7 +458,7 @@ export interface ProviderFactory {
  * Routes check capabilities first, so these are reached only by a capability declared
  * without its method — a bug the contract tests catch.
  */
-export abstract class BaseProviderSession implements ProviderSession {
+export abstract class BaseEngineSession implements EngineSession {
   abstract readonly engine: EngineName
   abstract readonly capabilities: ReadonlySet<Capability>
   readonly sandbox?: SandboxControls
