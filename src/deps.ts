@@ -28,6 +28,7 @@ import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -56,6 +57,10 @@ export interface AppDeps {
   /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
   fetcher: SafeFetcher
   messaging: MessagingDeps
+  /** WAHA session configs set through WAHA's API (§13). */
+  wahaSessions: WahaSessionsRepository
+  /** When this server started (epoch ms), for WAHA's server status. */
+  startedAt: number
   wahaKeyMatches?: (presented: string) => boolean
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
   generatedAdminKey?: string
@@ -163,6 +168,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   })
   const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
+  const wahaSessions = new WahaSessionsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => wahaSessions.delete(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
@@ -189,6 +196,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     limits: new RequestLimits(config.rateLimit, now),
     now,
     messaging,
+    wahaSessions,
+    startedAt: Date.now(),
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {

@@ -24,6 +24,7 @@ import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
+import { wahaEnvironmentBase, wahaWebhookBody, wahaWebhookHeaders, type WahaEnvironmentBase } from './waha-delivery'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
 import { transaction, type DbInteger } from '../storage/db'
 
@@ -35,6 +36,8 @@ export interface DelivererOptions {
   concurrency: number
   endpointConcurrency: number
   userAgent: string
+  /** The server's `environment` in WAHA's envelope, for webhooks from WAHA session configs. */
+  wahaEnvironment?: WahaEnvironmentBase
   /** Deliveries held in memory at most (default 10,000). */
   maxQueued?: number
   /** How long outcomes gather before they are written together (default 20 ms): fewer fsyncs; a crash in between only means a re-delivery. */
@@ -380,7 +383,7 @@ export class WebhookDeliverer {
     this.inFlightWork.add(work)
   }
 
-  private headersFor(webhook: WebhookRecord, task: Task, now: number): Record<string, string> {
+  private headersFor(webhook: WebhookRecord, task: Task, body: string, now: number): Record<string, string> {
     const headers: Record<string, string> = {
       ...webhook.headers,
       'content-type': 'application/json',
@@ -389,12 +392,22 @@ export class WebhookDeliverer {
       'webhook-timestamp': String(Math.floor(now / 1000)),
     }
     if (webhook.secret) {
-      Object.assign(headers, standardWebhookHeaders({ id: task.eventId, timestamp: Math.floor(now / 1000), body: task.body, secret: webhook.secret }))
+      Object.assign(headers, standardWebhookHeaders({ id: task.eventId, timestamp: Math.floor(now / 1000), body, secret: webhook.secret }))
     }
     const hmacKey = webhook.hmacKey ?? webhook.secret
-    if (hmacKey) Object.assign(headers, wahaHmacHeaders(task.body, hmacKey))
+    if (webhook.source === 'waha') Object.assign(headers, wahaWebhookHeaders(body, hmacKey, now))
+    else if (hmacKey) Object.assign(headers, wahaHmacHeaders(body, hmacKey))
     return headers
   }
+
+  /** The bytes sent: the envelope as stored, or for a WAHA session's webhook, WAHA's (with environment and metadata). */
+  private bodyFor(webhook: WebhookRecord, task: Task): string {
+    if (webhook.source !== 'waha') return task.body
+    this.wahaEnvironment ??= this.options.wahaEnvironment ?? wahaEnvironmentBase(this.options.userAgent, undefined)
+    return wahaWebhookBody(task.body, this.wahaEnvironment, webhook.metadata)
+  }
+
+  private wahaEnvironment: WahaEnvironmentBase | undefined
 
   /** One POST; null when cancelled by shutdown or the webhook is gone (nothing to record). */
   private async attempt(task: Task): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
@@ -404,13 +417,14 @@ export class WebhookDeliverer {
       return null
     }
     const started = Date.now()
+    const body = this.bodyFor(webhook, task)
     const t0 = performance.now()
     let outcome: Outcome
     try {
       const response = await this.fetcher.fetch(webhook.url, {
         method: 'POST',
-        headers: this.headersFor(webhook, task, started),
-        body: task.body,
+        headers: this.headersFor(webhook, task, body, started),
+        body,
         followRedirects: false,
         timeoutMs: this.options.timeoutMs,
         maxBytes: this.options.maxResponseBytes ?? 64 * 1024,

@@ -7,6 +7,7 @@ import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
 import type { SafeFetcher } from '../lib/safe-fetch'
 import { WebhookDeliverer } from './deliverer'
+import { wahaEnvironmentBase } from './waha-delivery'
 import type { EventIngest } from './ingest'
 import { Outbox } from './outbox'
 import { SseHub } from './sse'
@@ -48,7 +49,11 @@ export async function createEventsRuntime(options: {
     db,
     webhooks,
     fetcher,
-    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)` },
+    {
+      ...config.webhooks,
+      userAgent: `WhatsApp-Web-Server/${version} (webhooks)`,
+      wahaEnvironment: wahaEnvironmentBase(version, config.chrome.path),
+    },
     logger,
   )
 

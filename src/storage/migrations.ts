@@ -167,6 +167,20 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX webhook_deliveries_seq ON webhook_deliveries (seq);
     `,
   },
+  {
+    id: 31,
+    name: 'waha_sessions',
+    // WAHA's session config (metadata, webhooks…) as a WAHA client set it, returned as given.
+    sql: `
+      CREATE TABLE waha_sessions (
+        session     TEXT PRIMARY KEY,
+        config      TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        updated_at  BIGINT NOT NULL
+      );
+      ALTER TABLE webhooks ADD COLUMN metadata TEXT
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

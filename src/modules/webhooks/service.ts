@@ -43,6 +43,9 @@ export interface CreateWebhookInput {
   generateSecret?: boolean
   headers?: Record<string, string>
   hmac?: { key: string }
+  /** `waha`: from a WAHA session's config (§13), delivered in WAHA's envelope with this metadata. */
+  source?: 'api' | 'waha'
+  metadata?: Record<string, unknown>
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -112,12 +115,13 @@ export class WebhooksService {
       id: webhookId(),
       session: phoneNumber,
       accountId: principal.isAdmin ? null : principal.accountId,
-      source: 'api',
+      source: input.source ?? 'api',
       url,
       events,
       headers,
       secret,
       hmacKey: input.hmac?.key ?? null,
+      ...(input.metadata && { metadata: input.metadata }),
       status: 'active',
       disabledReason: null,
       disabledAt: null,
