@@ -148,7 +148,8 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
       created(set, await waha.overview(principal, params.session, { ...body.pagination, ...(body.filter?.ids && { ids: body.filter.ids }) })), { ...auth, body: OverviewBody })
     .get('/api/:session/chats/:chatId/picture', async ({ principal, params }) => {
       const target = await waha.working(principal, params.session)
-      return { url: (await waha.contacts.profilePicture(target.phone, params.chatId)).url }
+      // WAHA's schema has no null here: '' when there is no picture.
+      return { url: (await waha.contacts.profilePicture(target.phone, params.chatId)).url ?? '' }
     }, auth)
     .get('/api/:session/chats/:chatId/messages', ({ principal, params, query }) => waha.messagesOf(principal, params.session, params.chatId, query), { ...auth, query: MessagesQuery })
     .post('/api/:session/chats/:chatId/messages/read', async ({ principal, params, set }) => created(set, await waha.readChat(principal, params.session, params.chatId)), { ...auth, query: ReadQuery })
@@ -182,7 +183,7 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .get('/api/:session/groups/:id', ({ principal, params }) => waha.group(principal, params.session, params.id), auth)
     .post('/api/:session/groups/:id/leave', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.groups.leave(phone, params.id)), auth)
     .get('/api/:session/groups/:id/picture', async ({ principal, params }) => ({
-      url: (await waha.groupAction(principal, params.session, (phone) => waha.contacts.profilePicture(phone, params.id))).url,
+      url: (await waha.groupAction(principal, params.session, (phone) => waha.contacts.profilePicture(phone, params.id))).url ?? '',
     }), auth)
     .put('/api/:session/groups/:id/picture', ({ principal, params, body }) => waha.setGroupPicture(principal, params.session, params.id, body.file), { ...auth, body: PictureBody })
     .put('/api/:session/groups/:id/description', async ({ principal, params, body }) => {

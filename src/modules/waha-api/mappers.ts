@@ -68,7 +68,8 @@ export function sessionDto(name: string, view: SessionView, config: Record<strin
 export function sessionInfo(name: string, view: SessionView, config: Record<string, unknown> | undefined, activity: number | null) {
   return {
     ...sessionDto(name, view, config),
-    me: meInfo(view.me),
+    // Absent until linked (WAHA's schema has no null for it).
+    ...(view.me && { me: meInfo(view.me) }),
     // WAHA's own presence of the session; we do not track it, so none is reported.
     presence: {},
     timestamps: { activity },
