@@ -14,6 +14,7 @@ import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
+import { chatActionsModule } from './modules/chat-actions'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { groupsModule } from './modules/groups'
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps) {
     .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
     .use(messagesModule(guardDeps, deps.messaging))
     .use(chatsModule(guardDeps, deps.messaging))
+    .use(chatActionsModule(guardDeps, deps.messaging))
     .use(contactsModule(guardDeps))
     .use(groupsModule(guardDeps, deps.messaging))
     .use(profileModule(guardDeps, deps.messaging))
@@ -67,7 +69,7 @@ function corsFor(origins: string[]) {
   if (origins.length === 0) return new Elysia({ name: 'cors-off' })
   return cors({
     origin: origins.includes('*') ? true : origins,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Accept'],
     exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate'],
     credentials: false,
