@@ -7,7 +7,7 @@
  * number's pacing queue → the engine → the message store. The answer is given only once
  * the sent message is in the store, so history and replies can use it at once.
  */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError } from '../../errors'
 import { normalizeChatId, normalizeContactIds, parseChatId } from '../../lib/chat-id'
 import { fingerprint } from '../../messaging/idempotency'
