@@ -1,12 +1,11 @@
 /** §12 chat and message actions: archive, pin, unread, mute, clear, delete; one message; star, pin; poll votes. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import { Message } from '../chats/model'
 import { connectedErrors, PhoneChatParams, PhoneMessageParams, SuccessResult } from '../common/whatsapp-model'
 import { t } from 'elysia'
 import { CHAT_ACTIONS, ChatMessageParams, MESSAGE_ACTIONS, MuteBody, PinMessageBody, PollVotesResult, VoteBody, VotesParams, type ChatAction, type MessageAction } from './model'
-import { ChatActionsService } from './service'
+import type { ChatActionsService } from './service'
 
 const chatTags = ['Chats']
 const messageTags = ['Messages']
@@ -29,8 +28,7 @@ const MESSAGE_ACTION_DOCS: Record<MessageAction, { summary: string; description:
 
 const NOTES = ' Needs a CONNECTED session (409 otherwise) whose engine can do it (501 NOT_SUPPORTED otherwise, see `capabilities` in `GET /:phoneNumber/state`). 404 for an unknown chat.'
 
-export function chatActionsModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new ChatActionsService(deps.sessions, messaging)
+export function chatActionsModule(deps: GuardDeps, service: ChatActionsService) {
   const app = new Elysia({ name: 'chat-actions', seed: deps }).use(authGuards(deps))
   for (const action of CHAT_ACTIONS) {
     app.post(`/:phoneNumber/chat/:chatId/${action}`, ({ phoneNumber, params }) => service.chatAction(phoneNumber, params.chatId, action), {
