@@ -181,6 +181,15 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE webhooks ADD COLUMN metadata TEXT
     `,
   },
+  {
+    id: 60,
+    name: 'webhook secret rotation',
+    // The secret being rotated out keeps signing (beside the new one) until previous_secret_until.
+    sql: `
+      ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
+      ALTER TABLE webhooks ADD COLUMN previous_secret_until BIGINT
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -8,25 +8,27 @@ import QRCode from 'qrcode'
 import { assertOwnsNumber } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import type { MessagingDeps } from '../../deps'
+import type { AppServices, MessagingDeps } from '../../deps'
 import { BadRequestError, ForbiddenError, NotFoundError, NotSupportedError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { normalizeChatId } from '../../lib/chat-id'
 import type { HistoryMessage } from '../../messaging/message-store'
 import type { SessionManager, SessionView } from '../../sessions/manager'
 import type { WahaSessionsRepository } from '../../storage/waha-sessions-repo'
-import { ChatsService } from '../chats/service'
-import { ContactsService } from '../contacts/service'
-import { GroupsService } from '../groups/service'
-import { MessagesService, type MediaSendType } from '../messages/service'
-import { ProfileService } from '../profile/service'
-import { SessionsService } from '../sessions/service'
-import { WebhooksService } from '../webhooks/service'
+import type { ChatsService } from '../chats/service'
+import type { ContactsService } from '../contacts/service'
+import type { GroupsService } from '../groups/service'
+import type { MediaSendType, MessagesService } from '../messages/service'
+import type { ChatActionsService } from '../chat-actions/service'
+import type { ProfileService } from '../profile/service'
+import type { SessionsService } from '../sessions/service'
+import type { WebhooksService } from '../webhooks/service'
 import { WahaSessionExistsError, WahaSessionNotFoundError, WahaStatusNotExpectedError, wahaStatus, type WahaStatus } from './errors'
 import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMessage, waChat, waContact, waGroup } from './mappers'
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
 
 export interface WahaApiDeps {
+  services: Pick<AppServices, 'sessions' | 'messages' | 'chats' | 'chatActions' | 'contacts' | 'groups' | 'profile' | 'webhooks'>
   sessions: SessionManager
   messaging: MessagingDeps
   events: EventsRuntime
@@ -56,19 +58,22 @@ export class WahaApiService {
   readonly sessionsService: SessionsService
   readonly messages: MessagesService
   readonly chats: ChatsService
+  readonly chatActions: ChatActionsService
   readonly contacts: ContactsService
   readonly groups: GroupsService
   readonly profile: ProfileService
   readonly webhooks: WebhooksService
 
   constructor(private readonly deps: WahaApiDeps) {
-    this.sessionsService = new SessionsService(deps.sessions)
-    this.messages = new MessagesService(deps.sessions, deps.messaging)
-    this.chats = new ChatsService(deps.sessions, deps.messaging)
-    this.contacts = new ContactsService(deps.sessions)
-    this.groups = new GroupsService(deps.sessions, deps.messaging)
-    this.profile = new ProfileService(deps.sessions, deps.messaging)
-    this.webhooks = new WebhooksService(deps.events, deps.sessions, deps.outboundAllowCidrs)
+    // The services our own routes use, built once in src/deps.ts.
+    this.sessionsService = deps.services.sessions
+    this.messages = deps.services.messages
+    this.chats = deps.services.chats
+    this.chatActions = deps.services.chatActions
+    this.contacts = deps.services.contacts
+    this.groups = deps.services.groups
+    this.profile = deps.services.profile
+    this.webhooks = deps.services.webhooks
   }
 
   // ─── Session names ───────────────────────────────────────────────────────
