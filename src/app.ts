@@ -18,6 +18,7 @@ import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
+import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
 import { wahaCallbacksModule } from './modules/waha-callbacks'
 import { webhooksModule } from './modules/webhooks'
@@ -33,6 +34,14 @@ export function createApp(deps: AppDeps) {
   }
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
+    .use(
+      metricsModule({
+        metrics: deps.metrics,
+        authenticator: deps.authenticator,
+        limits: deps.limits,
+        ...(deps.metricsTokenMatches && { metricsTokenMatches: deps.metricsTokenMatches }),
+      }),
+    )
     .use(sessionsModule(guardDeps))
     .use(apiKeysModule({ ...guardDeps, apiKeys: deps.apiKeys, now: deps.now }))
     .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
@@ -48,6 +57,7 @@ export function createApp(deps: AppDeps) {
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []
   const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+    .use(httpMetrics(deps.metrics))
     .use(corsFor(deps.config.corsOrigins))
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
     .use(docsModule(deps.version, () => routes()))

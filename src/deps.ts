@@ -15,6 +15,7 @@ import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
 import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
+import { Metrics } from './lib/metrics'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
@@ -56,6 +57,10 @@ export interface AppDeps {
   /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
   fetcher: SafeFetcher
   messaging: MessagingDeps
+  /** Prometheus metrics of this server (GET /metrics). */
+  metrics: Metrics
+  /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
+  metricsTokenMatches?: (presented: string) => boolean
   wahaKeyMatches?: (presented: string) => boolean
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
   generatedAdminKey?: string
@@ -119,12 +124,17 @@ function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineNam
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel)
+  const logger = overrides.logger ?? createLogger(config.logLevel, { format: config.logFormat })
+  const metrics = new Metrics()
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
+  // Every message passes the bus once, sent (through the API or from the phone) or received.
+  bus.subscribe(({ engine, event }) => {
+    if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
+  })
   const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
@@ -135,6 +145,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     bus,
     logger,
     restart: config.restart,
+    onEngineRestart: (engine) => metrics.engineRestart(engine),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -161,7 +172,20 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     await messaging.idempotency.purge(phoneNumber)
     messaging.pacer.forget(phoneNumber)
   })
-  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
+  const events = await createEventsRuntime({
+    db: storage.db,
+    ingest,
+    config,
+    fetcher,
+    logger,
+    version: VERSION,
+    onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+  })
+  metrics.readFrom({
+    sessions: () => sessions.list(),
+    outboxPending: () => events.deliverer.pendingCount(),
+    browserMemory: () => sessions.memoryUsage(),
+  })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
@@ -189,6 +213,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     limits: new RequestLimits(config.rateLimit, now),
     now,
     messaging,
+    metrics,
+    ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {

@@ -42,7 +42,7 @@ import {
   type SessionStatus,
   type StatusContent,
 } from '../engine'
-import { killProfileProcesses, prepareProfile } from './chromium'
+import { killProfileProcesses, prepareProfile, processGroupMemoryBytes } from './chromium'
 import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents, WebjsRuntime, WGroupChat, WMessage } from './client'
 import {
   isGroupChat,
@@ -190,6 +190,13 @@ export class WebjsSession extends BaseEngineSession {
       ...(this.me && { me: this.me }),
       ...(this.reason !== undefined && { reason: this.reason }),
     }
+  }
+
+  /** Resident memory of this session's Chromium: the browser and its process group (renderers, zygote, GPU helper). */
+  processMemoryBytes(): number | undefined {
+    const run = this.run
+    const pid = run && !run.ended ? run.browser?.pid : undefined
+    return pid === undefined ? undefined : processGroupMemoryBytes(pid)
   }
 
   // ─── Lifecycle ────────────────────────────────────────────────────────────
