@@ -272,6 +272,10 @@ describe('403: another account', () => {
         ['GET', `/${PHONE}/webhooks`, undefined],
         ['DELETE', `/${PHONE}/webhooks/${id}`, undefined],
         ['GET', `/${PHONE}/webhooks/${id}/deliveries`, undefined],
+        ['GET', `/${PHONE}/webhooks/${id}`, undefined],
+        ['PATCH', `/${PHONE}/webhooks/${id}`, { enabled: false }],
+        ['POST', `/${PHONE}/webhooks/${id}/test`, undefined],
+        ['POST', `/${PHONE}/webhooks/${id}/deliveries/1/retry`, undefined],
         ['GET', `/${PHONE}/events`, undefined],
       ] as const) {
         const response = await call(method, path, b, body)
