@@ -112,7 +112,9 @@ describe('GET /metrics: what it says', () => {
     await server.call('GET', '/966599999999/state') // 404: unknown session
     await server.call('GET', '/no/such/route/123')
 
-    const text = await scrape(server)
+    // Requests are counted once their response has gone out, a moment after the caller has it.
+    let text = ''
+    await waitFor(async () => valueOf((text = await scrape(server!)), 'http_requests_total{method="GET",route="unmatched",status="404"}') === 1)
     expect(valueOf(text, 'whatsapp_sessions{engine="simulator",status="WORKING"}')).toBe(2)
     expect(valueOf(text, 'whatsapp_sessions{engine="simulator",status="SCAN_QR_CODE"}')).toBe(1)
     // A's copy of the sent message is out; B receives it: in.

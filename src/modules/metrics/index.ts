@@ -55,7 +55,6 @@ export function metricsModule(deps: MetricsModuleDeps) {
         summary: 'Prometheus metrics',
         description: `Prometheus text exposition format. Needs the admin key, or \`Authorization: Bearer <METRICS_TOKEN>\` (a scrape-only token); other credentials are 403.
 Series: \`whatsapp_sessions{engine,status}\`, \`whatsapp_messages_total{direction,engine}\`, \`whatsapp_webhook_deliveries_total{outcome}\` (delivered, retry, failed), \`whatsapp_webhook_delivery_duration_seconds\`, \`whatsapp_outbox_pending\`, \`whatsapp_engine_restarts_total{engine}\`, \`whatsapp_browser_memory_bytes{session,engine}\` (\`session\` = first 12 hex digits of sha256 of the number), \`http_requests_total{method,route,status}\`, \`http_request_duration_seconds{method,route}\` (route patterns such as \`/api/whatsapp/:phoneNumber/send-text\`, never numbers), and the default process metrics.`,
-        security: [{ bearerAuth: [] }, { apiKey: [] }],
         responses: {
           200: {
             description: 'The metrics',
