@@ -5,18 +5,14 @@
  */
 import { Elysia, StatusMap } from 'elysia'
 import type { Server } from 'bun'
-import type { Authenticator } from '../../auth/principal'
-import type { RequestLimits } from '../../auth/request-limits'
+import type { GuardDeps } from '../../auth/guards'
 import { ForbiddenError, UnauthorizedError } from '../../errors'
 import type { Metrics } from '../../lib/metrics'
 import { ErrorEnvelope } from '../common/model'
 
-export interface MetricsModuleDeps {
-  metrics: Metrics
-  authenticator: Authenticator
-  limits?: RequestLimits
+export interface MetricsAccess {
   /** Constant-time check of a presented bearer token against METRICS_TOKEN; absent when none is set. */
-  metricsTokenMatches?: (presented: string) => boolean
+  tokenMatches?: (presented: string) => boolean
 }
 
 function clientIp(server: Server<unknown> | null, request: Request): string | undefined {
@@ -31,15 +27,15 @@ function bearerOf(headers: Headers): string | undefined {
   return headers.get('authorization')?.trim().match(/^Bearer\s+(.+)$/i)?.[1]?.trim() || undefined
 }
 
-export function metricsModule(deps: MetricsModuleDeps) {
-  const { metrics, authenticator, limits } = deps
-  return new Elysia({ name: 'metrics', seed: deps }).get(
+export function metricsModule(guards: GuardDeps, metrics: Metrics, access: MetricsAccess = {}) {
+  const { authenticator, limits } = guards
+  return new Elysia({ name: 'metrics', seed: guards }).get(
     '/metrics',
     async ({ request, server }) => {
       const ip = clientIp(server, request)
       limits?.assertIpAllowed(ip)
       const bearer = bearerOf(request.headers)
-      if (!(bearer && deps.metricsTokenMatches?.(bearer))) {
+      if (!(bearer && access.tokenMatches?.(bearer))) {
         const principal = await authenticator.authenticate(request.headers).catch((error: unknown) => {
           if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ip) ?? error
           throw error
@@ -77,7 +73,7 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
  */
 export function httpMetrics(metrics: Metrics) {
   const started = new WeakMap<Request, number>()
-  return new Elysia({ name: 'http-metrics' })
+  return new Elysia({ name: 'http-metrics', seed: metrics })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
     })
