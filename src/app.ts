@@ -16,6 +16,8 @@ import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
+import { dashboardModule } from './modules/dashboard'
+import { linkingModule } from './modules/linking'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
 import { profileModule } from './modules/profile'
@@ -43,6 +45,8 @@ export function createApp(deps: AppDeps) {
     .use(profileModule(guardDeps, deps.messaging))
     .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outbound.allowCidrs }))
     .use(eventsModule({ ...guardDeps, events: deps.events }))
+    .use(linkingModule({ ...guardDeps, bus: deps.bus, keepaliveMs: deps.config.sse.keepaliveMs }))
+    .use(dashboardModule())
     .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
