@@ -19,7 +19,7 @@
  *   are read back as room frees up.
  */
 import type { SQL } from 'bun'
-import { AppError } from '../errors'
+import { AppError, ConflictError } from '../errors'
 import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
@@ -380,19 +380,23 @@ export class WebhookDeliverer {
     this.inFlightWork.add(work)
   }
 
-  private headersFor(webhook: WebhookRecord, task: Task, now: number): Record<string, string> {
+  private headersFor(webhook: WebhookRecord, message: { eventId: string; body: string }, now: number): Record<string, string> {
     const headers: Record<string, string> = {
       ...webhook.headers,
       'content-type': 'application/json',
       'user-agent': this.options.userAgent,
-      'webhook-id': task.eventId,
+      'webhook-id': message.eventId,
       'webhook-timestamp': String(Math.floor(now / 1000)),
     }
-    if (webhook.secret) {
-      Object.assign(headers, standardWebhookHeaders({ id: task.eventId, timestamp: Math.floor(now / 1000), body: task.body, secret: webhook.secret }))
+    // During a rotation both secrets sign (current first), so receivers can switch at their own pace.
+    const secrets = [webhook.secret, webhook.previousSecretUntil !== null && webhook.previousSecretUntil > now ? webhook.previousSecret : null].filter(
+      (secret): secret is string => secret !== null,
+    )
+    if (secrets.length > 0) {
+      Object.assign(headers, standardWebhookHeaders({ id: message.eventId, timestamp: Math.floor(now / 1000), body: message.body, secret: secrets }))
     }
     const hmacKey = webhook.hmacKey ?? webhook.secret
-    if (hmacKey) Object.assign(headers, wahaHmacHeaders(task.body, hmacKey))
+    if (hmacKey) Object.assign(headers, wahaHmacHeaders(message.body, hmacKey))
     return headers
   }
 
@@ -403,6 +407,61 @@ export class WebhookDeliverer {
       this.dropTask(task)
       return null
     }
+    return this.post(webhook, task)
+  }
+
+  /**
+   * One signed POST of an event that is not in the outbox (a `webhook.test`), whatever the
+   * webhook's status, so an endpoint can be checked before it is re-enabled. Nothing is
+   * recorded and nothing is retried: the caller gets the attempt.
+   */
+  async sendOnce(webhook: WebhookRecord, message: { eventId: string; body: string }): Promise<AttemptRecord> {
+    const attempted = await this.post(webhook, message)
+    if (!attempted) throw new ConflictError('The server is shutting down; try again after it restarts')
+    return attempted.record
+  }
+
+  /**
+   * Sends a finished (failed) delivery again now, as a fresh run with the same
+   * `webhook-id`. The row is made pending first, so a crash right after still sends it.
+   */
+  async retryNow(webhookId: string, seq: number): Promise<boolean> {
+    const now = Date.now()
+    const rows: DueRow[] = await this.db.begin(async (tx) => {
+      const updated: unknown[] = await tx`
+        UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ${now}, updated_at = ${now}, delivered_at = NULL
+        WHERE webhook_id = ${webhookId} AND seq = ${seq} AND state = 'failed' RETURNING seq`
+      if (updated.length === 0) return []
+      return tx`
+        SELECT d.webhook_id, d.seq, d.attempts, d.attempt_log, d.next_attempt_at, o.id, o.body
+        FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq WHERE d.webhook_id = ${webhookId} AND d.seq = ${seq}`
+    })
+    const row = rows[0]
+    if (!row) return false
+    const key = keyOf(webhookId, seq)
+    if (!this.running || this.tasks.has(key)) return true
+    if (this.tasks.size >= this.maxQueued) {
+      this.overflow = true
+      return true
+    }
+    let log: AttemptRecord[] = []
+    try {
+      log = JSON.parse(row.attempt_log) as AttemptRecord[]
+    } catch {
+      log = []
+    }
+    const task: Task = { key, webhookId, seq, eventId: row.id, body: row.body, attempts: Number(row.attempts), log, dueAt: now, finalizing: false }
+    this.tasks.set(key, task)
+    const endpoint = this.endpoint(webhookId)
+    // A manual retry is a deliberate act: it does not wait out an earlier Retry-After pause.
+    endpoint.pausedUntil = 0
+    endpoint.ready.push(task)
+    this.pump()
+    return true
+  }
+
+  private async post(webhook: WebhookRecord, message: { eventId: string; body: string }): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
+    const task = message
     const started = Date.now()
     const t0 = performance.now()
     let outcome: Outcome

@@ -20,6 +20,9 @@ export interface WebhookRecord {
   events: string[]
   headers: Record<string, string>
   secret: string | null
+  /** The secret being rotated out: deliveries are signed with it too until `previousSecretUntil` (ms). */
+  previousSecret: string | null
+  previousSecretUntil: number | null
   /** Key for WAHA's `X-Webhook-Hmac`; the secret is used when unset. */
   hmacKey: string | null
   status: WebhookStatus
@@ -41,6 +44,8 @@ interface WebhookRow {
   events: string
   headers: string
   secret: string | null
+  previous_secret?: string | null
+  previous_secret_until?: DbInteger | null
   hmac_key: string | null
   status: string
   disabled_reason: string | null
@@ -63,6 +68,8 @@ function toRecord(row: WebhookRow): WebhookRecord {
     events: JSON.parse(row.events) as string[],
     headers: JSON.parse(row.headers) as Record<string, string>,
     secret: row.secret,
+    previousSecret: row.previous_secret ?? null,
+    previousSecretUntil: num(row.previous_secret_until ?? null),
     hmacKey: row.hmac_key,
     status: row.status === 'disabled' ? 'disabled' : 'active',
     disabledReason: row.disabled_reason,
@@ -139,6 +146,8 @@ export class WebhookStore {
       events: config.events,
       headers: {},
       secret: config.secret ?? null,
+      previousSecret: null,
+      previousSecretUntil: null,
       hmacKey: null,
       status: 'active',
       disabledReason: null,
@@ -158,6 +167,33 @@ export class WebhookStore {
     })
     this.byId.set(record.id, record)
     return record
+  }
+
+  /**
+   * Writes a webhook's settings (url, events, headers, secrets, status). Health counters
+   * are the deliverer's and are left alone, except that re-enabling starts a fresh run.
+   */
+  async update(record: WebhookRecord): Promise<void> {
+    await this.db.begin((tx) => tx`
+      UPDATE webhooks SET url = ${record.url}, events = ${JSON.stringify(record.events)}, headers = ${JSON.stringify(record.headers)},
+        secret = ${record.secret}, previous_secret = ${record.previousSecret}, previous_secret_until = ${record.previousSecretUntil},
+        hmac_key = ${record.hmacKey}, status = ${record.status}, disabled_reason = ${record.disabledReason}, disabled_at = ${record.disabledAt},
+        failing_since = ${record.failingSince}, updated_at = ${record.updatedAt}
+      WHERE id = ${record.id}`)
+    this.byId.set(record.id, { ...record })
+  }
+
+  /** One delivery of a webhook, by the event's id or its sequence number. */
+  async getDelivery(webhookId: string, session: string, ref: { seq: number } | { eventId: string }): Promise<DeliveryRecord | undefined> {
+    const rows: DeliveryRow[] =
+      'seq' in ref
+        ? await this.db`
+            SELECT d.*, o.id AS event_id, o.event AS event FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq
+            WHERE d.webhook_id = ${webhookId} AND o.session = ${session} AND d.seq = ${ref.seq}`
+        : await this.db`
+            SELECT d.*, o.id AS event_id, o.event AS event FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq
+            WHERE d.webhook_id = ${webhookId} AND o.session = ${session} AND o.id = ${ref.eventId}`
+    return rows[0] ? toDelivery(rows[0]) : undefined
   }
 
   /** Deletes a webhook and its delivery records. */

@@ -167,6 +167,15 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX webhook_deliveries_seq ON webhook_deliveries (seq);
     `,
   },
+  {
+    id: 60,
+    name: 'webhook secret rotation',
+    // The secret being rotated out keeps signing (beside the new one) until previous_secret_until.
+    sql: `
+      ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
+      ALTER TABLE webhooks ADD COLUMN previous_secret_until BIGINT
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -338,7 +338,7 @@ describe('memory bound', () => {
     })
     const now = Date.now()
     await store.insert({
-      id: 'wh_bound', session: PHONE, accountId: null, source: 'api', url: receiver.url, events: ['message'], headers: {}, secret: null, hmacKey: null,
+      id: 'wh_bound', session: PHONE, accountId: null, source: 'api', url: receiver.url, events: ['message'], headers: {}, secret: null, previousSecret: null, previousSecretUntil: null, hmacKey: null,
       status: 'active', disabledReason: null, disabledAt: null, failingSince: null, lastSuccessAt: null, createdAt: now, updatedAt: now,
     })
     deliverer.start(outbox)

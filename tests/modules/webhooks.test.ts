@@ -246,7 +246,8 @@ describe('403: another account', () => {
       'key-of-account-b-0123456789': { kind: 'account-key', accountId: 'acct_b', isAdmin: false, credentialId: 'b' },
     }
     const admin = deps.authenticator
-    deps.authenticator = {
+    // The guards the route modules receive were built with the real authenticator: swap it there.
+    deps.guards.authenticator = {
       async authenticate(headers) {
         const key = headers.get('x-api-key') ?? ''
         if (accounts[key]) return accounts[key]
@@ -272,6 +273,10 @@ describe('403: another account', () => {
         ['GET', `/${PHONE}/webhooks`, undefined],
         ['DELETE', `/${PHONE}/webhooks/${id}`, undefined],
         ['GET', `/${PHONE}/webhooks/${id}/deliveries`, undefined],
+        ['GET', `/${PHONE}/webhooks/${id}`, undefined],
+        ['PATCH', `/${PHONE}/webhooks/${id}`, { enabled: false }],
+        ['POST', `/${PHONE}/webhooks/${id}/test`, undefined],
+        ['POST', `/${PHONE}/webhooks/${id}/deliveries/1/retry`, undefined],
         ['GET', `/${PHONE}/events`, undefined],
       ] as const) {
         const response = await call(method, path, b, body)

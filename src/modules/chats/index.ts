@@ -1,11 +1,10 @@
 /** §6 chat routes: the chat list, one chat, message history and media downloads. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, PhoneChatParams } from '../common/whatsapp-model'
 import { Chat, ChatList, ChatsQuery, History, HistoryQuery, MediaParams } from './model'
-import { ChatsService, type MediaDownload } from './service'
+import { type ChatsService, type MediaDownload } from './service'
 
 const tags = ['Chats']
 
@@ -33,8 +32,7 @@ export function mediaResponse(media: MediaDownload): Response {
   })
 }
 
-export function chatsModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new ChatsService(deps.sessions, messaging)
+export function chatsModule(deps: GuardDeps, service: ChatsService) {
   return new Elysia({ name: 'chats', seed: deps })
     .use(authGuards(deps))
     .get('/:phoneNumber/chats', ({ phoneNumber, query }) => service.list(phoneNumber, query), {
@@ -42,7 +40,7 @@ export function chatsModule(deps: GuardDeps, messaging: MessagingDeps) {
       params: PhoneParams,
       query: ChatsQuery,
       response: { 200: ChatList, ...connectedErrors },
-      detail: { tags, summary: 'List chats', description: 'Chats of the number, most recent activity first, paginated (`page` from 1, `limit` 1–200, default 50) with the `total`; `archived` filters.' },
+      detail: { tags, summary: 'List chats', description: 'Chats of the number, most recent activity first, paginated (`page` from 1, `limit` 1–200, default 50) with the `total`; pinned chats come first. Filters: `archived`, `pinned`, `unread`, `labelId`, `search` (part of the name). Each chat says `archived`, `pinned`, `markedUnread`, `muteExpiration` and `labels`.' },
     })
     .get('/:phoneNumber/chat/:chatId', ({ phoneNumber, params }) => service.get(phoneNumber, params.chatId), {
       requireSingleAccountProtected: true,

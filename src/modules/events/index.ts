@@ -48,14 +48,7 @@ function sessionAccess(principal: Principal, sessions: GuardDeps['sessions']): S
   }
 }
 
-const streamResponse = (example: string) => ({
-  200: {
-    description: 'The event stream',
-    content: { 'text/event-stream': { schema: { type: 'string' as const }, example } },
-  },
-})
-
-export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
+export function eventsModule(deps: GuardDeps, runtime: EventsRuntime) {
   return new Elysia({ name: 'events', seed: deps })
     .use(authGuards(deps))
     .get(
@@ -63,7 +56,7 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
       ({ principal, request, query }) => {
         const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
         const events = parseEvents(query.events)
-        return deps.events.sse.openMany(sessionAccess(principal, deps.sessions), {
+        return runtime.sse.openMany(sessionAccess(principal, deps.sessions), {
           ...(lastEventId !== undefined && { lastEventId }),
           ...(events && { events }),
         })
@@ -76,9 +69,18 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
           tags,
           summary: "Stream every session's events (SSE)",
           description: `Like \`GET /{phoneNumber}/events\`, for all the caller's sessions on one connection (WAHA's \`session=*\`): the admin receives every session's envelopes, an account those of the numbers it owns (a key restricted to one number, that number's). Each envelope names its \`session\`. Which numbers are the caller's is decided as each event happens, so a number started later joins the stream. \`Last-Event-ID\` resumes as on the per-session stream. This is what the dashboard listens to: browsers allow few connections per server, so one stream serves every card.`,
-          responses: streamResponse(
-            'retry: 3000\n: connected\n\nid: 7\nevent: session.status\ndata: {"id":"evt_01jgq5m9x6ts3k2v0f8d7c4b1a","timestamp":1767225600000,"event":"session.status","session":"966500000001","engine":"SIMULATOR","payload":{"name":"966500000001","status":"SCAN_QR_CODE","statuses":[]}}\n\n',
-          ),
+          responses: {
+            200: {
+              description: 'The event stream',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string' as const },
+                  example:
+                    'retry: 3000\n: connected\n\nid: 7\nevent: session.status\ndata: {"id":"evt_01jgq5m9x6ts3k2v0f8d7c4b1a","timestamp":1767225600000,"event":"session.status","session":"966500000001","engine":"SIMULATOR","payload":{"name":"966500000001","status":"SCAN_QR_CODE","statuses":[]}}\n\n',
+                },
+              },
+            },
+          },
         },
       },
     )
@@ -88,7 +90,7 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
         const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
         const events = parseEvents(query.events)
         await deps.sessions.requireRecord(phoneNumber)
-        return deps.events.sse.open(phoneNumber, {
+        return runtime.sse.open(phoneNumber, {
           ...(lastEventId !== undefined && { lastEventId }),
           ...(events && { events }),
         })

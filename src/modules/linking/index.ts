@@ -8,7 +8,7 @@ import type { EventBus } from '../../events/bus'
 import { linkStream } from '../../sessions/link-stream'
 import { guardedErrors, PhoneParams } from '../common/model'
 
-export interface LinkingModuleDeps extends GuardDeps {
+export interface LinkingModuleDeps {
   bus: EventBus
   keepaliveMs: number
 }
@@ -16,14 +16,14 @@ export interface LinkingModuleDeps extends GuardDeps {
 export const LINK_STREAM_EXAMPLE =
   ': connected\n\nevent: status\ndata: {"state":"AUTHENTICATING","status":"SCAN_QR_CODE"}\n\nevent: qr\ndata: {"qrCode":"data:image/png;base64,iVBORw0KGgo…","value":"2@AbCd…"}\n\nevent: status\ndata: {"state":"CONNECTED","status":"WORKING","me":{"id":"966500000001@c.us"}}\n\n'
 
-export function linkingModule(deps: LinkingModuleDeps) {
-  return new Elysia({ name: 'linking', seed: deps })
-    .use(authGuards(deps))
+export function linkingModule(guards: GuardDeps, deps: LinkingModuleDeps) {
+  return new Elysia({ name: 'linking', seed: guards })
+    .use(authGuards(guards))
     .get(
       '/:phoneNumber/qr/events',
       async ({ phoneNumber }) => {
-        await deps.sessions.requireRecord(phoneNumber)
-        return linkStream(deps.bus, deps.sessions, phoneNumber, { keepaliveMs: deps.keepaliveMs })
+        await guards.sessions.requireRecord(phoneNumber)
+        return linkStream(deps.bus, guards.sessions, phoneNumber, { keepaliveMs: deps.keepaliveMs })
       },
       {
         requireSingleAccountProtected: true,

@@ -15,6 +15,11 @@ const example = {
   headers: { Authorization: 'Bearer my-receiver-token' },
 }
 
+const HmacSetting = t.Object(
+  { key: t.String({ minLength: 1, maxLength: 256, description: 'Key for WAHA-style `X-Webhook-Hmac` (hex HMAC-SHA512 of the body)' }) },
+  { description: "WAHA's `hmac` setting. Without it, `X-Webhook-Hmac` is keyed with the secret (the whole `whsec_…` string) when one is set." },
+)
+
 export const CreateWebhookBody = t.Object(
   {
     url: t.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives a POST per event. Redirects are not followed.', examples: [example.url] }),
@@ -35,12 +40,7 @@ export const CreateWebhookBody = t.Object(
         examples: [example.headers],
       }),
     ),
-    hmac: t.Optional(
-      t.Object(
-        { key: t.String({ minLength: 1, maxLength: 256, description: 'Key for WAHA-style `X-Webhook-Hmac` (hex HMAC-SHA512 of the body)' }) },
-        { description: "WAHA's `hmac` setting. Without it, `X-Webhook-Hmac` is keyed with the secret (the whole `whsec_…` string) when one is set." },
-      ),
-    ),
+    hmac: t.Optional(HmacSetting),
   },
   { examples: [{ ...example, generateSecret: true }] },
 )
@@ -55,6 +55,7 @@ const webhookViewFields = {
     events: t.Array(t.String()),
     headers: t.Record(t.String(), t.String()),
     signed: t.Boolean({ description: 'Deliveries carry Standard Webhooks signatures (a secret is set)' }),
+    previousSecretExpiresAt: timestamp('During a secret rotation: until when the previous secret also signs (a second `v1,…` in `webhook-signature`); null otherwise'),
     wahaHmac: t.Boolean({ description: 'Deliveries carry `X-Webhook-Hmac`' }),
     status: oneOf(['active', 'disabled']),
     disabledReason: t.Union([t.String(), t.Null()], { description: 'Why delivery stopped: 410 Gone, or failing for too long' }),
@@ -70,6 +71,7 @@ const webhookExample = {
         source: 'api',
         ...example,
         signed: true,
+        previousSecretExpiresAt: null,
         wahaHmac: true,
         status: 'active',
         disabledReason: null,
@@ -148,4 +150,43 @@ export const DeliveryList = t.Object(
       },
     ],
   },
+)
+
+export const DeliveryParams = t.Object({
+  phoneNumber: PhoneNumberParam,
+  id: WebhookParams.properties.id,
+  deliveryId: t.String({ minLength: 1, maxLength: 64, description: "The delivery's `eventId` (`evt_…`) or its `sequence`", examples: ['evt_01jd8x3v6m4k2r9q8n7p5t3w1y'] }),
+})
+
+export const UpdateWebhookBody = t.Object(
+  {
+    url: t.Optional(CreateWebhookBody.properties.url),
+    events: t.Optional(CreateWebhookBody.properties.events),
+    secret: t.Optional(
+      t.Union([t.String(), t.Null()], {
+        description: 'A new Standard Webhooks secret (`whsec_…`), or null to stop signing. The old secret keeps signing beside the new one for `secretGracePeriodSeconds`.',
+      }),
+    ),
+    generateSecret: t.Optional(t.Boolean({ description: 'Rotate to a generated `whsec_…` secret, returned once, in this response' })),
+    secretGracePeriodSeconds: t.Optional(
+      t.Integer({ minimum: 0, maximum: 604_800, description: 'How long the previous secret keeps signing after a rotation (default 86400, a day; 0 drops it at once)' }),
+    ),
+    headers: t.Optional(CreateWebhookBody.properties.headers),
+    hmac: t.Optional(t.Union([HmacSetting, t.Null()], { description: 'WAHA-style HMAC key; null falls back to the secret' })),
+    enabled: t.Optional(
+      t.Boolean({ description: '`true` re-enables a disabled webhook (its failing run is forgotten; failed deliveries stay failed and can be retried); `false` disables it' }),
+    ),
+  },
+  { examples: [{ generateSecret: true, secretGracePeriodSeconds: 3600 }, { enabled: true }, { events: ['*'], url: 'https://example.com/whatsapp/v2' }] },
+)
+
+export const WebhookTestResult = t.Object(
+  {
+    delivered: t.Boolean({ description: 'The receiver answered 2xx' }),
+    eventId: t.String({ description: 'The test envelope id, sent as `webhook-id`' }),
+    statusCode: t.Union([t.Integer(), t.Null()], { description: 'HTTP status, null when no response came' }),
+    latencyMs: t.Integer(),
+    error: t.Union([t.String(), t.Null()]),
+  },
+  { examples: [{ delivered: true, eventId: 'evt_01jd8x3v6m4k2r9q8n7p5t3w1y', statusCode: 200, latencyMs: 42, error: null }] },
 )

@@ -8,9 +8,13 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { generateWebhookSecret, isValidWebhookSecret } from '../../events/signing'
 import { DEFAULT_WEBHOOK_ID, type DeliveryRecord, type DeliveryState, type WebhookRecord } from '../../events/webhook-store'
-import { webhookId } from '../../lib/ids'
+import { ENVELOPE_ENGINES } from '../../events/envelope'
+import { eventId, webhookId } from '../../lib/ids'
 import { blockedReason, parseCidr, type ParsedCidr } from '../../lib/ip-policy'
 import type { SessionManager } from '../../sessions/manager'
+
+/** The event name of a test delivery (never produced by a session). */
+export const WEBHOOK_TEST_EVENT = 'webhook.test'
 
 /** Webhooks one session may have; each event is written once per webhook. */
 export const MAX_WEBHOOKS_PER_SESSION = 20
@@ -45,6 +49,20 @@ export interface CreateWebhookInput {
   hmac?: { key: string }
 }
 
+export interface UpdateWebhookInput {
+  url?: string
+  events?: string[]
+  secret?: string | null
+  generateSecret?: boolean
+  secretGracePeriodSeconds?: number
+  headers?: Record<string, string>
+  hmac?: { key: string } | null
+  enabled?: boolean
+}
+
+/** How long the old secret keeps signing after a rotation, unless the request says otherwise (Svix's default). */
+export const DEFAULT_SECRET_GRACE_SECONDS = 86_400
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export function webhookView(record: WebhookRecord) {
@@ -56,6 +74,7 @@ export function webhookView(record: WebhookRecord) {
     events: record.events,
     headers: record.headers,
     signed: record.secret !== null,
+    previousSecretExpiresAt: record.previousSecret !== null && record.previousSecretUntil !== null && record.previousSecretUntil > Date.now() ? iso(record.previousSecretUntil) : null,
     wahaHmac: (record.hmacKey ?? record.secret) !== null,
     status: record.status,
     disabledReason: record.disabledReason,
@@ -117,6 +136,8 @@ export class WebhooksService {
       events,
       headers,
       secret,
+      previousSecret: null,
+      previousSecretUntil: null,
       hmacKey: input.hmac?.key ?? null,
       status: 'active',
       disabledReason: null,
@@ -128,6 +149,98 @@ export class WebhooksService {
     }
     await this.events.webhooks.insert(record)
     return { ...webhookView(record), ...(secret && { secret }) }
+  }
+
+  async get(phoneNumber: string, principal: Principal, id: string) {
+    return webhookView(await this.require(phoneNumber, principal, id))
+  }
+
+  /**
+   * Changes a webhook. A new secret (given or generated) replaces the current one, which
+   * keeps signing beside it for the grace period, so receivers can switch without losing
+   * a delivery. `enabled: true` re-enables a disabled webhook (a fresh start: its failing
+   * run is forgotten; deliveries that failed stay failed and can be retried one by one);
+   * `enabled: false` disables it like a 410 would.
+   */
+  async update(phoneNumber: string, principal: Principal, id: string, input: UpdateWebhookInput) {
+    const current = await this.require(phoneNumber, principal, id)
+    if (current.source === 'config') throw new ConflictError('The default webhook comes from WEBHOOK_URL; change the configuration to change it')
+    if (Object.keys(input).length === 0) throw new BadRequestError('Nothing to change: give at least one of url, events, secret, generateSecret, headers, hmac, enabled')
+    if (input.secret !== undefined && input.generateSecret) throw new BadRequestError('Give a secret or set generateSecret, not both')
+    if (typeof input.secret === 'string' && !isValidWebhookSecret(input.secret)) {
+      throw new BadRequestError('secret must be whsec_ followed by the base64 of 24 to 64 random bytes (or set generateSecret: true)')
+    }
+    if (input.secretGracePeriodSeconds !== undefined && input.secret === undefined && !input.generateSecret) {
+      throw new BadRequestError('secretGracePeriodSeconds applies to a secret change; give secret or generateSecret with it')
+    }
+    const now = Date.now()
+    const next: WebhookRecord = { ...current, updatedAt: now }
+    if (input.url !== undefined) next.url = this.checkUrl(input.url)
+    if (input.events !== undefined) next.events = [...new Set(input.events)]
+    if (input.headers !== undefined) next.headers = this.checkHeaders(input.headers)
+    if (input.hmac !== undefined) next.hmacKey = input.hmac?.key ?? null
+    let shownSecret: string | undefined
+    if (input.secret !== undefined || input.generateSecret) {
+      const secret = input.generateSecret ? generateWebhookSecret() : (input.secret ?? null)
+      if (input.generateSecret && secret) shownSecret = secret
+      const graceMs = (input.secretGracePeriodSeconds ?? DEFAULT_SECRET_GRACE_SECONDS) * 1000
+      const keepOld = current.secret !== null && secret !== null && secret !== current.secret && graceMs > 0
+      next.secret = secret
+      next.previousSecret = keepOld ? current.secret : null
+      next.previousSecretUntil = keepOld ? now + graceMs : null
+    }
+    if (input.enabled === true && current.status === 'disabled') {
+      Object.assign(next, { status: 'active', disabledReason: null, disabledAt: null, failingSince: null })
+    }
+    const disabling = input.enabled === false && current.status === 'active'
+    await this.events.webhooks.update(next)
+    // The deliverer keeps per-endpoint state (health, pauses, queued tasks); start it afresh.
+    this.events.deliverer.forget(id)
+    if (disabling) await this.events.webhooks.disable(id, 'disabled through the API (PATCH enabled: false)', now)
+    const saved = this.events.webhooks.get(id) ?? next
+    return { ...webhookView(saved), ...(shownSecret && { secret: shownSecret }) }
+  }
+
+  /**
+   * Sends one signed `webhook.test` envelope to the webhook now (also when it is disabled,
+   * to check the endpoint before re-enabling it) and says how it went. It is not an event
+   * of the session: not in the outbox, not on SSE, not retried.
+   */
+  async test(phoneNumber: string, principal: Principal, id: string) {
+    const webhook = await this.require(phoneNumber, principal, id)
+    const session = await this.sessions.get(phoneNumber)
+    const envelope = {
+      id: eventId(),
+      timestamp: Date.now(),
+      event: WEBHOOK_TEST_EVENT,
+      session: phoneNumber,
+      ...(session.me && { me: session.me }),
+      engine: ENVELOPE_ENGINES[session.engine],
+      payload: { webhookId: webhook.id, message: 'A test event from WhatsApp Web Server: if you can read this, the webhook works.' },
+    }
+    const attempt = await this.events.deliverer.sendOnce(webhook, { eventId: envelope.id, body: JSON.stringify(envelope) })
+    const delivered = attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300
+    return { delivered, eventId: envelope.id, statusCode: attempt.statusCode, latencyMs: attempt.latencyMs, error: attempt.error }
+  }
+
+  /**
+   * Sends a failed delivery again now (same `webhook-id`). A pending one is already being
+   * retried (409), a delivered one is done (409); the webhook must be enabled.
+   */
+  async retry(phoneNumber: string, principal: Principal, id: string, deliveryRef: string) {
+    const webhook = await this.require(phoneNumber, principal, id)
+    const ref = /^\d{1,15}$/.test(deliveryRef) ? { seq: Number(deliveryRef) } : { eventId: deliveryRef }
+    const delivery = await this.events.webhooks.getDelivery(id, phoneNumber, ref)
+    if (!delivery) throw new NotFoundError(`Delivery ${deliveryRef} not found for webhook ${id}`)
+    if (webhook.status !== 'active') throw new ConflictError(`Webhook ${id} is disabled (${webhook.disabledReason ?? 'no reason recorded'}); re-enable it first with PATCH {"enabled": true}`)
+    if (delivery.state === 'delivered') throw new ConflictError(`Delivery ${deliveryRef} was already delivered`)
+    if (delivery.state === 'pending') {
+      throw new ConflictError(`Delivery ${deliveryRef} is still pending; its next attempt is due at ${iso(delivery.nextAttemptAt)}`)
+    }
+    const retried = await this.events.deliverer.retryNow(id, delivery.seq)
+    if (!retried) throw new ConflictError(`Delivery ${deliveryRef} changed meanwhile; read it again`)
+    const updated = await this.events.webhooks.getDelivery(id, phoneNumber, { seq: delivery.seq })
+    return deliveryView(updated ?? delivery)
   }
 
   async list(phoneNumber: string, principal: Principal) {

@@ -3,7 +3,7 @@
  * from ./index.ts so it can be used and tested without loading whatsapp-web.js.
  */
 import type { Logger } from '../../lib/logger'
-import { describeError, isBrowserGoneError } from './session'
+import { describeError, isBrowserGoneError } from './errors'
 
 let guardInstalled = false
 

@@ -11,7 +11,8 @@ import type { EngineContext, EngineFactory } from '../engine'
 import { chromeArgs, resolveChromium } from './chromium'
 import type { BrowserHandles, ClientFactory, ClientSetup, WebjsClient, WebjsRuntime } from './client'
 import { installRejectionGuard } from './guard'
-import { describeError, WEBJS_CAPABILITIES, WebjsSession } from './session'
+import { describeError } from './errors'
+import { WEBJS_CAPABILITIES, WebjsSession } from './session'
 
 export { WEBJS_CAPABILITIES, WebjsSession } from './session'
 

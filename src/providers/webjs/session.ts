@@ -1,56 +1,39 @@
 /**
- * The webjs engine: one whatsapp-web.js Client (Chromium + WhatsApp Web) per session,
- * behind the engine boundary.
- *
- * Each launch is a `Run`; events of a run that has ended (stopped, crashed, logged out)
- * are ignored, so a late event from a dying browser can never change a newer state.
- * Lifecycle, in WAHA's status names:
- *   start → STARTING → `qr` → SCAN_QR_CODE → `authenticated` → STARTING → `ready` → WORKING
- *   `ready` as another number → CONFLICT (the link is undone)   `auth_failure` → FAILED
- *   `change_state` CONFLICT → CONFLICT; TOS_BLOCK, UNPAIRED… → FAILED   LOGOUT → FAILED, auth wiped
- *   no QR/ready within WEBJS_INIT_TIMEOUT_MS → FAILED with the reason
- *   Chromium gone, page crashed, hung probe → FAILED + `engine.crashed` (the manager restarts it)
+ * The webjs engine session: the operations of §4–§6 on whatsapp-web.js, and the message
+ * events of each run turned into engine events. The browser's lifecycle (launch, deadlines,
+ * health, endings) is ./supervisor.ts; how failures are worded is ./errors.ts.
  */
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type WAWebJS from 'whatsapp-web.js'
-import type { WebjsConfig } from '../../config'
-import { AppError, BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError, UpstreamError } from '../../errors'
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import {
   BaseEngineSession,
   capabilitiesExcept,
-  stateOf,
   type Capability,
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type EngineContext,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
   type MediaFile,
-  type Me,
   type MessageDTO,
   type NumberCheck,
   type Page,
   type ParticipantAction,
   type PresenceState,
   type ProfileDTO,
-  type EngineContext,
   type SendRequest,
   type SessionSnapshot,
-  type SessionStatus,
   type StatusContent,
 } from '../engine'
-import { killProfileProcesses, prepareProfile } from './chromium'
-import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents, WebjsRuntime, WGroupChat, WMessage } from './client'
+import type { WebjsClient, WebjsRuntime, WGroupChat, WMessage } from './client'
+import { describeError, withTimeout } from './errors'
 import {
   isGroupChat,
   isUserMessage,
-  LOGOUT_REASON,
   mediaInfoOf,
-  mismatchReason,
-  outcomeOfState,
   toAckEvent,
   toCallEvent,
   toChatDTO,
@@ -63,97 +46,33 @@ import {
   toRevokedEvent,
   type GroupNotificationKind,
 } from './mappers'
+import { WebjsSupervisor, type RunEvents, type WebjsSupervisorOptions } from './supervisor'
 
-/** Everything of §4–§6 that whatsapp-web.js can do. */
+
 /** Everything whatsapp-web.js offers: all but the simulator's sandbox. */
-export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('sandbox')
+export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
+  'sandbox',
+  // Issue 13, not mapped to whatsapp-web.js yet.
+  'chats.archive',
+  'chats.pin',
+  'chats.unread',
+  'chats.mute',
+  'chats.clear',
+  'chats.delete',
+  'message.star',
+  'message.pin',
+  'poll.vote',
+  'poll.votes',
+)
 
-export interface WebjsSessionOptions {
-  createClient: ClientFactory
+export interface WebjsSessionOptions extends WebjsSupervisorOptions {
   runtime: WebjsRuntime
-  settings: WebjsConfig
-  logger: Logger
-  /** How long to let whatsapp-web.js settle after LOGOUT before closing the browser (default LOGOUT_SETTLE_MS). */
-  logoutSettleMs?: number
 }
 
 /** How long an eager download of incoming media may take before the message goes out without its bytes. */
 const MEDIA_DOWNLOAD_TIMEOUT_MS = 60_000
-/**
- * After LOGOUT whatsapp-web.js reloads the page and re-injects by itself, unawaited; the
- * browser is closed once that showed its new QR, or after this long (a re-injection that
- * fails instead is dropped by the rejection guard in ./index.ts).
- */
-const LOGOUT_SETTLE_MS = 3000
 /** Largest history window fetched from WhatsApp Web while looking for a `before` cursor. */
 const HISTORY_SCAN_LIMIT = 4000
-
-interface Run {
-  client: WebjsClient
-  abort: AbortController
-  browser?: BrowserHandles
-  /** WhatsApp accepted the pairing (`authenticated`); `ready` is still to come. */
-  authenticated?: boolean
-  /** Stopped, crashed or finished by a lifecycle event: its events no longer count. */
-  ended: boolean
-  initTimer?: ReturnType<typeof setTimeout>
-  healthTimer?: ReturnType<typeof setTimeout>
-  /** Message events are handled one at a time, in the order whatsapp-web.js emitted them. */
-  queue: Promise<void>
-  teardown?: Promise<void>
-  /** Work a lifecycle end still does after reporting (unlinking, wiping auth); stop() waits for it. */
-  settling?: Promise<void>
-  /** Resolved by the next `qr` of this run, even after it ended (used to let LOGOUT settle). */
-  qrWaiters: Array<() => void>
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(message)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-/** whatsapp-web.js throws strings as well as Errors; page errors carry a stack after the first line. */
-export function describeError(error: unknown): string {
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error)
-  const firstLine = (text ?? 'unknown error').split('\n')[0]!.trim()
-  return firstLine.length > 300 ? `${firstLine.slice(0, 297)}...` : firstLine
-}
-
-/** Errors that mean the browser or its page is gone, as puppeteer words them. */
-const BROWSER_GONE = [
-  /Target closed/i,
-  /Session closed/i,
-  /Connection closed/i,
-  /Execution context was destroyed/i,
-  /detached Frame/i,
-  /Navigating frame was detached/i,
-  /Browser (has )?disconnected/i,
-  /Protocol error.*(closed|destroyed|detached)/i,
-  /Page crashed/i,
-]
-
-export function isBrowserGoneError(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : ''
-  if (name === 'TargetCloseError') return true
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : ''
-  return BROWSER_GONE.some((pattern) => pattern.test(message))
-}
-
-/** The last error line Chromium printed, which puppeteer puts under "stderr:" in a launch failure. */
-function chromiumComplaint(error: unknown): string {
-  const text = error instanceof Error ? error.message : ''
-  const lines = text.split('\n').flatMap((line) => {
-    const match = /:ERROR:[^\]]*\]\s*(.+)$/.exec(line)
-    return match?.[1] ? [match[1].trim()] : []
-  })
-  const last = lines.at(-1)
-  return last ? ` (${last.length > 200 ? `${last.slice(0, 197)}...` : last})` : ''
-}
 
 const SERIALIZED_MESSAGE_ID = /^(true|false)_[^_\s]+_[^_\s]+(_[^_\s]+)?$/
 
@@ -165,14 +84,8 @@ export class WebjsSession extends BaseEngineSession {
   readonly engine = 'webjs' as const
   readonly capabilities = WEBJS_CAPABILITIES
 
-  private status: SessionStatus = 'STOPPED'
-  private qr?: string
-  private me?: Me
-  private reason?: string
-  private run?: Run
+  private readonly supervisor: WebjsSupervisor
   private readonly logger: Logger
-  /** Chromium's profile, inside LocalAuth's dataPath. */
-  readonly userDataDir: string
 
   constructor(
     private readonly context: EngineContext,
@@ -180,197 +93,69 @@ export class WebjsSession extends BaseEngineSession {
   ) {
     super()
     this.logger = options.logger.child({ session: context.phoneNumber, engine: 'webjs' })
-    this.userDataDir = join(context.dataDir, `session-${context.phoneNumber}`)
+    this.supervisor = new WebjsSupervisor(context, options, (events) => this.forward(events))
+  }
+
+  /** Chromium's profile, inside LocalAuth's dataPath. */
+  get userDataDir(): string {
+    return this.supervisor.userDataDir
   }
 
   snapshot(): SessionSnapshot {
-    return {
-      status: this.status,
-      ...(this.qr !== undefined && { qr: this.qr }),
-      ...(this.me && { me: this.me }),
-      ...(this.reason !== undefined && { reason: this.reason }),
-    }
+    return this.supervisor.snapshot()
   }
 
-  // ─── Lifecycle ────────────────────────────────────────────────────────────
-
-  async start(): Promise<void> {
-    if (this.run && !this.run.ended) return
-    const previous = this.run
-    if (previous) {
-      // A run that ended by itself (FAILED, CONFLICT) may still be closing; let it finish first.
-      await this.teardown(previous)
-      await previous.settling
-    }
-    this.qr = undefined
-    this.reason = undefined
-    this.setStatus('STARTING')
-    const prepared = await prepareProfile(this.userDataDir)
-    if (prepared.killed > 0 || prepared.removedLocks.length > 0) {
-      this.logger.warn(prepared, 'cleared a Chromium profile left behind by an earlier run')
-    }
-    const abort = new AbortController()
-    const launching: { run?: Run } = {}
-    const client = this.options.createClient({
-      phoneNumber: this.context.phoneNumber,
-      dataPath: this.context.dataDir,
-      userDataDir: this.userDataDir,
-      qrMaxRetries: this.options.settings.qrMaxRetries,
-      signal: abort.signal,
-      onBrowser: (handles) => {
-        if (launching.run) this.onBrowser(launching.run, handles)
-      },
-    })
-    const run: Run = { client, abort, ended: false, queue: Promise.resolve(), qrWaiters: [] }
-    launching.run = run
-    this.run = run
-    this.listen(run)
-    run.initTimer = setTimeout(() => this.onInitTimeout(run), this.options.settings.initTimeoutMs)
-    client.initialize().then(
-      () => undefined,
-      (error: unknown) => this.onInitFailed(run, error),
-    )
+  start(): Promise<void> {
+    return this.supervisor.start()
   }
 
-  async stop(): Promise<void> {
-    const run = this.run
-    this.run = undefined
-    if (run) {
-      // A stop does not wait out the pause after LOGOUT.
-      for (const resolve of run.qrWaiters.splice(0)) resolve()
-      await this.teardown(run)
-      await run.settling
-    }
-    this.qr = undefined
-    this.reason = undefined
-    if (this.status !== 'STOPPED') this.setStatus('STOPPED')
+  stop(): Promise<void> {
+    return this.supervisor.stop()
   }
 
-  async logout(): Promise<void> {
-    const run = this.run
-    this.run = undefined
-    if (run) {
-      const wasWorking = !run.ended && this.status === 'WORKING'
-      this.endRun(run)
-      if (wasWorking) {
-        try {
-          // Unlinks the device on the phone too, and closes the browser.
-          await withTimeout(run.client.logout(), this.options.settings.destroyTimeoutMs, 'logout did not finish in time')
-        } catch (error) {
-          this.logger.warn({ err: describeError(error) }, 'could not unlink on the phone; wiping the local pairing anyway')
-        }
-      }
-      await this.teardown(run)
-      await run.settling
-    }
-    await this.wipeAuth()
-    this.me = undefined
-    this.qr = undefined
-    this.reason = undefined
-    this.setStatus('STOPPED')
+  logout(): Promise<void> {
+    return this.supervisor.logout()
   }
 
   override async requestPairingCode(phoneNumber: string): Promise<string> {
-    const run = this.run
-    if (!run || run.ended || this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('pairing', stateOf(this.status), this.status)
-    let code: string
-    try {
-      code = await run.client.requestPairingCode(phoneNumber.replace(/\D/g, ''))
-    } catch (error) {
-      throw this.operationError(run, 'request a pairing code', error)
-    }
+    const code = await this.supervisor.whileLinking('request a pairing code', (client) => client.requestPairingCode(phoneNumber.replace(/\D/g, '')))
     const clean = String(code).replace(/[^0-9A-Z]/gi, '').toUpperCase()
     return clean.length === 8 ? `${clean.slice(0, 4)}-${clean.slice(4)}` : clean
   }
 
-  // ─── Client events ────────────────────────────────────────────────────────
+  // ─── Client events → engine events ───────────────────────────────────────
 
-  private listen(run: Run): void {
-    const on = <E extends WebjsClientEvent>(event: E, handler: (...args: WebjsClientEvents[E]) => void) => {
-      run.client.on(event, (...args: WebjsClientEvents[E]) => {
-        if (this.run !== run || run.ended) return
-        try {
-          handler(...args)
-        } catch (error) {
-          this.logger.error({ err: error, event }, 'handling a whatsapp-web.js event failed')
-        }
-      })
-    }
-    // Lets a LOGOUT settle; counts even after the run ended.
-    run.client.on('qr', () => {
-      for (const resolve of run.qrWaiters.splice(0)) resolve()
-    })
-
-    on('qr', (qr) => {
-      clearTimeout(run.initTimer)
-      this.qr = qr
-      if (this.status !== 'SCAN_QR_CODE') this.setStatus('SCAN_QR_CODE')
-      this.context.emit({ type: 'qr', value: qr })
-    })
-    on('authenticated', () => {
-      // Linked: WhatsApp Web now loads the account; that gets its own deadline until `ready`.
-      clearTimeout(run.initTimer)
-      run.authenticated = true
-      run.initTimer = setTimeout(() => this.onInitTimeout(run), this.options.settings.initTimeoutMs)
-      if (this.status === 'SCAN_QR_CODE') {
-        this.qr = undefined
-        this.setStatus('STARTING')
-      }
-    })
-    on('ready', () => this.onReady(run))
-    on('auth_failure', (message) => {
-      this.finish(run, 'FAILED', `WhatsApp refused the saved login (${message}); start the session again and scan a new QR code`, true)
-    })
-    on('change_state', (state) => {
-      const outcome = outcomeOfState(state)
-      if (!outcome) {
-        this.logger.info({ state }, 'WhatsApp Web connection state')
-        return
-      }
-      this.finish(run, outcome.status, outcome.reason, outcome.wipeAuth)
-    })
-    on('disconnected', (reason) => this.onDisconnected(run, reason))
-
-    on('message_create', (message) => this.enqueue(run, () => this.onMessage(message)))
-    on('message_ack', (message, ack) => this.enqueue(run, async () => this.context.emit(toAckEvent(message, ack))))
+  private forward({ on, enqueue }: RunEvents): void {
+    const emit = this.context.emit
+    on('message_create', (message) => enqueue(() => this.onMessage(message)))
+    on('message_ack', (message, ack) => enqueue(async () => emit(toAckEvent(message, ack))))
     on('message_reaction', (reaction) =>
-      this.enqueue(run, async () => {
+      enqueue(async () => {
         const event = toReactionEvent(reaction)
-        if (event) this.context.emit(event)
+        if (event) emit(event)
       }),
     )
-    on('message_revoke_everyone', (message) => this.enqueue(run, async () => this.context.emit(toRevokedEvent(message, nowSeconds()))))
+    on('message_revoke_everyone', (message) => enqueue(async () => emit(toRevokedEvent(message, nowSeconds()))))
     on('message_edit', (message, newBody, prevBody) => {
       if (String(newBody) === String(prevBody)) return
-      this.enqueue(run, async () => this.context.emit(toEditedEvent(message, newBody, nowSeconds())))
+      enqueue(async () => emit(toEditedEvent(message, newBody, nowSeconds())))
     })
     for (const kind of ['group_join', 'group_leave', 'group_admin_changed', 'group_update'] as const satisfies readonly GroupNotificationKind[]) {
       on(kind, (notification) =>
-        this.enqueue(run, async () => {
-          for (const event of toGroupEvents(kind, notification, this.me?.id)) this.context.emit(event)
+        enqueue(async () => {
+          for (const event of toGroupEvents(kind, notification, this.meId())) emit(event)
         }),
       )
     }
     on('call', (call) => {
       const event = toCallEvent(call)
-      if (event) this.enqueue(run, async () => this.context.emit(event))
-    })
-  }
-
-  private enqueue(run: Run, work: () => Promise<void>): void {
-    run.queue = run.queue.then(async () => {
-      if (this.run !== run || run.ended) return
-      try {
-        await work()
-      } catch (error) {
-        this.logger.error({ err: error }, 'handling a whatsapp-web.js message event failed')
-      }
+      if (event) enqueue(async () => emit(event))
     })
   }
 
   private async onMessage(message: WMessage): Promise<void> {
     if (!isUserMessage(message)) return
-    const dto = toMessageDTO(message, this.me?.id)
+    const dto = toMessageDTO(message, this.meId())
     const media = message.hasMedia ? await this.eagerMedia(message) : undefined
     this.context.emit({ type: 'message', message: dto, ...(media && { media }) })
   }
@@ -388,270 +173,15 @@ export class WebjsSession extends BaseEngineSession {
     }
   }
 
-  private onReady(run: Run): void {
-    clearTimeout(run.initTimer)
-    const info = run.client.info
-    const wid = info?.wid
-    if (!wid) {
-      this.finish(run, 'FAILED', 'WhatsApp Web reported ready without the linked account; restart the session', false)
-      return
-    }
-    this.me = { id: wid._serialized, ...(info.pushname && { pushName: info.pushname }) }
-    this.qr = undefined
-    // A LID-only identity carries no phone number to compare with.
-    if (wid.server === 'c.us' && wid.user !== this.context.phoneNumber) {
-      this.onWrongNumber(run, wid.user)
-      return
-    }
-    this.reason = undefined
-    // whatsapp-web.js may report ready again after it re-injected; that is no new status.
-    if (this.status !== 'WORKING') this.setStatus('WORKING')
-    this.scheduleProbe(run)
-  }
-
-  /** The phone of another number scanned the QR: refuse the link, as the simulator does. */
-  private onWrongNumber(run: Run, linkedNumber: string): void {
-    this.endRun(run)
-    this.reason = mismatchReason(linkedNumber, this.context.phoneNumber)
-    this.setStatus('CONFLICT')
-    this.settle(run, async () => {
-      try {
-        await withTimeout(run.client.logout(), this.options.settings.destroyTimeoutMs, 'logout did not finish in time')
-      } catch (error) {
-        this.logger.warn({ err: describeError(error) }, 'could not unlink the wrong number; wiping the local pairing')
-      }
-      await this.teardown(run)
-      await this.wipeAuth()
-    })
-  }
-
-  private onDisconnected(run: Run, reason: string): void {
-    if (reason === 'LOGOUT') {
-      this.endRun(run)
-      this.qr = undefined
-      this.reason = LOGOUT_REASON
-      this.setStatus('FAILED', true)
-      // whatsapp-web.js reloads the page and re-injects by itself after LOGOUT; closing the
-      // browser in the middle of that makes it reject where nobody awaits. Let it finish.
-      const reinjected = this.nextQr(run, this.options.logoutSettleMs ?? LOGOUT_SETTLE_MS)
-      this.settle(run, async () => {
-        await reinjected
-        await this.teardown(run)
-        await this.wipeAuth()
-      })
-      return
-    }
-    if (reason === 'Max qrcode retries reached') {
-      this.finish(
-        run,
-        'FAILED',
-        `Nobody scanned the QR code: ${this.options.settings.qrMaxRetries} codes expired (WEBJS_QR_MAX_RETRIES). Start the session again for a new one`,
-        false,
-      )
-      return
-    }
-    const outcome = outcomeOfState(reason)
-    if (outcome) {
-      this.finish(run, outcome.status, outcome.reason, outcome.wipeAuth)
-      return
-    }
-    this.crash(run, `WhatsApp Web disconnected (${reason})`)
-  }
-
-  private nextQr(run: Run, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs)
-      run.qrWaiters.push(() => {
-        clearTimeout(timer)
-        // whatsapp-web.js still exposes a few functions after emitting `qr`.
-        setTimeout(resolve, 500)
-      })
-    })
-  }
-
-  // ─── Browser, deadline, health ───────────────────────────────────────────
-
-  private onBrowser(run: Run, handles: BrowserHandles): void {
-    run.browser = handles
-    if (this.run !== run || run.ended) {
-      // Stopped while Chromium was starting.
-      void this.teardown(run)
-      return
-    }
-    handles.onGone((reason) => {
-      if (this.run !== run || run.ended) return
-      this.crash(run, `Chromium went away: ${reason}`)
-    })
-  }
-
-  private onInitTimeout(run: Run): void {
-    if (this.run !== run || run.ended) return
-    if (this.status !== 'STARTING') return
-    const seconds = Math.round(this.options.settings.initTimeoutMs / 1000)
-    const where = run.authenticated
-      ? 'the device is linked, but WhatsApp Web did not finish loading the account'
-      : run.browser
-        ? 'Chromium is running, but WhatsApp Web never became ready'
-        : 'Chromium did not start'
-    this.finish(
-      run,
-      'FAILED',
-      `WhatsApp Web did not load within ${seconds} s (${where}). Check that this server reaches https://web.whatsapp.com (DNS, firewall; a proxy goes in CHROME_ARGS, e.g. --proxy-server=…), or raise WEBJS_INIT_TIMEOUT_MS`,
-      false,
-    )
-  }
-
-  private onInitFailed(run: Run, error: unknown): void {
-    if (this.run !== run || run.ended) return
-    if (isBrowserGoneError(error)) {
-      this.crash(run, `Chromium went away while WhatsApp Web was loading: ${describeError(error)}`)
-      return
-    }
-    const detail = describeError(error)
-    const reason = /Failed to launch|Browser was not found|spawn/i.test(detail)
-      ? `Chromium could not start: ${detail}${chromiumComplaint(error)}. Check CHROME_PATH and CHROME_ARGS`
-      : /net::ERR_|ERR_NAME_NOT_RESOLVED|ERR_CONNECTION/i.test(detail)
-        ? `Could not open https://web.whatsapp.com (${detail}). Check this server's network, DNS and proxy (CHROME_ARGS)`
-        : `WhatsApp Web could not start: ${detail}`
-    this.finish(run, 'FAILED', reason, false)
-  }
-
-  private scheduleProbe(run: Run): void {
-    const interval = this.options.settings.healthIntervalMs
-    if (interval <= 0) return
-    clearTimeout(run.healthTimer)
-    run.healthTimer = setTimeout(() => void this.probe(run), interval)
-  }
-
-  /** A timed `page.evaluate` and `getState()`; one retry, then the engine counts as crashed. */
-  private async probe(run: Run): Promise<void> {
-    const once = async () => {
-      const browser = run.browser
-      await withTimeout(
-        Promise.all([browser ? browser.evaluate() : Promise.resolve(), run.client.getState()]),
-        this.options.settings.healthTimeoutMs,
-        `WhatsApp Web did not answer the health probe within ${this.options.settings.healthTimeoutMs} ms`,
-      )
-    }
-    try {
-      await once()
-    } catch (first) {
-      if (this.run !== run || run.ended) return
-      this.logger.warn({ err: describeError(first) }, 'health probe failed; trying once more')
-      await Bun.sleep(Math.min(1000, this.options.settings.healthTimeoutMs))
-      if (this.run !== run || run.ended) return
-      try {
-        await once()
-      } catch (second) {
-        if (this.run !== run || run.ended) return
-        this.crash(run, `the health probe failed: ${describeError(second)}`)
-        return
-      }
-    }
-    if (this.run === run && !run.ended) this.scheduleProbe(run)
-  }
-
-  // ─── Endings ──────────────────────────────────────────────────────────────
-
-  private endRun(run: Run): void {
-    run.ended = true
-    clearTimeout(run.initTimer)
-    clearTimeout(run.healthTimer)
-  }
-
-  /** A lifecycle end that is not a crash: report it, close the browser, never auto-restart. */
-  private finish(run: Run, status: Extract<SessionStatus, 'FAILED' | 'CONFLICT'>, reason: string, wipeAuth: boolean): void {
-    this.endRun(run)
-    this.qr = undefined
-    this.reason = reason
-    this.setStatus(status, true)
-    this.settle(run, async () => {
-      await this.teardown(run)
-      if (wipeAuth) await this.wipeAuth()
-    })
-  }
-
-  private settle(run: Run, work: () => Promise<void>): void {
-    run.settling = (run.settling ?? Promise.resolve()).then(work).catch((error: unknown) => {
-      this.logger.error({ err: error }, 'closing the session after a lifecycle event failed')
-    })
-  }
-
-  /** The engine died underneath: report FAILED and let the session manager restart it. */
-  private crash(run: Run, reason: string): void {
-    if (run.ended) return
-    this.endRun(run)
-    this.qr = undefined
-    this.reason = `${reason}; restarting`
-    this.setStatus('FAILED')
-    void this.teardown(run)
-    this.context.emit({ type: 'engine.crashed', reason })
-  }
-
-  /**
-   * Closes a run's browser for good: `destroy()` with a deadline, then the launch's abort
-   * signal (puppeteer SIGKILLs Chromium's process group), then anything still on the profile.
-   */
-  private teardown(run: Run): Promise<void> {
-    this.endRun(run)
-    run.teardown ??= (async () => {
-      try {
-        await withTimeout(run.client.destroy(), this.options.settings.destroyTimeoutMs, 'destroy() did not finish in time')
-      } catch (error) {
-        this.logger.warn({ err: describeError(error) }, 'whatsapp-web.js did not close cleanly; killing Chromium')
-      }
-      run.abort.abort()
-      const killed = await killProfileProcesses(this.userDataDir)
-      if (killed > 0) this.logger.warn({ killed }, 'killed Chromium processes left on the profile')
-    })()
-    return run.teardown
-  }
-
-  private async wipeAuth(): Promise<void> {
-    await rm(this.userDataDir, { recursive: true, force: true, maxRetries: 3 })
-    await this.context.authState.clear()
-  }
-
-  private setStatus(status: SessionStatus, ended = false): void {
-    this.status = status
-    this.context.emit({
-      type: 'session.status',
-      status,
-      ...(this.me && { me: this.me }),
-      ...(this.reason !== undefined && { reason: this.reason }),
-      ...(ended && { ended }),
-    })
-  }
-
   // ─── Operations ───────────────────────────────────────────────────────────
 
-  private requireWorking(): Run {
-    const run = this.run
-    if (!run || run.ended || this.status !== 'WORKING') throw new ClientNotReadyError(stateOf(this.status), this.status)
-    return run
-  }
-
-  private operationError(run: Run, what: string, error: unknown): AppError {
-    if (error instanceof AppError) return error
-    if (isBrowserGoneError(error)) {
-      this.crash(run, `Chromium went away while trying to ${what}: ${describeError(error)}`)
-      return new ClientNotReadyError(stateOf(this.status), this.status)
-    }
-    return new UpstreamError(`WhatsApp Web could not ${what}: ${describeError(error)}`)
-  }
-
   /** Runs one operation on a WORKING session, mapping whatsapp-web.js failures to typed errors. */
-  private async op<T>(what: string, work: (client: WebjsClient) => Promise<T>): Promise<T> {
-    const run = this.requireWorking()
-    try {
-      return await work(run.client)
-    } catch (error) {
-      throw this.operationError(run, what, error)
-    }
+  private op<T>(what: string, work: (client: WebjsClient) => Promise<T>): Promise<T> {
+    return this.supervisor.op(what, work)
   }
 
   private meId(): string | undefined {
-    return this.me?.id
+    return this.supervisor.meId()
   }
 
   private toMedia(file: MediaFile): WAWebJS.MessageMedia {
@@ -1020,7 +550,7 @@ export class WebjsSession extends BaseEngineSession {
   override setProfileName(name: string): Promise<void> {
     return this.op('set the profile name', async (client) => {
       if (!(await client.setDisplayName(name))) throw new UpstreamError('WhatsApp refused the new profile name')
-      if (this.me) this.me = { ...this.me, pushName: name }
+      this.supervisor.renamed(name)
     })
   }
 
