@@ -65,7 +65,7 @@ export function dashboardModule() {
         description:
           'Public HTML shell of the dashboard (sessions, QR linking, chats, events, webhooks, API keys). It signs in with an API key or a JWT, kept in the browser tab\'s sessionStorage and sent as a header; all data comes through this API with that credential. Served with a strict Content-Security-Policy.',
         security: [],
-        responses: { 200: { description: 'The dashboard page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        responses: { 200: { description: 'The dashboard page', content: { 'text/html': { schema: { type: 'string' as const }, example: '<!doctype html>\n<html lang="en">…<script type="module" src="dashboard/assets/app.js"></script>…' } } } },
       },
     })
     .get(
