@@ -5,6 +5,7 @@
  * (each is named in the README), unknown fields are dropped.
  */
 import { t } from 'elysia'
+import { PIN_DURATIONS } from '../../providers/engine'
 
 const Session = t.Optional(t.String({ default: 'default', description: 'Session name: the phone number; `default` means WAHA_DEFAULT_SESSION' }))
 const ReplyTo = t.Optional(t.Nullable(t.String({ description: 'WAHA message id `{fromMe}_{chatId}_{id}[_{participant}]` to reply to' })))
@@ -140,6 +141,16 @@ export const ChatBody = t.Object({ session: Session, chatId: t.String() })
 
 export const ReactionBody = t.Object({ session: Session, messageId: t.String(), reaction: t.String() })
 export const StarBody = t.Object({ session: Session, messageId: t.String(), chatId: t.String(), star: t.Boolean() })
+export const PollVoteBody = t.Object({
+  session: Session,
+  chatId: t.String(),
+  pollMessageId: t.String(),
+  pollServerId: t.Optional(t.Nullable(t.Number())),
+  // WAHA's document nests the item type one level too deep; clients send a list of option names.
+  votes: t.Array(t.Union([t.String(), t.Array(t.String())])),
+})
+export const PinBody = t.Object({ duration: t.Union(PIN_DURATIONS.map((value) => t.Literal(value))) })
+
 export const ForwardBody = t.Object({ session: Session, chatId: t.String(), messageId: t.String(), id: PregeneratedId })
 export const ReplyBody = t.Object({
   session: Session,
