@@ -1,12 +1,13 @@
 /**
- * createApp(deps): the only place the HTTP application is wired together. Every
- * feature is its own named Elysia instance under the `/api/whatsapp` base path.
+ * createApp(deps): mounts the route modules on the services `src/deps.ts` built. Every
+ * feature is its own named Elysia instance under the `/api/whatsapp` base path; nothing
+ * is constructed here but the HTTP application itself.
  */
 import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { AppDeps } from './deps'
-import { errorsPlugin } from './errors/plugin'
+import { errorsPlugin } from './http/errors'
 import { apiKeysModule } from './modules/api-keys'
 import { API_BASE } from './lib/api-paths'
 import { docsModule, type DocumentedRoute } from './modules/docs'
@@ -25,25 +26,20 @@ import { webhooksModule } from './modules/webhooks'
 export { API_BASE } from './lib/api-paths'
 
 export function createApp(deps: AppDeps) {
-  const guardDeps = {
-    authenticator: deps.authenticator,
-    sessions: deps.sessions,
-    limits: deps.limits,
-    ...(deps.wahaKeyMatches && { wahaKeyMatches: deps.wahaKeyMatches }),
-  }
+  const { guards, services } = deps
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
-    .use(sessionsModule(guardDeps))
-    .use(apiKeysModule({ ...guardDeps, apiKeys: deps.apiKeys, now: deps.now }))
-    .use(sandboxModule({ ...guardDeps, ingest: deps.ingest }))
-    .use(messagesModule(guardDeps, deps.messaging))
-    .use(chatsModule(guardDeps, deps.messaging))
-    .use(contactsModule(guardDeps))
-    .use(groupsModule(guardDeps, deps.messaging))
-    .use(profileModule(guardDeps, deps.messaging))
-    .use(webhooksModule({ ...guardDeps, events: deps.events, outboundAllowCidrs: deps.config.outbound.allowCidrs }))
-    .use(eventsModule({ ...guardDeps, events: deps.events }))
-    .use(wahaCallbacksModule({ ...guardDeps, ingest: deps.ingest, ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
+    .use(sessionsModule(guards, services.sessions))
+    .use(apiKeysModule(guards, services.apiKeys))
+    .use(sandboxModule(guards, deps.ingest))
+    .use(messagesModule(guards, services.messages))
+    .use(chatsModule(guards, services.chats))
+    .use(contactsModule(guards, services.contacts))
+    .use(groupsModule(guards, services.groups))
+    .use(profileModule(guards, services.profile))
+    .use(webhooksModule(guards, services.webhooks))
+    .use(eventsModule(guards, deps.events))
+    .use(wahaCallbacksModule(guards, services.wahaCallbacks, { ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []

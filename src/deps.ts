@@ -1,10 +1,13 @@
 /**
- * Builds everything the app needs from a Config: storage, engines, the session manager,
- * authentication. Tests call this with their own Config (and overrides) to get an
- * isolated server; `index.ts` calls it once at boot.
+ * The composition root: builds every service once from a Config — storage, engines, the
+ * session manager, authentication, events and each feature's service — and hands them to
+ * `app.ts`, which only mounts the route modules. Route modules never import this file;
+ * they receive what they need. Tests call this with their own Config (and overrides) to
+ * get an isolated server; `index.ts` calls it once at boot.
  */
 import { resolveAdminKey } from './auth/admin-key'
 import { createAdminKeyMatcher } from './auth/api-keys'
+import type { GuardDeps } from './auth/guards'
 import { ServerAuthenticator } from './auth/authenticator'
 import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
@@ -16,11 +19,21 @@ import { EventIngest } from './events/ingest'
 import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
+import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
+import { ApiKeysService } from './modules/api-keys/service'
+import { ChatsService } from './modules/chats/service'
+import { ContactsService } from './modules/contacts/service'
+import { GroupsService } from './modules/groups/service'
+import { MessagesService } from './modules/messages/service'
+import { ProfileService } from './modules/profile/service'
+import { SessionsService } from './modules/sessions/service'
+import { WahaCallbacksService } from './modules/waha-callbacks/service'
+import { WebhooksService } from './modules/webhooks/service'
 import type { EngineFactory } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
@@ -57,18 +70,27 @@ export interface AppDeps {
   fetcher: SafeFetcher
   messaging: MessagingDeps
   wahaKeyMatches?: (presented: string) => boolean
+  /** What every route module's guards need (authentication, ownership, limits). */
+  guards: GuardDeps
+  /** Each feature's service, built once; the route modules receive them from app.ts. */
+  services: AppServices
   /** The admin key generated on this boot (first boot without API_KEY or JWT), to print once. */
   generatedAdminKey?: string
   close(): Promise<void>
 }
 
-/** What the messaging routes need besides the session manager. */
-export interface MessagingDeps {
-  store: MessageStore
-  media: MediaResolver
-  pacer: SendPacer
-  idempotency: IdempotencyStore
-  ingest: EventIngest
+export type { MessagingDeps } from './messaging'
+
+export interface AppServices {
+  sessions: SessionsService
+  apiKeys: ApiKeysService
+  messages: MessagesService
+  chats: ChatsService
+  contacts: ContactsService
+  groups: GroupsService
+  profile: ProfileService
+  webhooks: WebhooksService
+  wahaCallbacks: WahaCallbacksService
 }
 
 export interface DepsOverrides {
@@ -173,6 +195,20 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now,
     logger,
   })
+  const limits = new RequestLimits(config.rateLimit, now)
+  const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
+  const guards: GuardDeps = { authenticator, sessions, limits, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const services: AppServices = {
+    sessions: new SessionsService(sessions),
+    apiKeys: new ApiKeysService(apiKeys, sessions, now),
+    messages: new MessagesService(sessions, messaging),
+    chats: new ChatsService(sessions, messaging),
+    contacts: new ContactsService(sessions),
+    groups: new GroupsService(sessions, messaging),
+    profile: new ProfileService(sessions, messaging),
+    webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
+    wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+  }
   return {
     config,
     version: VERSION,
@@ -186,10 +222,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     events,
     authenticator,
     apiKeys,
-    limits: new RequestLimits(config.rateLimit, now),
+    limits,
     now,
     messaging,
-    ...(config.waha.apiKey && { wahaKeyMatches: createAdminKeyMatcher(config.waha.apiKey) }),
+    ...(wahaKeyMatches && { wahaKeyMatches }),
+    guards,
+    services,
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {
       await sessions.shutdown()

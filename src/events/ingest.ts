@@ -27,15 +27,21 @@ export type AfterCommitListener = (event: SessionEvent) => void
 /** Events written in one transaction at most. */
 const MAX_GROUP = 256
 
+/** How many message events `messageStored` remembers after their commit (a send looks its own up moments later). */
+const REMEMBERED_MESSAGES = 4096
+
 interface Pending {
   event: SessionEvent
-  done: () => void
+  /** Called once the event's group is written: true when the event is committed, false when it failed. */
+  done: (stored: boolean) => void
 }
 
 export class EventIngest {
   private readonly hooks: IngestHook[] = []
   private readonly afterCommit: AfterCommitListener[] = []
   private readonly queue: Pending[] = []
+  /** Outcome of each recent `message` event, by session and message id, oldest first. */
+  private readonly messages = new Map<string, Promise<boolean>>()
   private draining = false
   private tail: Promise<void> = Promise.resolve()
   private unsubscribe?: () => void
@@ -62,10 +68,30 @@ export class EventIngest {
 
   /** Queues one event; resolves once it is committed (or failed and logged). */
   ingest(event: SessionEvent): Promise<void> {
-    const result = new Promise<void>((resolve) => this.queue.push({ event, done: resolve }))
+    const outcome = new Promise<boolean>((resolve) => this.queue.push({ event, done: resolve }))
+    if (event.event.type === 'message') this.remember(messageKey(event.session, event.event.message.id), outcome)
+    const result = outcome.then(() => undefined)
     this.tail = result
     if (!this.draining) void this.drain()
     return result
+  }
+
+  /**
+   * Whether the engine's `message` event for this message was committed (message and its
+   * envelopes in one transaction): resolves true once it is, false when it failed.
+   * Undefined when no such event reached the ingest (lately): the engine reports its
+   * sends late or not at all, and the caller must store the message itself. This lets a
+   * send wait for its own commit, in the group with everyone else's, and not for the
+   * whole queue.
+   */
+  messageStored(session: string, messageId: string): Promise<boolean> | undefined {
+    return this.messages.get(messageKey(session, messageId))
+  }
+
+  private remember(key: string, outcome: Promise<boolean>): void {
+    this.messages.delete(key)
+    this.messages.set(key, outcome)
+    if (this.messages.size > REMEMBERED_MESSAGES) this.messages.delete(this.messages.keys().next().value!)
   }
 
   /** Resolves when every event queued so far is processed. */
@@ -84,6 +110,7 @@ export class EventIngest {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP)
         const committed = await this.write(group)
+        const stored = new Set(committed)
         for (const { event } of committed) {
           for (const listener of this.afterCommit) {
             try {
@@ -93,7 +120,7 @@ export class EventIngest {
             }
           }
         }
-        for (const pending of group) pending.done()
+        for (const pending of group) pending.done(stored.has(pending))
       }
     } finally {
       this.draining = false
@@ -148,4 +175,8 @@ export class EventIngest {
   private logFailure(error: unknown, event: SessionEvent): void {
     this.logger.error({ err: error, session: event.session, event: event.event.type }, 'event could not be stored')
   }
+}
+
+function messageKey(session: string, messageId: string): string {
+  return `${session}\u0000${messageId}`
 }

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors'
+import { BadRequestError } from './errors'
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const DATA_URL = /^data:([^;,]+)(?:;[^;,=]+=[^;,]+)*;base64,(.*)$/s

@@ -11,7 +11,7 @@
  * - `status@broadcast`, kept
  * Anything else (spaces, other servers, empty, `@s.whatsapp.net`…) is a 400.
  */
-import { BadRequestError } from '../errors'
+import { BadRequestError } from './errors'
 
 export type ChatKind = 'user' | 'group' | 'lid' | 'status'
 

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors'
+import { BadRequestError } from './errors'
 
 /** `:phoneNumber` as the contract allows it: 7–15 digits, an optional leading `+`. */
 export const PHONE_NUMBER_PATTERN = '^\\+?[0-9]{7,15}$'

@@ -28,7 +28,7 @@
 import { readCapped } from './read-capped'
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { AppError, BadRequestError, PayloadTooLargeError, UpstreamError } from '../errors'
+import { AppError, BadRequestError, PayloadTooLargeError, UpstreamError } from './errors'
 import { type BlockReason, type ParsedCidr, blockedReason, parseCidr } from './ip-policy'
 import { type Logger, silentLogger } from './logger'
 

@@ -31,13 +31,29 @@ function toRecord(row: SessionRow): SessionRecord {
   }
 }
 
-/** Sessions as persisted: who owns a number, which engine runs it, and whether it should be running. */
+/**
+ * Sessions as persisted: who owns a number, which engine runs it, and whether it should be running.
+ *
+ * Every guarded request reads its number's record, so records are cached here (frozen, the
+ * absence of one too). Correct because this repository is the only writer of the table and
+ * one server owns its database (SQLite file, or the Postgres writer lock in storage/db.ts):
+ * every write drops the entry, and a read that raced a write does not cache what it read.
+ */
 export class SessionsRepository {
+  private readonly cache = new Map<string, SessionRecord | null>()
+  /** Bumped by every write; a read caches its row only if no write happened meanwhile. */
+  private generation = 0
+
   constructor(private readonly db: Database) {}
 
   async get(phoneNumber: string): Promise<SessionRecord | undefined> {
+    const cached = this.cache.get(phoneNumber)
+    if (cached !== undefined) return cached ?? undefined
+    const generation = this.generation
     const rows: SessionRow[] = await this.db`SELECT * FROM sessions WHERE phone_number = ${phoneNumber}`
-    return rows[0] && toRecord(rows[0])
+    const record = rows[0] ? Object.freeze(toRecord(rows[0])) : undefined
+    if (generation === this.generation) this.cache.set(phoneNumber, record ?? null)
+    return record
   }
 
   async list(accountId?: string): Promise<SessionRecord[]> {
@@ -56,21 +72,33 @@ export class SessionsRepository {
   /** Creates the session row, or updates engine/owner/desired state of an existing one. */
   async upsert(record: { phoneNumber: string; accountId: string | null; engine: string; desiredState: DesiredState }): Promise<SessionRecord> {
     const now = Date.now()
-    await this.db`
+    await this.written(record.phoneNumber, this.db`
       INSERT INTO sessions (phone_number, account_id, engine, desired_state, created_at, updated_at)
       VALUES (${record.phoneNumber}, ${record.accountId}, ${record.engine}, ${record.desiredState}, ${now}, ${now})
       ON CONFLICT (phone_number) DO UPDATE SET
         account_id = excluded.account_id, engine = excluded.engine,
-        desired_state = excluded.desired_state, updated_at = excluded.updated_at`
+        desired_state = excluded.desired_state, updated_at = excluded.updated_at`)
     return (await this.get(record.phoneNumber))!
   }
 
   async setDesiredState(phoneNumber: string, desiredState: DesiredState): Promise<void> {
-    await this.db`UPDATE sessions SET desired_state = ${desiredState}, updated_at = ${Date.now()} WHERE phone_number = ${phoneNumber}`
+    await this.written(phoneNumber, this.db`UPDATE sessions SET desired_state = ${desiredState}, updated_at = ${Date.now()} WHERE phone_number = ${phoneNumber}`)
   }
 
   async delete(phoneNumber: string): Promise<void> {
-    await this.db`DELETE FROM sessions WHERE phone_number = ${phoneNumber}`
+    await this.written(phoneNumber, this.db`DELETE FROM sessions WHERE phone_number = ${phoneNumber}`)
+  }
+
+  /** Runs a write of a number's row, with its cache entry dropped before and after (also when it fails). */
+  private async written(phoneNumber: string, statement: PromiseLike<unknown>): Promise<void> {
+    this.generation++
+    this.cache.delete(phoneNumber)
+    try {
+      await statement
+    } finally {
+      this.generation++
+      this.cache.delete(phoneNumber)
+    }
   }
 }
 

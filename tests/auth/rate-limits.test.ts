@@ -8,7 +8,7 @@ import { SignJWT } from 'jose'
 import { API_BASE } from '../../src/app'
 import { authGuards } from '../../src/auth/guards'
 import { isSendRoute } from '../../src/auth/request-limits'
-import { errorsPlugin } from '../../src/errors/plugin'
+import { errorsPlugin } from '../../src/http/errors'
 import { ADMIN_KEY, createTestServer, type RequestOptions, type TestServer } from '../helpers/app'
 
 const START = Date.parse('2030-01-01T00:00:00.000Z')

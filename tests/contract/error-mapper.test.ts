@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { Elysia, t } from 'elysia'
-import { errorsPlugin } from '../../src/errors/plugin'
+import { errorsPlugin } from '../../src/http/errors'
 import type { Logger } from '../../src/lib/logger'
 
 function recordingLogger() {

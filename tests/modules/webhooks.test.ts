@@ -246,7 +246,8 @@ describe('403: another account', () => {
       'key-of-account-b-0123456789': { kind: 'account-key', accountId: 'acct_b', isAdmin: false, credentialId: 'b' },
     }
     const admin = deps.authenticator
-    deps.authenticator = {
+    // The guards the route modules receive were built with the real authenticator: swap it there.
+    deps.guards.authenticator = {
       async authenticate(headers) {
         const key = headers.get('x-api-key') ?? ''
         if (accounts[key]) return accounts[key]

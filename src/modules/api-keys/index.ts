@@ -1,20 +1,12 @@
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { ApiKeysRepository } from '../../storage/api-keys-repo'
 import { guardedErrors } from '../common/model'
 import { ApiKeyIdParams, ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey, RevokedApiKey } from './model'
-import { ApiKeysService } from './service'
+import type { ApiKeysService } from './service'
 
 const tags = ['API keys']
 
-export interface ApiKeysModuleDeps extends GuardDeps {
-  apiKeys: ApiKeysRepository
-  /** Clock for expiry checks (epoch ms). */
-  now?: () => number
-}
-
-export function apiKeysModule(deps: ApiKeysModuleDeps) {
-  const service = new ApiKeysService(deps.apiKeys, deps.sessions, deps.now)
+export function apiKeysModule(deps: GuardDeps, service: ApiKeysService) {
   return new Elysia({ name: 'api-keys', seed: deps })
     .use(authGuards(deps))
     .post(

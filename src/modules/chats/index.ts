@@ -1,11 +1,10 @@
 /** §6 chat routes: the chat list, one chat, message history and media downloads. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, PhoneChatParams } from '../common/whatsapp-model'
 import { Chat, ChatList, ChatsQuery, History, HistoryQuery, MediaParams } from './model'
-import { ChatsService, type MediaDownload } from './service'
+import { type ChatsService, type MediaDownload } from './service'
 
 const tags = ['Chats']
 
@@ -33,8 +32,7 @@ export function mediaResponse(media: MediaDownload): Response {
   })
 }
 
-export function chatsModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new ChatsService(deps.sessions, messaging)
+export function chatsModule(deps: GuardDeps, service: ChatsService) {
   return new Elysia({ name: 'chats', seed: deps })
     .use(authGuards(deps))
     .get('/:phoneNumber/chats', ({ phoneNumber, query }) => service.list(phoneNumber, query), {

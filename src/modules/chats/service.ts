@@ -3,7 +3,7 @@
  * knows names, unread counts, archived chats); history and media come from this
  * server's message store, so they work the same on every engine.
  */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, NotFoundError } from '../../errors'
 import { normalizeChatId, STATUS_BROADCAST } from '../../lib/chat-id'
 import type { ChatDTO } from '../../providers/engine'

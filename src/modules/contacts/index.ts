@@ -4,12 +4,11 @@ import { authGuards, type GuardDeps } from '../../auth/guards'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, PhoneContactParams } from '../common/whatsapp-model'
 import { BlockBody, BlockResult, Contact, ContactList, NumberCheck, ProfilePicture } from './model'
-import { ContactsService } from './service'
+import type { ContactsService } from './service'
 
 const tags = ['Contacts']
 
-export function contactsModule(deps: GuardDeps) {
-  const service = new ContactsService(deps.sessions)
+export function contactsModule(deps: GuardDeps, service: ContactsService) {
   return new Elysia({ name: 'contacts', seed: deps })
     .use(authGuards(deps))
     .get('/:phoneNumber/contacts', ({ phoneNumber }) => service.list(phoneNumber), {

@@ -32,7 +32,7 @@ function parseEvents(raw: string | undefined): string[] | undefined {
   return names
 }
 
-export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
+export function eventsModule(deps: GuardDeps, runtime: EventsRuntime) {
   return new Elysia({ name: 'events', seed: deps })
     .use(authGuards(deps))
     .get(
@@ -41,7 +41,7 @@ export function eventsModule(deps: GuardDeps & { events: EventsRuntime }) {
         const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
         const events = parseEvents(query.events)
         await deps.sessions.requireRecord(phoneNumber)
-        return deps.events.sse.open(phoneNumber, {
+        return runtime.sse.open(phoneNumber, {
           ...(lastEventId !== undefined && { lastEventId }),
           ...(events && { events }),
         })

@@ -1,12 +1,11 @@
 /** §6 group routes. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import type { ParticipantAction } from '../../providers/engine'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, mediaErrors, PhoneGroupParams, SuccessResult } from '../common/whatsapp-model'
 import { CreatedGroup, CreateGroupBody, Group, GroupList, GroupPictureBody, InviteLink, ParticipantsBody, UpdateGroupBody } from './model'
-import { GroupsService } from './service'
+import type { GroupsService } from './service'
 
 const tags = ['Groups']
 const RULES = ' Only admins may do this (403 FORBIDDEN otherwise); 404 for a group the number is not in.'
@@ -18,8 +17,7 @@ const PARTICIPANT_TEXT: Record<ParticipantAction, { summary: string; description
   demote: { summary: 'Demote admins', description: 'Takes admin rights away (not from the creator); every member receives `group.v2.participants`.' },
 }
 
-export function groupsModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new GroupsService(deps.sessions, messaging)
+export function groupsModule(deps: GuardDeps, service: GroupsService) {
   const participants = (action: ParticipantAction) => ({
     requireSingleAccountProtected: true as const,
     params: PhoneGroupParams,

@@ -1,5 +1,5 @@
 /** Groups in the words of the API; WhatsApp's own rules (who may do what) are the engine's to enforce. */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError } from '../../errors'
 import { normalizeContactIds, normalizeGroupId } from '../../lib/chat-id'
 import type { GroupUpdate, ParticipantAction } from '../../providers/engine'

@@ -1,7 +1,6 @@
 /** §5 routes: sending every kind of message, acting on messages, seen, presence and Status. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import { PhoneParams } from '../common/model'
 import {
   connectedErrors,
@@ -30,7 +29,7 @@ import {
   SendVoiceBody,
   StatusBody,
 } from './model'
-import { MessagesService, type SendOutcome } from './service'
+import { type MessagesService, type SendOutcome } from './service'
 
 const tags = ['Messages']
 
@@ -44,8 +43,7 @@ function reply(set: { headers: Record<string, string | number> }, outcome: SendO
   return outcome.result
 }
 
-export function messagesModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new MessagesService(deps.sessions, messaging)
+export function messagesModule(deps: GuardDeps, service: MessagesService) {
   const send = { requireSingleAccountProtected: true as const, params: PhoneParams, headers: IdempotencyHeaders }
   return new Elysia({ name: 'messages', seed: deps })
     .use(authGuards(deps))

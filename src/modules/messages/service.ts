@@ -7,7 +7,7 @@
  * number's pacing queue → the engine → the message store. The answer is given only once
  * the sent message is in the store, so history and replies can use it at once.
  */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError } from '../../errors'
 import { normalizeChatId, normalizeContactIds, parseChatId, STATUS_BROADCAST } from '../../lib/chat-id'
 import { buildVcard } from '../../lib/vcard'
@@ -309,9 +309,14 @@ export class MessagesService {
       const engine = await this.sessions.requireConnected(phone, plan.capability)
       const perform = await plan.prepare(engine)
       const { message, media } = await this.deps.pacer.run(phone, perform, this.typingIndicator(engine, plan))
-      // The engine reported its send through the event ingest; wait for it, then make sure (engines may report late).
-      await this.deps.ingest.idle()
-      await this.deps.store.ensure(phone, message, media)
+      // One write path: the engine's own `message` event stores the message with its envelopes, in the
+      // ingest's group commit; the send waits for that commit only. An engine that reports its sends
+      // late (or not at all), and media bytes the event did not carry, are stored here instead.
+      const stored = this.deps.ingest.messageStored(phone, message.id)
+      if (!(stored && (await stored)) || media) {
+        await this.deps.ingest.idle()
+        await this.deps.store.ensure(phone, message, media)
+      }
       return { messageId: message.id, timestamp: message.timestamp }
     })
     return { result: outcome.value, replayed: outcome.replayed }

@@ -1,16 +1,14 @@
 /** §6 profile routes. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { MessagingDeps } from '../../deps'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, mediaErrors, SuccessResult } from '../common/whatsapp-model'
 import { AboutBody, NameBody, PictureBody, Profile } from './model'
-import { ProfileService } from './service'
+import type { ProfileService } from './service'
 
 const tags = ['Profile']
 
-export function profileModule(deps: GuardDeps, messaging: MessagingDeps) {
-  const service = new ProfileService(deps.sessions, messaging)
+export function profileModule(deps: GuardDeps, service: ProfileService) {
   return new Elysia({ name: 'profile', seed: deps })
     .use(authGuards(deps))
     .get('/:phoneNumber/profile', ({ phoneNumber }) => service.get(phoneNumber), {

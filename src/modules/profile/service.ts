@@ -1,5 +1,5 @@
 /** The number's own profile: name, about text, picture. */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import type { SessionManager } from '../../sessions/manager'
 
 export class ProfileService {

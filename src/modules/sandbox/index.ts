@@ -18,7 +18,7 @@ function decodeMedia(media: { data: string; mimeType?: string; filename?: string
   return { data, mimeType, ...(media.filename && { filename: media.filename }) }
 }
 
-export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
+export function sandboxModule(deps: GuardDeps, ingest?: EventIngest) {
   const controls = async (phoneNumber: string): Promise<SandboxControls> => {
     const engine = await deps.sessions.requireEngine(phoneNumber, 'sandbox')
     return engine.sandbox!
@@ -56,7 +56,7 @@ export function sandboxModule(deps: GuardDeps & { ingest?: EventIngest }) {
         ...(body.quotedMsgId && { quotedMsgId: body.quotedMsgId }),
       })
       // Answer once the message is stored (outbox, history): a 200 means it will reach webhooks and SSE.
-      await deps.ingest?.idle()
+      await ingest?.idle()
       return { messageId: message.id, timestamp: message.timestamp }
     }, {
       requireSingleAccountProtected: true,

@@ -11,12 +11,11 @@ import {
   StartBody,
   StateResult,
 } from './model'
-import { SessionsService } from './service'
+import type { SessionsService } from './service'
 
 const tags = ['Sessions']
 
-export function sessionsModule(deps: GuardDeps) {
-  const service = new SessionsService(deps.sessions)
+export function sessionsModule(deps: GuardDeps, service: SessionsService) {
   return new Elysia({ name: 'sessions', seed: deps })
     .use(authGuards(deps))
     .get('/sessions', ({ principal }) => service.list(principal), {

@@ -6,13 +6,12 @@
 import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { UnauthorizedError } from '../../errors'
-import { keepRawBody, rawBodyOf } from '../../errors/plugin'
+import { keepRawBody, rawBodyOf } from '../../http/body'
 import { API_BASE } from '../../lib/api-paths'
-import type { EventIngest } from '../../events/ingest'
 import { verifyWahaHmac } from '../../events/signing'
 import { WahaMessageWebhookBody, WahaStateChangeWebhookBody } from '../../providers/waha/model'
 import { ErrorEnvelope, guardedErrors } from '../common/model'
-import { WahaCallbacksService } from './service'
+import type { WahaCallbacksService } from './service'
 
 const tags = ['WAHA callbacks']
 
@@ -33,19 +32,19 @@ const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, paylo
  */
 const CALLBACK_PATHS = new Set([`${API_BASE}/webhook/message`, `${API_BASE}/webhook/state-change`])
 
-export function wahaCallbacksModule(deps: GuardDeps & { ingest: EventIngest; hmacKey?: string }) {
-  const service = new WahaCallbacksService(deps.sessions, deps.ingest)
+export function wahaCallbacksModule(deps: GuardDeps, service: WahaCallbacksService, options: { hmacKey?: string } = {}) {
+  const hmacKey = options.hmacKey
   const checkHmac = async (request: Request) => {
-    if (!deps.hmacKey) return
+    if (!hmacKey) return
     const bytes = rawBodyOf(request)
     const body = bytes === undefined ? undefined : new TextDecoder().decode(bytes)
-    if (body === undefined || !verifyWahaHmac(request.headers, body, deps.hmacKey)) {
+    if (body === undefined || !verifyWahaHmac(request.headers, body, hmacKey)) {
       throw new UnauthorizedError('X-Webhook-Hmac is missing or does not match the body (WAHA_WEBHOOK_HMAC_KEY)')
     }
   }
   return new Elysia({ name: 'waha-callbacks', seed: deps })
     .onRequest(({ request }) => {
-      if (deps.hmacKey && request.method === 'POST' && CALLBACK_PATHS.has(new URL(request.url).pathname)) {
+      if (hmacKey && request.method === 'POST' && CALLBACK_PATHS.has(new URL(request.url).pathname)) {
         keepRawBody(request)
       }
     })

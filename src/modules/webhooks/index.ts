@@ -1,9 +1,8 @@
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import type { EventsRuntime } from '../../events/runtime'
 import { ErrorEnvelope, guardedErrors, PhoneParams } from '../common/model'
 import { CreatedWebhook, CreateWebhookBody, DeleteWebhookResult, DeliveriesQuery, DeliveryList, DeliveryParams, DeliveryView, UpdateWebhookBody, WebhookList, WebhookParams, WebhookTestResult, WebhookView } from './model'
-import { WebhooksService } from './service'
+import type { WebhooksService } from './service'
 
 const tags = ['Webhooks']
 
@@ -12,8 +11,7 @@ Message payloads follow WAHA's \`WAMessage\`: \`id, timestamp\` (seconds), \`fro
 With a secret, it is signed per Standard Webhooks: \`webhook-id\` (the envelope id, the same on every retry), \`webhook-timestamp\` (seconds), \`webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">\`; and, for WAHA consumers, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) with \`X-Webhook-Hmac-Algorithm: sha512\`.
 Only a 2xx answer counts as delivered; redirects are not followed; 410 disables the webhook; 429/503 \`Retry-After\` is honoured; other failures are retried with exponential backoff and jitter, from a durable outbox that survives restarts. A webhook that keeps failing for WEBHOOK_DISABLE_AFTER_MS is disabled, and says why here.`
 
-export function webhooksModule(deps: GuardDeps & { events: EventsRuntime; outboundAllowCidrs: readonly string[] }) {
-  const service = new WebhooksService(deps.events, deps.sessions, deps.outboundAllowCidrs)
+export function webhooksModule(deps: GuardDeps, service: WebhooksService) {
   return new Elysia({ name: 'webhooks', seed: deps })
     .use(authGuards(deps))
     .post(

@@ -1,0 +1,88 @@
+/**
+ * The layering rules of the README's architecture section, checked from the code's own
+ * imports (static, type-only, re-exports and dynamic `import()` alike): a rule that only
+ * lives in prose drifts.
+ */
+import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { dirname, join, normalize } from 'node:path'
+
+const ROOT = join(import.meta.dir, '..')
+
+interface SourceImport {
+  /** The importing file, relative to the repository (`src/…`). */
+  file: string
+  /** What was imported: a repository path without extension for relative imports, else the package name. */
+  target: string
+}
+
+const IMPORT = /(?:^|[^\w$.])(?:import|export)\s*(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+
+function importsOf(file: string): SourceImport[] {
+  const text = readFileSync(join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+  const found: SourceImport[] = []
+  for (const match of text.matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2]!
+    const target = spec.startsWith('.') ? normalize(join(dirname(file), spec)).replace(/\.(ts|js)$/, '') : spec
+    found.push({ file, target })
+  }
+  return found
+}
+
+const SOURCES = [...new Bun.Glob('src/**/*.ts').scanSync({ cwd: ROOT })].sort()
+const IMPORTS = SOURCES.flatMap(importsOf)
+
+function importsFrom(prefix: string): SourceImport[] {
+  return IMPORTS.filter((edge) => edge.file.startsWith(prefix))
+}
+
+/** `src/x` and `src/x/index` are the same module. */
+function isModule(target: string, module: string): boolean {
+  return target === module || target === `${module}/index`
+}
+
+function under(target: string, folder: string): boolean {
+  return target === folder || target.startsWith(`${folder}/`)
+}
+
+const show = (edges: SourceImport[]) => edges.map((edge) => `${edge.file} → ${edge.target}`)
+
+describe('layering, from the imports', () => {
+  test('the import scanner sees the imports it is meant to judge', () => {
+    // Guards the regex: were it to find nothing, every rule below would pass vacuously.
+    expect(SOURCES.length).toBeGreaterThan(50)
+    expect(IMPORTS.some((edge) => edge.file === 'src/app.ts' && edge.target === 'src/http/errors')).toBe(true)
+    expect(IMPORTS.some((edge) => edge.file === 'src/app.ts' && edge.target === 'elysia')).toBe(true)
+    expect(IMPORTS.some((edge) => edge.file === 'src/index.ts' && edge.target === 'src/deps')).toBe(true)
+  })
+
+  test('route modules never import the composition root (not even for a type)', () => {
+    expect(show(importsFrom('src/modules/').filter((edge) => isModule(edge.target, 'src/deps')))).toEqual([])
+  })
+
+  test('only the boot and the app (for the type of what it mounts) import the composition root', () => {
+    const importers = new Set(IMPORTS.filter((edge) => isModule(edge.target, 'src/deps')).map((edge) => edge.file))
+    expect([...importers].sort()).toEqual(['src/app.ts', 'src/index.ts'])
+  })
+
+  test('src/lib is leaf code: it imports only itself and packages', () => {
+    const outside = importsFrom('src/lib/').filter((edge) => edge.target.startsWith('src/') && !under(edge.target, 'src/lib'))
+    expect(show(outside)).toEqual([])
+  })
+
+  test('HTTP concerns (the error mapper, the body parser) live in src/http, which only the app and route modules use', () => {
+    const users = IMPORTS.filter((edge) => under(edge.target, 'src/http') && !edge.file.startsWith('src/http/'))
+    expect(show(users.filter((edge) => edge.file !== 'src/app.ts' && !edge.file.startsWith('src/modules/')))).toEqual([])
+  })
+
+  test('storage, events, sessions, messaging and lib know nothing of Elysia', () => {
+    const layers = ['src/storage/', 'src/events/', 'src/sessions/', 'src/messaging/', 'src/lib/', 'src/errors/']
+    const elysia = IMPORTS.filter((edge) => layers.some((layer) => edge.file.startsWith(layer)) && (edge.target === 'elysia' || edge.target.startsWith('@elysiajs/')))
+    expect(show(elysia)).toEqual([])
+  })
+
+  test('only src/config.ts reads the environment', () => {
+    const readers = SOURCES.filter((file) => file !== 'src/config.ts' && /process\.env|Bun\.env|import\.meta\.env/.test(readFileSync(join(ROOT, file), 'utf8')))
+    expect(readers).toEqual([])
+  })
+})
