@@ -15,6 +15,7 @@ import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
+import { chatActionsModule } from './modules/chat-actions'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { groupsModule } from './modules/groups'
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps) {
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))
+    .use(chatActionsModule(guards, services.chatActions))
     .use(contactsModule(guards, services.contacts))
     .use(groupsModule(guards, services.groups))
     .use(profileModule(guards, services.profile))
@@ -63,7 +65,7 @@ function corsFor(origins: string[]) {
   if (origins.length === 0) return new Elysia({ name: 'cors-off' })
   return cors({
     origin: origins.includes('*') ? true : origins,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Accept'],
     exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate'],
     credentials: false,

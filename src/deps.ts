@@ -26,6 +26,7 @@ import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
+import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
@@ -86,6 +87,7 @@ export interface AppServices {
   apiKeys: ApiKeysService
   messages: MessagesService
   chats: ChatsService
+  chatActions: ChatActionsService
   contacts: ContactsService
   groups: GroupsService
   profile: ProfileService
@@ -203,6 +205,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
     messages: new MessagesService(sessions, messaging),
     chats: new ChatsService(sessions, messaging),
+    chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
