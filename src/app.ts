@@ -20,6 +20,7 @@ import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
+import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
 import { wahaCallbacksModule } from './modules/waha-callbacks'
 import { webhooksModule } from './modules/webhooks'
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps) {
   const { guards, services } = deps
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
+    .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
     .use(sessionsModule(guards, services.sessions))
     .use(apiKeysModule(guards, services.apiKeys))
     .use(sandboxModule(guards, deps.ingest))
@@ -46,6 +48,7 @@ export function createApp(deps: AppDeps) {
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []
   const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+    .use(httpMetrics(deps.metrics))
     .use(corsFor(deps.config.corsOrigins))
     .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
     .use(docsModule(deps.version, () => routes()))

@@ -18,6 +18,7 @@ import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
 import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
+import { Metrics } from './lib/metrics'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
@@ -70,6 +71,10 @@ export interface AppDeps {
   /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
   fetcher: SafeFetcher
   messaging: MessagingDeps
+  /** Prometheus metrics of this server (GET /metrics). */
+  metrics: Metrics
+  /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
+  metricsTokenMatches?: (presented: string) => boolean
   wahaKeyMatches?: (presented: string) => boolean
   /** What every route module's guards need (authentication, ownership, limits). */
   guards: GuardDeps
@@ -143,12 +148,17 @@ function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineNam
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel)
+  const logger = overrides.logger ?? createLogger(config.logLevel, { format: config.logFormat })
+  const metrics = new Metrics()
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
+  // Every message passes the bus once, sent (through the API or from the phone) or received.
+  bus.subscribe(({ engine, event }) => {
+    if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
+  })
   const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
@@ -159,6 +169,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     bus,
     logger,
     restart: config.restart,
+    onEngineRestart: (engine) => metrics.engineRestart(engine),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -185,7 +196,20 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     await messaging.idempotency.purge(phoneNumber)
     messaging.pacer.forget(phoneNumber)
   })
-  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
+  const events = await createEventsRuntime({
+    db: storage.db,
+    ingest,
+    config,
+    fetcher,
+    logger,
+    version: VERSION,
+    onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+  })
+  metrics.readFrom({
+    sessions: () => sessions.list(),
+    outboxPending: () => events.deliverer.pendingCount(),
+    browserMemory: () => sessions.memoryUsage(),
+  })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
@@ -228,6 +252,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     limits,
     now,
     messaging,
+    metrics,
+    ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),
     guards,
     services,

@@ -45,6 +45,8 @@ export interface DelivererOptions {
   maxResponseBytes?: number
   /** 0 ≤ x < 1, for the jitter (tests may pin it). */
   random?: () => number
+  /** Told of every finished attempt (metrics): delivered, retry (will be tried again) or failed (given up), and its duration. */
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', seconds: number) => void
 }
 
 export interface AttemptRecord {
@@ -218,6 +220,12 @@ export class WebhookDeliverer {
     await this.flush()
   }
 
+  /** Deliveries not yet delivered or given up, in memory or only in the table (metrics). */
+  async pendingCount(): Promise<number> {
+    const rows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+    return Number(rows[0]?.count ?? 0)
+  }
+
   /** Counts for tests and health: held in memory, in flight, and waiting for a retry. */
   stats(): { queued: number; inFlight: number; delayed: number; overflow: boolean } {
     return { queued: this.tasks.size, inFlight: this.inFlight, delayed: this.delayed.size, overflow: this.overflow }
@@ -280,8 +288,7 @@ export class WebhookDeliverer {
   }
 
   private async checkOverflow(): Promise<void> {
-    const rows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
-    const pendingInDb = Number(rows[0]?.count ?? 0)
+    const pendingInDb = await this.pendingCount()
     // Tasks whose final outcome is being written are no longer pending in memory; count them out.
     if (pendingInDb > this.tasks.size - this.finalizing) this.overflow = true
   }
@@ -515,13 +522,16 @@ export class WebhookDeliverer {
     task.attempts++
     task.log = [...task.log, record].slice(-ATTEMPT_LOG_SIZE)
     const now = Date.now()
+    const report = (result: 'delivered' | 'retry' | 'failed') => this.options.onAttempt?.(result, record.latencyMs / 1000)
     if (outcome.kind === 'success') {
+      report('delivered')
       if (endpoint.health.failingSince !== null || this.shouldRecordSuccess(endpoint, now)) this.markHealth(endpoint, { failingSince: null, lastSuccessAt: now })
       else endpoint.health.lastSuccessAt = now
       this.finish(task, 'delivered', record, 0)
       return
     }
     if (outcome.kind === 'gone') {
+      report('failed')
       this.finish(task, 'failed', record, 0)
       void this.disable(endpoint, 'the receiver answered 410 Gone')
       return
@@ -529,10 +539,12 @@ export class WebhookDeliverer {
     const failingSince = endpoint.health.failingSince ?? now
     if (endpoint.health.failingSince === null) this.markHealth(endpoint, { failingSince, lastSuccessAt: endpoint.health.lastSuccessAt })
     if (now - failingSince >= this.options.disableAfterMs) {
+      report('failed')
       this.finish(task, 'failed', record, 0)
       void this.disable(endpoint, `failing without a success since ${new Date(failingSince).toISOString()}; last error: ${outcome.error}`.slice(0, 500))
       return
     }
+    report('retry')
     let delay = this.backoff(task.attempts)
     if (outcome.retryAfterMs !== undefined) {
       delay = Math.max(delay, outcome.retryAfterMs)

@@ -6,7 +6,7 @@ import type { SQL } from 'bun'
 import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
 import type { SafeFetcher } from '../lib/safe-fetch'
-import { WebhookDeliverer } from './deliverer'
+import { WebhookDeliverer, type DelivererOptions } from './deliverer'
 import type { EventIngest } from './ingest'
 import { Outbox } from './outbox'
 import { SseHub } from './sse'
@@ -33,6 +33,8 @@ export async function createEventsRuntime(options: {
   fetcher: SafeFetcher
   logger: Logger
   version: string
+  /** Told of every webhook delivery attempt (metrics). */
+  onDeliveryAttempt?: DelivererOptions['onAttempt']
 }): Promise<EventsRuntime> {
   const { db, ingest, config, fetcher, version } = options
   const logger = options.logger.child({ component: 'events' })
@@ -48,7 +50,7 @@ export async function createEventsRuntime(options: {
     db,
     webhooks,
     fetcher,
-    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)` },
+    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)`, ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }) },
     logger,
   )
 

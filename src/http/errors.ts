@@ -146,9 +146,11 @@ export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
       // never t.Optional: Elysia would then swallow malformed JSON instead of answering 400.
       if (context.body === undefined || context.body === null) context.body = {}
     })
-    .onError({ as: 'global' }, ({ code, error, request }) => {
+    .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const url = new URL(request.url)
       const appError = toAppError(code, error, `${request.method} ${url.pathname}`)
+      // The Response carries the status to the client; `set.status` tells the request metrics.
+      set.status = appError.statusCode
       if (appError.statusCode >= 500) {
         logger.error({ err: error, method: request.method, path: url.pathname }, 'request failed')
       }

@@ -496,6 +496,13 @@ export interface EngineSession {
    * Resolves once they are emitted.
    */
   acceptExternalEvents?(events: EngineEvent[]): Promise<void>
+
+  /**
+   * Only on engines that run processes of their own per session (webjs: its Chromium):
+   * their resident memory in bytes, or undefined while none runs. Read at metrics scrape
+   * time, so it must be cheap and synchronous.
+   */
+  processMemoryBytes?(): number | undefined
 }
 
 /** Creates sessions of one engine. The registry holds one per engine name. */

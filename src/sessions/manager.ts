@@ -42,6 +42,8 @@ export interface SessionManagerOptions {
   restart: RestartPolicy
   /** Called with each new QR value of a session, e.g. to print it in the terminal. */
   onQr?: (phoneNumber: string, value: string) => void
+  /** Called each time a crashed or hung engine session is launched again (metrics). */
+  onEngineRestart?: (engine: EngineName) => void
 }
 
 export interface StartRequest {
@@ -225,6 +227,16 @@ export class SessionManager {
     }
   }
 
+  /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */
+  memoryUsage(): Array<{ phoneNumber: string; engine: EngineName; bytes: number }> {
+    const usage: Array<{ phoneNumber: string; engine: EngineName; bytes: number }> = []
+    for (const [phoneNumber, entry] of this.live) {
+      const bytes = entry.engineSession.processMemoryBytes?.()
+      if (bytes !== undefined) usage.push({ phoneNumber, engine: entry.engine, bytes })
+    }
+    return usage
+  }
+
   /** Stops every engine without changing what should run, so the next boot restores them. */
   async shutdown(): Promise<void> {
     this.closed = true
@@ -345,6 +357,7 @@ export class SessionManager {
         const record = await this.options.sessions.get(phoneNumber)
         if (!record || record.desiredState !== 'running') return
         entry.retired = true
+        this.options.onEngineRestart?.(entry.engine)
         await entry.engineSession.stop().catch(() => undefined)
         const factory = await this.options.registry.get(entry.engine)
         try {

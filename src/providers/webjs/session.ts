@@ -105,6 +105,11 @@ export class WebjsSession extends BaseEngineSession {
     return this.supervisor.snapshot()
   }
 
+  /** Resident memory of this session's Chromium: the browser and its process group (renderers, zygote, GPU helper). */
+  processMemoryBytes(): number | undefined {
+    return this.supervisor.browserMemoryBytes()
+  }
+
   start(): Promise<void> {
     return this.supervisor.start()
   }
