@@ -19,7 +19,8 @@ const spec = loadWahaOpenApi()
 
 let server: TestServer
 let receiver: Receiver
-let listening: { stop(): unknown; server: { port?: number } | null }
+let listening: { stop(closeActiveConnections?: boolean): unknown; server: { port?: number } | null }
+let socket: WebSocket | undefined
 let base = ''
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -48,7 +49,8 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await listening?.stop()
+  socket?.close()
+  await listening?.stop(true)
   await server?.close()
   await receiver?.close()
 })
@@ -95,7 +97,7 @@ test('a WAHA client creates, links, sends, receives a signed webhook, replies an
 
   // The event monitor, as WAHA's dashboard opens it (the key in the query).
   const frames: any[] = []
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws?session=*&events=message&x-api-key=${ADMIN_KEY}`)
+  const ws = (socket = new WebSocket(`${base.replace('http', 'ws')}/ws?session=*&events=message&x-api-key=${ADMIN_KEY}`))
   ws.onmessage = (event) => frames.push(JSON.parse(String(event.data)))
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve()
