@@ -18,6 +18,8 @@ import { sessionsModule } from './modules/sessions'
 import { chatActionsModule } from './modules/chat-actions'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
+import { dashboardModule } from './modules/dashboard'
+import { linkingModule } from './modules/linking'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
 import { httpMetrics, metricsModule } from './modules/metrics'
@@ -43,6 +45,8 @@ export function createApp(deps: AppDeps) {
     .use(profileModule(guards, services.profile))
     .use(webhooksModule(guards, services.webhooks))
     .use(eventsModule(guards, deps.events))
+    .use(linkingModule(guards, { bus: deps.bus, keepaliveMs: deps.config.sse.keepaliveMs }))
+    .use(dashboardModule())
     .use(wahaCallbacksModule(guards, services.wahaCallbacks, { ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.

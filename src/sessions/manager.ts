@@ -93,7 +93,7 @@ export class SessionManager {
   stop(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.shutdownLive(phoneNumber)
+      this.announceStopped(phoneNumber, await this.shutdownLive(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
       return this.view({ ...record, desiredState: 'stopped' })
     })
@@ -102,7 +102,7 @@ export class SessionManager {
   restart(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.shutdownLive(phoneNumber)
+      this.announceStopped(phoneNumber, await this.shutdownLive(phoneNumber))
       return this.startUnlocked(phoneNumber, { engine: record.engine as EngineName, accountId: record.accountId })
     })
   }
@@ -111,7 +111,7 @@ export class SessionManager {
   logout(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.logoutUnlocked(phoneNumber)
+      this.announceStopped(phoneNumber, await this.logoutUnlocked(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
       return this.view({ ...record, desiredState: 'stopped' })
     })
@@ -382,9 +382,10 @@ export class SessionManager {
     })
   }
 
-  private async shutdownLive(phoneNumber: string): Promise<void> {
+  /** Stops the running engine session, if any, and returns it. */
+  private async shutdownLive(phoneNumber: string): Promise<LiveSession | undefined> {
     const entry = this.live.get(phoneNumber)
-    if (!entry) return
+    if (!entry) return undefined
     clearTimeout(entry.restartTimer)
     this.live.delete(phoneNumber)
     try {
@@ -392,9 +393,26 @@ export class SessionManager {
     } catch (error) {
       this.options.logger.warn({ session: phoneNumber, err: error }, 'engine did not stop cleanly')
     }
+    return entry
   }
 
-  private async logoutUnlocked(phoneNumber: string): Promise<void> {
+  /**
+   * A session stopped on request (stop, restart, logout) says so, as WAHA does: the engine's
+   * own last events are dropped once it leaves `live`, so without this, watchers (SSE,
+   * webhooks, the dashboard) would still believe it WORKING. Not on server shutdown (the
+   * session comes back by itself) nor on delete (its events and webhooks go with it).
+   */
+  private announceStopped(phoneNumber: string, entry: LiveSession | undefined): void {
+    if (!entry) return
+    this.options.bus.publish({
+      session: phoneNumber,
+      engine: entry.engine,
+      receivedAt: Date.now(),
+      event: { type: 'session.status', status: 'STOPPED' },
+    })
+  }
+
+  private async logoutUnlocked(phoneNumber: string): Promise<LiveSession | undefined> {
     const entry = this.live.get(phoneNumber)
     if (entry) {
       clearTimeout(entry.restartTimer)
@@ -409,6 +427,7 @@ export class SessionManager {
     }
     await this.options.engineAuth.clear(phoneNumber)
     await this.removeSessionDir(phoneNumber)
+    return entry
   }
 
   private sessionDir(phoneNumber: string, engine?: EngineName): string {
