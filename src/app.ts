@@ -26,6 +26,8 @@ import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
 import { wahaCallbacksModule } from './modules/waha-callbacks'
 import { webhooksModule } from './modules/webhooks'
+import { wahaApiModule, wahaErrorResponder } from './modules/waha-api'
+import { wahaWebSocket } from './modules/waha-api/ws'
 
 export { API_BASE } from './lib/api-paths'
 
@@ -54,14 +56,35 @@ export function createApp(deps: AppDeps) {
   const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
     .use(httpMetrics(deps.metrics))
     .use(corsFor(deps.config.corsOrigins))
-    .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
+    .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes, deps.config.wahaCompat.enabled ? [wahaErrorResponder] : []))
     .use(docsModule(deps.version, () => routes()))
     .use(api)
+    .use(wahaCompat(deps))
   routes = () => app.routes as readonly DocumentedRoute[]
   return app
 }
 
 export type App = ReturnType<typeof createApp>
+
+/** WAHA's API at WAHA's paths (§13), unless WAHA_COMPAT=false. */
+function wahaCompat(deps: AppDeps) {
+  if (!deps.config.wahaCompat.enabled) return new Elysia({ name: 'waha-api-off' })
+  const wahaDeps = {
+    ...deps.guards,
+    services: deps.services,
+    messaging: deps.messaging,
+    events: deps.events,
+    wahaSessions: deps.wahaSessions,
+    publicUrl: deps.config.publicUrl,
+    outboundAllowCidrs: deps.config.outbound.allowCidrs,
+    defaultEngine: deps.config.defaultEngine,
+    ...(deps.config.wahaCompat.defaultSession && { defaultSession: deps.config.wahaCompat.defaultSession }),
+    version: deps.version,
+    startedAt: deps.startedAt,
+    ...(deps.config.chrome.path && { browser: deps.config.chrome.path }),
+  }
+  return new Elysia({ name: 'waha-compat' }).use(wahaApiModule(wahaDeps)).use(wahaWebSocket({ ...wahaDeps, authenticator: deps.authenticator }))
+}
 
 /**
  * Browser frontends on other origins (CORS_ORIGINS): credentials travel in headers, never

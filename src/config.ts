@@ -66,6 +66,12 @@ export interface Config {
     /** When set, inbound WAHA callbacks must carry a valid `X-Webhook-Hmac` (HMAC-SHA512 of the body). */
     webhookHmacKey?: string
   }
+  /** WAHA's own REST API served at WAHA's paths (`/api/sessions`, `/api/sendText`, `/ws`…), API.md §13. */
+  wahaCompat: {
+    enabled: boolean
+    /** The phone number WAHA's session name `default` stands for; unset, `default` names no session. */
+    defaultSession?: string
+  }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
   logFormat: LogFormat
@@ -289,6 +295,11 @@ export function loadConfig(env: Env): Config {
   }
   // A wildcard listen address is not a place to send anyone: default links to loopback.
   const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  const wahaCompat = read.boolean('WAHA_COMPAT', true)
+  const wahaDefaultSession = read.string('WAHA_DEFAULT_SESSION')
+  if (wahaDefaultSession !== undefined && !/^\+?[0-9]{7,15}$/.test(wahaDefaultSession)) {
+    read.problems.push(`WAHA_DEFAULT_SESSION must be a phone number of 7 to 15 digits (got "${wahaDefaultSession}")`)
+  }
   const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
 
   const metricsToken = read.string('METRICS_TOKEN')
@@ -377,6 +388,10 @@ export function loadConfig(env: Env): Config {
       pollMs: read.integer('WAHA_POLL_MS', 5_000, 10, 3_600_000),
       mediaMaxBytes: read.integer('WAHA_MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
       ...(wahaWebhookHmacKey && { webhookHmacKey: wahaWebhookHmacKey }),
+    },
+    wahaCompat: {
+      enabled: wahaCompat,
+      ...(wahaDefaultSession !== undefined && { defaultSession: wahaDefaultSession.replace(/^\+/, '') }),
     },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

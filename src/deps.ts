@@ -43,6 +43,7 @@ import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -71,6 +72,10 @@ export interface AppDeps {
   /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
   fetcher: SafeFetcher
   messaging: MessagingDeps
+  /** WAHA session configs set through WAHA's API (§13). */
+  wahaSessions: WahaSessionsRepository
+  /** When this server started (epoch ms), for WAHA's server status. */
+  startedAt: number
   /** Prometheus metrics of this server (GET /metrics). */
   metrics: Metrics
   /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
@@ -211,6 +216,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     browserMemory: () => sessions.memoryUsage(),
   })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
+  const wahaSessions = new WahaSessionsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => wahaSessions.delete(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
@@ -252,6 +259,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     limits,
     now,
     messaging,
+    wahaSessions,
+    startedAt: Date.now(),
     metrics,
     ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),

@@ -24,6 +24,7 @@ import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
+import { wahaEnvironmentBase, wahaWebhookBody, wahaWebhookHeaders, type WahaEnvironmentBase } from './waha-delivery'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
 import { transaction, type DbInteger } from '../storage/db'
 
@@ -35,6 +36,8 @@ export interface DelivererOptions {
   concurrency: number
   endpointConcurrency: number
   userAgent: string
+  /** The server's `environment` in WAHA's envelope, for webhooks from WAHA session configs. */
+  wahaEnvironment?: WahaEnvironmentBase
   /** Deliveries held in memory at most (default 10,000). */
   maxQueued?: number
   /** How long outcomes gather before they are written together (default 20 ms): fewer fsyncs; a crash in between only means a re-delivery. */
@@ -387,7 +390,8 @@ export class WebhookDeliverer {
     this.inFlightWork.add(work)
   }
 
-  private headersFor(webhook: WebhookRecord, message: { eventId: string; body: string }, now: number): Record<string, string> {
+  /** `body`: the bytes sent (for a WAHA session's webhook, WAHA's envelope rather than the stored one). */
+  private headersFor(webhook: WebhookRecord, message: { eventId: string }, body: string, now: number): Record<string, string> {
     const headers: Record<string, string> = {
       ...webhook.headers,
       'content-type': 'application/json',
@@ -400,12 +404,22 @@ export class WebhookDeliverer {
       (secret): secret is string => secret !== null,
     )
     if (secrets.length > 0) {
-      Object.assign(headers, standardWebhookHeaders({ id: message.eventId, timestamp: Math.floor(now / 1000), body: message.body, secret: secrets }))
+      Object.assign(headers, standardWebhookHeaders({ id: message.eventId, timestamp: Math.floor(now / 1000), body, secret: secrets }))
     }
     const hmacKey = webhook.hmacKey ?? webhook.secret
-    if (hmacKey) Object.assign(headers, wahaHmacHeaders(message.body, hmacKey))
+    if (webhook.source === 'waha') Object.assign(headers, wahaWebhookHeaders(body, hmacKey, now))
+    else if (hmacKey) Object.assign(headers, wahaHmacHeaders(body, hmacKey))
     return headers
   }
+
+  /** The bytes sent: the envelope as stored, or for a WAHA session's webhook, WAHA's (with environment and metadata). */
+  private bodyFor(webhook: WebhookRecord, task: { body: string }): string {
+    if (webhook.source !== 'waha') return task.body
+    this.wahaEnvironment ??= this.options.wahaEnvironment ?? wahaEnvironmentBase(this.options.userAgent, undefined)
+    return wahaWebhookBody(task.body, this.wahaEnvironment, webhook.metadata)
+  }
+
+  private wahaEnvironment: WahaEnvironmentBase | undefined
 
   /** One POST; null when cancelled by shutdown or the webhook is gone (nothing to record). */
   private async attempt(task: Task): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
@@ -470,13 +484,14 @@ export class WebhookDeliverer {
   private async post(webhook: WebhookRecord, message: { eventId: string; body: string }): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
     const task = message
     const started = Date.now()
+    const body = this.bodyFor(webhook, task)
     const t0 = performance.now()
     let outcome: Outcome
     try {
       const response = await this.fetcher.fetch(webhook.url, {
         method: 'POST',
-        headers: this.headersFor(webhook, task, started),
-        body: task.body,
+        headers: this.headersFor(webhook, task, body, started),
+        body,
         followRedirects: false,
         timeoutMs: this.options.timeoutMs,
         maxBytes: this.options.maxResponseBytes ?? 64 * 1024,

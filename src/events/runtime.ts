@@ -7,6 +7,7 @@ import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
 import type { SafeFetcher } from '../lib/safe-fetch'
 import { WebhookDeliverer, type DelivererOptions } from './deliverer'
+import { wahaEnvironmentBase } from './waha-delivery'
 import type { EventIngest } from './ingest'
 import { Outbox } from './outbox'
 import { SseHub } from './sse'
@@ -50,7 +51,12 @@ export async function createEventsRuntime(options: {
     db,
     webhooks,
     fetcher,
-    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)`, ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }) },
+    {
+      ...config.webhooks,
+      userAgent: `WhatsApp-Web-Server/${version} (webhooks)`,
+      wahaEnvironment: wahaEnvironmentBase(version, config.chrome.path),
+      ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }),
+    },
     logger,
   )
 

@@ -90,6 +90,24 @@ export class SessionManager {
     return this.locks.run(phoneNumber, () => this.startUnlocked(phoneNumber, request))
   }
 
+  /**
+   * Records a session without starting it (WAHA's `POST /api/sessions` with `start: false`,
+   * and before a start, so a WAHA config's webhooks exist before its first event). Returns
+   * the existing session unchanged when there is one.
+   */
+  create(phoneNumber: string, request: StartRequest): Promise<SessionView> {
+    return this.locks.run(phoneNumber, async () => {
+      const record = await this.options.sessions.get(phoneNumber)
+      if (record) {
+        if (request.requireOwner !== undefined && record.accountId !== request.requireOwner) throw new ForbiddenError(`Number ${phoneNumber} belongs to another account`)
+        return this.view(record)
+      }
+      const engine = request.engine ?? this.options.defaultEngine
+      await this.options.registry.get(engine)
+      return this.view(await this.options.sessions.upsert({ phoneNumber, accountId: request.accountId, engine, desiredState: 'stopped' }))
+    })
+  }
+
   stop(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
