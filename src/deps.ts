@@ -186,7 +186,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger)
+  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
