@@ -13,6 +13,7 @@ import { NotSupportedError } from '../../errors'
 import { routePath, WAHA_OPERATIONS, type WahaOperation } from './catalog'
 import {
   AdminsOnlyBody,
+  ApiKeyBody,
   ChatBody,
   ChatsQuery,
   ContactBody,
@@ -90,6 +91,11 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .get('/api/server/version', () => waha.environment(), auth)
     .get('/api/version', () => waha.environment(), auth)
     .get('/api/server/status', () => waha.serverStatus(), auth)
+
+    // ─── API keys ──────────────────────────────────────────────────────────
+    .post('/api/keys', async ({ principal, body, set }) => created(set, await waha.createKey(principal, body)), { ...auth, body: ApiKeyBody })
+    .get('/api/keys', ({ principal }) => waha.listKeys(principal), auth)
+    .delete('/api/keys/:id', ({ principal, params }) => waha.deleteKey(principal, params.id), auth)
 
     // ─── Sessions ──────────────────────────────────────────────────────────
     .get('/api/sessions', ({ principal, query }) => waha.listSessions(principal, query.all === true), { ...auth, query: ListSessionsQuery })
