@@ -43,8 +43,9 @@ describe('creating invites', () => {
     expect(first.url).not.toBe(second.url)
     expect(Date.parse(first.expiresAt)).toBe(clock + 600_000)
     const rows: Array<Record<string, unknown>> = await server.deps.storage.db`SELECT * FROM link_invites`
-    const token = first.url.split('/').pop()!
-    expect(JSON.stringify(rows)).not.toContain(token.split('_').pop())
+    const secret = /wli_[0-9a-f]{16}_([A-Za-z0-9_-]{43})$/.exec(first.url)![1]!
+    expect(JSON.stringify(rows)).not.toContain(secret)
+    expect(rows[0]!.secret_sha256).toMatch(/^[0-9a-f]{64}$/)
     const listed = await server.call<{ invites: Array<{ id: string; status: string }> }>('GET', `/${PHONE}/link-invites`, { key: acme })
     expect(listed.body.invites.map((entry) => entry.status)).toEqual(['active', 'active'])
     expect(JSON.stringify(listed.body)).not.toContain('wli_')
