@@ -8,13 +8,14 @@ import QRCode from 'qrcode'
 import { assertOwnsNumber } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import type { AppServices, MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, ForbiddenError, NotFoundError, NotSupportedError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { normalizeChatId } from '../../lib/chat-id'
 import type { HistoryMessage } from '../../messaging/message-store'
 import type { SessionManager, SessionView } from '../../sessions/manager'
 import type { WahaSessionsRepository } from '../../storage/waha-sessions-repo'
+import type { ApiKeysService } from '../api-keys/service'
 import type { ChatsService } from '../chats/service'
 import type { ContactsService } from '../contacts/service'
 import type { GroupsService } from '../groups/service'
@@ -28,7 +29,17 @@ import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMes
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
 
 export interface WahaApiDeps {
-  services: Pick<AppServices, 'sessions' | 'apiKeys' | 'messages' | 'chats' | 'chatActions' | 'contacts' | 'groups' | 'profile' | 'webhooks'>
+  services: {
+    sessions: SessionsService
+    apiKeys: ApiKeysService
+    messages: MessagesService
+    chats: ChatsService
+    chatActions: ChatActionsService
+    contacts: ContactsService
+    groups: GroupsService
+    profile: ProfileService
+    webhooks: WebhooksService
+  }
   sessions: SessionManager
   messaging: MessagingDeps
   events: EventsRuntime
