@@ -14,6 +14,9 @@ export type EngineName = (typeof ENGINES)[number]
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
+/** `auto`: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export interface JwtConfig {
   jwksUrl?: string
@@ -63,8 +66,17 @@ export interface Config {
     /** When set, inbound WAHA callbacks must carry a valid `X-Webhook-Hmac` (HMAC-SHA512 of the body). */
     webhookHmacKey?: string
   }
+  /** WAHA's own REST API served at WAHA's paths (`/api/sessions`, `/api/sendText`, `/ws`…), API.md §13. */
+  wahaCompat: {
+    enabled: boolean
+    /** The phone number WAHA's session name `default` stands for; unset, `default` names no session. */
+    defaultSession?: string
+  }
   chrome: { path?: string; args: string[] }
   logLevel: LogLevel
+  logFormat: LogFormat
+  /** Bearer token that may read GET /metrics (and nothing else); the admin key always may. */
+  metricsToken?: string
   /** Largest request body the server accepts, in bytes. */
   maxBodyBytes: number
   /** Browser origins allowed to call the API (CORS); empty = same-origin only, `*` = any. */
@@ -283,7 +295,16 @@ export function loadConfig(env: Env): Config {
   }
   // A wildcard listen address is not a place to send anyone: default links to loopback.
   const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  const wahaCompat = read.boolean('WAHA_COMPAT', true)
+  const wahaDefaultSession = read.string('WAHA_DEFAULT_SESSION')
+  if (wahaDefaultSession !== undefined && !/^\+?[0-9]{7,15}$/.test(wahaDefaultSession)) {
+    read.problems.push(`WAHA_DEFAULT_SESSION must be a phone number of 7 to 15 digits (got "${wahaDefaultSession}")`)
+  }
   const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
+
+  const metricsToken = read.string('METRICS_TOKEN')
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /[\s\x00-\x1f\x7f]/.test(metricsToken)))
+    read.problems.push('METRICS_TOKEN must be at least 16 characters, without spaces or control characters')
 
   const corsOrigins = read.list('CORS_ORIGINS')
   for (const origin of corsOrigins) {
@@ -368,8 +389,13 @@ export function loadConfig(env: Env): Config {
       mediaMaxBytes: read.integer('WAHA_MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
       ...(wahaWebhookHmacKey && { webhookHmacKey: wahaWebhookHmacKey }),
     },
+    wahaCompat: {
+      enabled: wahaCompat,
+      ...(wahaDefaultSession !== undefined && { defaultSession: wahaDefaultSession.replace(/^\+/, '') }),
+    },
     chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
     // 140 MiB: a 100 MiB document (WhatsApp's limit) sent as base64 in JSON is ~134 MiB.
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 140 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     corsOrigins,
@@ -416,6 +442,7 @@ export function loadConfig(env: Env): Config {
     },
   }
   if (apiKey) config.apiKey = apiKey
+  if (metricsToken) config.metricsToken = metricsToken
   if (sources > 0) config.jwt = jwt
 
   if (read.problems.length > 0) throw new ConfigError(read.problems)

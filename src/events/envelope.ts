@@ -203,6 +203,26 @@ function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: St
           payload: { id: event.id, from: event.from, timestamp: event.timestamp, isVideo: event.isVideo, isGroup: event.isGroup },
         },
       ]
+    case 'poll.vote': {
+      // WAHA's poll.vote payload: the vote, and the poll it is on.
+      const own = me?.id ?? event.chatId
+      return [
+        {
+          event: 'poll.vote',
+          payload: {
+            vote: {
+              id: event.pollMessageId,
+              selectedOptions: event.selectedOptions,
+              timestamp: event.timestamp,
+              from: event.voter,
+              fromMe: event.fromMe,
+              to: event.fromMe ? event.chatId : own,
+            },
+            poll: { id: event.pollMessageId, chatId: event.chatId },
+          },
+        },
+      ]
+    }
   }
 }
 

@@ -251,6 +251,17 @@ export class MessageStore {
     })
   }
 
+  /** A chat was cleared or deleted on the phone: its messages leave this number's history too. */
+  async removeChat(session: string, chatId: string): Promise<void> {
+    const media: Pick<MessageRow, 'media_sha256'>[] = await this.db`
+      SELECT DISTINCT media_sha256 FROM messages WHERE session = ${session} AND chat_id = ${chatId} AND media_sha256 IS NOT NULL`
+    await transaction(this.db, async (tx) => {
+      await tx`DELETE FROM message_reactions WHERE session = ${session} AND message_id IN (SELECT id FROM messages WHERE session = ${session} AND chat_id = ${chatId})`
+      await tx`DELETE FROM messages WHERE session = ${session} AND chat_id = ${chatId}`
+    })
+    for (const row of media) if (row.media_sha256) await this.unlinkIfUnused(session, row.media_sha256)
+  }
+
   /** Forgets everything of a number (its session was deleted). */
   async purge(session: string): Promise<void> {
     await transaction(this.db, async (tx) => {

@@ -12,6 +12,10 @@ export const ChatsQuery = t.Object({
   page: t.Optional(t.Integer({ default: 1, description: 'Page number, from 1' })),
   limit: t.Optional(t.Integer({ default: 50, description: 'Chats per page, 1 to 200' })),
   archived: t.Optional(t.Boolean({ description: 'Only archived (true) or only unarchived (false) chats; all when absent' })),
+  pinned: t.Optional(t.Boolean({ description: 'Only pinned (true) or only unpinned (false) chats' })),
+  unread: t.Optional(t.Boolean({ description: 'Only chats with unread messages or marked unread (true), or only read ones (false)' })),
+  labelId: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'Only chats with this label (WhatsApp Business)' })),
+  search: t.Optional(t.String({ minLength: 1, maxLength: 100, description: "Case-insensitive part of the chat's name (or id)" })),
 })
 
 export const Chat = t.Object(
@@ -21,12 +25,16 @@ export const Chat = t.Object(
     isGroup: t.Boolean(),
     unreadCount: t.Integer({ minimum: 0 }),
     archived: t.Boolean(),
+    pinned: t.Boolean(),
+    markedUnread: t.Boolean({ description: '"Mark as unread" was used and the chat was not read since' }),
+    muteExpiration: t.Union([t.Integer(), t.Null()], { description: 'null: not muted; -1: muted for ever; else unix seconds when the mute ends' }),
+    labels: t.Array(t.String(), { description: 'Ids of its labels (WhatsApp Business; see GET /:phoneNumber/labels)' }),
     timestamp: t.Integer({ description: 'Unix seconds of the last activity' }),
     lastMessage: t.Optional(t.Object({ body: t.String(), timestamp: t.Integer(), fromMe: t.Boolean() })),
   },
   {
     examples: [
-      { id: '966500000002@c.us', name: 'Sara', isGroup: false, unreadCount: 2, archived: false, timestamp: 1767225600, lastMessage: { body: 'See you', timestamp: 1767225600, fromMe: false } },
+      { id: '966500000002@c.us', name: 'Sara', isGroup: false, unreadCount: 2, archived: false, pinned: true, markedUnread: false, muteExpiration: null, labels: ['1'], timestamp: 1767225600, lastMessage: { body: 'See you', timestamp: 1767225600, fromMe: false } },
     ],
   },
 )

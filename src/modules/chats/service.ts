@@ -23,6 +23,10 @@ function chatView(chat: ChatDTO) {
     isGroup: chat.isGroup,
     unreadCount: chat.unreadCount,
     archived: chat.archived,
+    pinned: chat.pinned ?? false,
+    markedUnread: chat.markedUnread ?? false,
+    muteExpiration: chat.muteExpiration ?? null,
+    labels: chat.labels ?? [],
     timestamp: chat.timestamp,
     ...(chat.lastMessage && { lastMessage: chat.lastMessage }),
   }
@@ -41,11 +45,19 @@ export class ChatsService {
     private readonly deps: MessagingDeps,
   ) {}
 
-  async list(phone: string, query: { page?: number; limit?: number; archived?: boolean }) {
+  async list(phone: string, query: { page?: number; limit?: number; archived?: boolean; pinned?: boolean; unread?: boolean; labelId?: string; search?: string }) {
     const page = inRange('page', query.page, 1, 1_000_000, 1)
     const limit = inRange('limit', query.limit, 1, 200, 50)
     const engine = await this.sessions.requireConnected(phone, 'chats.list')
-    const result = await engine.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
+    const result = await engine.listChats({
+      page,
+      limit,
+      ...(query.archived !== undefined && { archived: query.archived }),
+      ...(query.pinned !== undefined && { pinned: query.pinned }),
+      ...(query.unread !== undefined && { unread: query.unread }),
+      ...(query.labelId !== undefined && { labelId: query.labelId }),
+      ...(query.search !== undefined && { search: query.search }),
+    })
     return { chats: result.items.map(chatView), total: result.total, page, hasMore: page * limit < result.total }
   }
 

@@ -47,6 +47,9 @@ export interface CreateWebhookInput {
   generateSecret?: boolean
   headers?: Record<string, string>
   hmac?: { key: string }
+  /** `waha`: from a WAHA session's config (§13), delivered in WAHA's envelope with this metadata. */
+  source?: 'api' | 'waha'
+  metadata?: Record<string, unknown>
 }
 
 export interface UpdateWebhookInput {
@@ -131,7 +134,7 @@ export class WebhooksService {
       id: webhookId(),
       session: phoneNumber,
       accountId: principal.isAdmin ? null : principal.accountId,
-      source: 'api',
+      source: input.source ?? 'api',
       url,
       events,
       headers,
@@ -139,6 +142,7 @@ export class WebhooksService {
       previousSecret: null,
       previousSecretUntil: null,
       hmacKey: input.hmac?.key ?? null,
+      ...(input.metadata && { metadata: input.metadata }),
       status: 'active',
       disabledReason: null,
       disabledAt: null,

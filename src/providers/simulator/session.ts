@@ -12,6 +12,7 @@
  * message store still has the history).
  */
 import { messageTypeOfMime } from '../message-types'
+import { pageOfChats } from '../chat-query'
 import { randomBytes } from 'node:crypto'
 import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
@@ -35,6 +36,8 @@ import {
   type NumberCheck,
   type Page,
   type ParticipantAction,
+  type PinDuration,
+  type PollVotes,
   type PresenceState,
   type ProfileDTO,
   type EngineContext,
@@ -67,6 +70,8 @@ export const EDIT_WINDOW_SECONDS = 15 * 60
 export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
 
 const STATUS_CHAT = 'status@broadcast'
+/** WhatsApp pins at most three chats. */
+export const MAX_PINNED_CHATS = 3
 const EDITABLE: ReadonlySet<MessageType> = new Set(['text', 'image', 'video', 'document'])
 
 interface StoredAuth {
@@ -331,6 +336,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.requireWorking()
     const chat = this.requireChat(chatId)
     chat.unreadCount = 0
+    chat.markedUnread = false
     const bySender = new Map<string, string[]>()
     for (const message of chat.messages) {
       if (message.dto.fromMe || message.seen) continue
@@ -357,13 +363,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.account.chats.values()]
-      .filter((chat) => chat.id !== STATUS_CHAT)
-      .filter((chat) => query.archived === undefined || chat.archived === query.archived)
-      .map((chat) => this.chatDto(chat))
-      .sort((a, b) => b.timestamp - a.timestamp)
-    const start = (query.page - 1) * query.limit
-    return { items: all.slice(start, start + query.limit), total: all.length }
+    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_CHAT).map((chat) => this.chatDto(chat))
+    return pageOfChats(all, query)
   }
 
   override async getChat(chatId: string): Promise<ChatDTO> {
@@ -387,6 +388,127 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   override async downloadMedia(messageId: string): Promise<MediaFile | null> {
     this.requireWorking()
     return this.requireMessage(messageId).media ?? null
+  }
+
+  // ─── Chat actions (this device only, as on WhatsApp) ─────────────────────
+
+  override async archiveChat(chatId: string, archived: boolean): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId).archived = archived
+  }
+
+  override async pinChat(chatId: string, pinned: boolean): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    if (pinned && !chat.pinned) {
+      const count = [...this.account.chats.values()].filter((c) => c.pinned).length
+      if (count >= MAX_PINNED_CHATS) throw new BadRequestError(`At most ${MAX_PINNED_CHATS} chats can be pinned; unpin one first`)
+    }
+    chat.pinned = pinned
+  }
+
+  override async markUnread(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId).markedUnread = true
+  }
+
+  override async muteChat(chatId: string, until?: number): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    if (until !== undefined && until <= nowSeconds()) throw new BadRequestError('until must be in the future')
+    chat.muteUntil = until ?? -1
+  }
+
+  override async unmuteChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    delete this.requireChat(chatId).muteUntil
+  }
+
+  override async clearChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId)
+    this.account.clear(chatId, false)
+  }
+
+  override async deleteChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId)
+    if (chatId.endsWith('@g.us') && this.network.groups.get(chatId)?.participants.has(this.phoneNumber)) {
+      throw new BadRequestError('Leave the group before deleting its chat (POST /:phoneNumber/group/:groupId/leave)')
+    }
+    this.account.clear(chatId, true)
+  }
+
+  override async starMessage(messageId: string, starred: boolean): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be starred')
+    target.starred = starred
+  }
+
+  override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be pinned')
+    this.requirePinRights(target)
+    target.pinnedUntil = nowSeconds() + durationSeconds
+    this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: target.pinnedUntil })
+  }
+
+  override async unpinMessage(messageId: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.pinnedUntil === undefined || target.pinnedUntil <= nowSeconds()) throw new BadRequestError('The message is not pinned')
+    this.requirePinRights(target)
+    delete target.pinnedUntil
+    this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: 0 })
+  }
+
+  /** Pinned messages of a chat (newest pin first), for tests and the stand-ins. */
+  pinnedMessages(chatId: string): string[] {
+    const now = nowSeconds()
+    return (this.account.chats.get(chatId)?.messages ?? []).filter((m) => (m.pinnedUntil ?? 0) > now).map((m) => m.dto.id)
+  }
+
+  override async votePoll(messageId: string, options: string[]): Promise<void> {
+    this.requireWorking()
+    const poll = this.requirePoll(messageId)
+    const choice = [...new Set(options)]
+    const unknown = choice.filter((option) => !poll.dto.poll!.options.includes(option))
+    if (unknown.length > 0) throw new BadRequestError(`Not an option of this poll: ${unknown.join(', ')}`, { options: poll.dto.poll!.options })
+    if (choice.length > 1 && !poll.dto.poll!.multipleAnswers) throw new BadRequestError('This poll takes one answer only')
+    const chatId = poll.dto.chatId
+    const timestamp = nowSeconds()
+    poll.votes ??= new Map()
+    poll.votes.set(this.myJid, choice)
+    this.emit({ type: 'poll.vote', chatId, pollMessageId: messageId, voter: this.myJid, fromMe: true, selectedOptions: choice, timestamp })
+    this.tell(poll, { kind: 'vote', from: this.phoneNumber, ...this.groupField(chatId), targetKey: poll.key, options: choice, timestamp })
+  }
+
+  override async getPollVotes(messageId: string): Promise<PollVotes> {
+    this.requireWorking()
+    const poll = this.requirePoll(messageId)
+    const votes = [...(poll.votes ?? new Map<string, string[]>()).entries()]
+    return {
+      options: poll.dto.poll!.options.map((name) => {
+        const voters = votes.filter(([, chosen]) => chosen.includes(name)).map(([voter]) => voter).sort()
+        return { name, votes: voters.length, voters }
+      }),
+    }
+  }
+
+  private requirePoll(messageId: string): StoredMessage {
+    const poll = this.requireMessage(messageId)
+    if (poll.dto.type !== 'poll' || !poll.dto.poll) throw new BadRequestError(`Message ${messageId} is not a poll`)
+    return poll
+  }
+
+  /** In a group where only admins may edit the info, only admins pin (WhatsApp's rule). */
+  private requirePinRights(target: StoredMessage): void {
+    const chatId = target.dto.chatId
+    if (!chatId.endsWith('@g.us')) return
+    const group = this.network.groups.requireMember(this.phoneNumber, chatId)
+    if (group.infoAdminsOnly && !this.network.groups.isAdmin(group, this.phoneNumber)) throw new ForbiddenError('Only admins can pin messages in this group')
   }
 
   // ─── Contacts ────────────────────────────────────────────────────────────
@@ -563,6 +685,31 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       case 'group':
         this.onGroup(packet.notification)
         return
+      case 'vote': {
+        const chatId = packet.group ?? jid(packet.from)
+        const poll = this.account.findByKey(chatId, packet.targetKey)
+        if (!poll || poll.dto.type !== 'poll' || this.isBlocked(packet.from, packet.group)) return
+        poll.votes ??= new Map()
+        poll.votes.set(jid(packet.from), packet.options)
+        this.emit({
+          type: 'poll.vote',
+          chatId,
+          pollMessageId: poll.dto.id,
+          voter: jid(packet.from),
+          fromMe: false,
+          selectedOptions: packet.options,
+          timestamp: packet.timestamp,
+        })
+        return
+      }
+      case 'pin': {
+        const chatId = packet.group ?? jid(packet.from)
+        const target = this.account.findByKey(chatId, packet.targetKey)
+        if (!target) return
+        if (packet.until > 0) target.pinnedUntil = packet.until
+        else delete target.pinnedUntil
+        return
+      }
     }
   }
 
@@ -787,6 +934,10 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       isGroup,
       unreadCount: chat.unreadCount,
       archived: chat.archived,
+      pinned: chat.pinned,
+      markedUnread: chat.markedUnread,
+      muteExpiration: chat.muteUntil !== undefined && (chat.muteUntil === -1 || chat.muteUntil > nowSeconds()) ? chat.muteUntil : null,
+      labels: [...chat.labels],
       timestamp: last?.dto.timestamp ?? chat.createdAt,
       ...(last && { lastMessage: { body: last.dto.body, timestamp: last.dto.timestamp, fromMe: last.dto.fromMe } }),
     }

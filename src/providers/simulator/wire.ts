@@ -47,6 +47,9 @@ export type Packet =
   | { kind: 'revoke'; from: string; group?: string; targetKey: string; timestamp: number }
   | { kind: 'presence'; from: string; group?: string; state: PresenceState; timestamp: number }
   | { kind: 'group'; notification: GroupNotification }
+  | { kind: 'vote'; from: string; group?: string; targetKey: string; options: string[]; timestamp: number }
+  /** `until` 0: unpinned. */
+  | { kind: 'pin'; from: string; group?: string; targetKey: string; until: number }
 
 export function messageKey(): string {
   return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`

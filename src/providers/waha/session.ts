@@ -64,7 +64,22 @@ import type { WahaSessionStatus } from './model'
 import type { BinaryFile, MeInfo, Result, SessionConfig, SessionInfo, WAMessage, WebhookConfig } from './types'
 
 /** Everything WAHA's document offers; not `send.audio`/`send.sticker` (no such operation) nor `sandbox`. */
-export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('send.audio', 'send.sticker', 'sandbox')
+export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
+  'send.audio',
+  'send.sticker',
+  'sandbox',
+  // Issue 13, not mapped to WAHA yet.
+  'chats.archive',
+  'chats.pin',
+  'chats.unread',
+  'chats.mute',
+  'chats.clear',
+  'chats.delete',
+  'message.star',
+  'message.pin',
+  'poll.vote',
+  'poll.votes',
+)
 
 export interface WahaSessionOptions {
   client: WahaClient

@@ -125,6 +125,36 @@ export function profileProcesses(userDataDir: string): ChromiumProcess[] {
   return found
 }
 
+/**
+ * Resident memory (VmRSS) of a process group, by its leader's pid: Chromium with its
+ * renderers, zygote and helpers. Linux /proc; undefined where there is none, or when the
+ * group has no live process.
+ */
+export function processGroupMemoryBytes(leader: number, procDir = '/proc'): number | undefined {
+  let entries: string[]
+  try {
+    entries = readdirSync(procDir)
+  } catch {
+    return undefined
+  }
+  let total = 0
+  let found = false
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid !== leader && processGroupOf(pid) !== leader) continue
+    try {
+      const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`${procDir}/${entry}/status`, 'utf8'))
+      // Zombies and kernel threads have no VmRSS line: nothing resident to count.
+      if (rss) total += Number(rss[1]) * 1024
+      found = true
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found ? total : undefined
+}
+
 function kill(target: number, signal: NodeJS.Signals): void {
   try {
     process.kill(target, signal)

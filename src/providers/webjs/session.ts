@@ -50,7 +50,20 @@ import { WebjsSupervisor, type RunEvents, type WebjsSupervisorOptions } from './
 
 
 /** Everything whatsapp-web.js offers: all but the simulator's sandbox. */
-export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('sandbox')
+export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
+  'sandbox',
+  // Issue 13, not mapped to whatsapp-web.js yet.
+  'chats.archive',
+  'chats.pin',
+  'chats.unread',
+  'chats.mute',
+  'chats.clear',
+  'chats.delete',
+  'message.star',
+  'message.pin',
+  'poll.vote',
+  'poll.votes',
+)
 
 export interface WebjsSessionOptions extends WebjsSupervisorOptions {
   runtime: WebjsRuntime
@@ -90,6 +103,11 @@ export class WebjsSession extends BaseEngineSession {
 
   snapshot(): SessionSnapshot {
     return this.supervisor.snapshot()
+  }
+
+  /** Resident memory of this session's Chromium: the browser and its process group (renderers, zygote, GPU helper). */
+  processMemoryBytes(): number | undefined {
+    return this.supervisor.browserMemoryBytes()
   }
 
   start(): Promise<void> {

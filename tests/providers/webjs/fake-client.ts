@@ -105,6 +105,8 @@ export interface FakeBehaviour {
 }
 
 export class FakeWhatsApp {
+  /** The pid the fake browser reports (a real process a test started), for the memory metric. */
+  browserPid?: number
   readonly clients: FakeClient[] = []
   readonly calls: RecordedCall[] = []
   readonly chats = new Map<string, StoredChat>()
@@ -196,7 +198,9 @@ export class FakeWhatsApp {
 }
 
 class FakeBrowser implements BrowserHandles {
-  readonly pid = undefined
+  get pid(): number | undefined {
+    return this.world.browserPid
+  }
   private listeners: Array<(reason: string) => void> = []
   constructor(private readonly world: FakeWhatsApp) {}
   onGone(listener: (reason: string) => void): void {
