@@ -186,7 +186,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger)
+  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
@@ -230,7 +230,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   })
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const guards: GuardDeps = { authenticator, sessions, limits, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
