@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps) {
   const { guards, services } = deps
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
-    .use(sessionsModule(guards, services.sessions))
+    .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps) {
     .use(profileModule(guards, services.profile))
     .use(webhooksModule(guards, services.webhooks))
     .use(eventsModule(guards, deps.events))
-    .use(wahaCallbacksModule(guards, services.wahaCallbacks, { ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
+    .use(wahaCallbacksModule(guards, services.wahaCallbacks, { schemas: (kind) => deps.registry.callbackSchemas(kind), ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []

@@ -12,7 +12,7 @@ import { ServerAuthenticator } from './auth/authenticator'
 import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
-import { ConfigError, type Config, type EngineName } from './config'
+import { ConfigError, engineSettingsOf, type Config } from './config'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
@@ -34,9 +34,8 @@ import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
 import { WahaCallbacksService } from './modules/waha-callbacks/service'
 import { WebhooksService } from './modules/webhooks/service'
-import type { EngineFactory } from './providers/engine'
+import type { EngineName } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
-import { createSimulatorFactory } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
@@ -95,7 +94,7 @@ export interface AppServices {
 
 export interface DepsOverrides {
   logger?: Logger
-  /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
+  /** Replace how a registered engine's factory is made, e.g. the webjs engine wired to a fake Client in tests. */
   engines?: Partial<Record<EngineName, EngineLoader>>
   onQr?: (phoneNumber: string, value: string) => void
   /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
@@ -128,18 +127,6 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, EngineLoader>> {
-  const simulator = createSimulatorFactory(config.simulator)
-  return {
-    simulator: async (): Promise<EngineFactory> => simulator,
-    ...(config.waha.url && {
-      waha: async (): Promise<EngineFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
-    }),
-    // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
-    webjs: async (): Promise<EngineFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
-  }
-}
-
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const jwt = jwtVerifier(config, logger)
@@ -147,7 +134,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
-  const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
+  const registry = new EngineRegistry({
+    definitions: config.engines,
+    settingsOf: (engine) => engineSettingsOf(config, engine),
+    host: { logger, publicApiUrl: `${config.publicUrl}${API_BASE}` },
+    ...(overrides.engines && { loaders: overrides.engines }),
+  })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
@@ -183,7 +175,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     await messaging.idempotency.purge(phoneNumber)
     messaging.pacer.forget(phoneNumber)
   })
-  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION })
+  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION, envelopeName: (engine) => registry.envelopeName(engine) })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
@@ -207,7 +199,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
   }
   return {
     config,

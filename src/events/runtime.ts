@@ -17,6 +17,8 @@ export interface EventsRuntime {
   outbox: Outbox
   deliverer: WebhookDeliverer
   sse: SseHub
+  /** The `engine` field of an envelope for a session on this engine. */
+  envelopeName(engine: string): string
   /** Starts webhook delivery (pending deliveries from before the restart first) and retention. */
   start(): void
   /** Removes everything a deleted session left: its webhooks, events and open streams. */
@@ -33,6 +35,8 @@ export async function createEventsRuntime(options: {
   fetcher: SafeFetcher
   logger: Logger
   version: string
+  /** An engine's envelope name, from the engine registry. */
+  envelopeName: (engine: string) => string
 }): Promise<EventsRuntime> {
   const { db, ingest, config, fetcher, version } = options
   const logger = options.logger.child({ component: 'events' })
@@ -41,7 +45,7 @@ export async function createEventsRuntime(options: {
   if (config.webhooks.default) await webhooks.upsertDefault(config.webhooks.default)
   else if (webhooks.get(DEFAULT_WEBHOOK_ID)) await webhooks.delete(DEFAULT_WEBHOOK_ID)
 
-  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl })
+  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl, envelopeName: options.envelopeName })
   await outbox.attach(ingest)
   const sse = new SseHub(outbox, config.sse, logger)
   const deliverer = new WebhookDeliverer(
@@ -64,6 +68,7 @@ export async function createEventsRuntime(options: {
     outbox,
     deliverer,
     sse,
+    envelopeName: options.envelopeName,
     start() {
       deliverer.start(outbox)
       pruneTimer ??= setInterval(() => {
