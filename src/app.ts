@@ -15,13 +15,19 @@ import { eventsModule } from './modules/events'
 import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
+import { chatActionsModule } from './modules/chat-actions'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
+import { dashboardModule } from './modules/dashboard'
+import { linkingModule } from './modules/linking'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
+import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
 import { wahaCallbacksModule } from './modules/waha-callbacks'
 import { webhooksModule } from './modules/webhooks'
+import { wahaApiModule, wahaErrorResponder } from './modules/waha-api'
+import { wahaWebSocket } from './modules/waha-api/ws'
 
 export { API_BASE } from './lib/api-paths'
 
@@ -29,30 +35,56 @@ export function createApp(deps: AppDeps) {
   const { guards, services } = deps
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
+    .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
     .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))
+    .use(chatActionsModule(guards, services.chatActions))
     .use(contactsModule(guards, services.contacts))
     .use(groupsModule(guards, services.groups))
     .use(profileModule(guards, services.profile))
     .use(webhooksModule(guards, services.webhooks))
     .use(eventsModule(guards, deps.events))
+    .use(linkingModule(guards, { bus: deps.bus, keepaliveMs: deps.config.sse.keepaliveMs }))
+    .use(dashboardModule())
     .use(wahaCallbacksModule(guards, services.wahaCallbacks, { schemas: (kind) => deps.registry.callbackSchemas(kind), ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []
   const app = new Elysia({ name: 'whatsapp-web-server', seed: deps, precompile: true })
+    .use(httpMetrics(deps.metrics))
     .use(corsFor(deps.config.corsOrigins))
-    .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes))
+    .use(errorsPlugin(deps.logger, deps.config.maxBodyBytes, deps.config.wahaCompat.enabled ? [wahaErrorResponder] : []))
     .use(docsModule(deps.version, () => routes()))
     .use(api)
+    .use(wahaCompat(deps))
   routes = () => app.routes as readonly DocumentedRoute[]
   return app
 }
 
 export type App = ReturnType<typeof createApp>
+
+/** WAHA's API at WAHA's paths (§13), unless WAHA_COMPAT=false. */
+function wahaCompat(deps: AppDeps) {
+  if (!deps.config.wahaCompat.enabled) return new Elysia({ name: 'waha-api-off' })
+  const wahaDeps = {
+    ...deps.guards,
+    services: deps.services,
+    messaging: deps.messaging,
+    events: deps.events,
+    wahaSessions: deps.wahaSessions,
+    publicUrl: deps.config.publicUrl,
+    outboundAllowCidrs: deps.config.outbound.allowCidrs,
+    defaultEngine: deps.config.defaultEngine,
+    ...(deps.config.wahaCompat.defaultSession && { defaultSession: deps.config.wahaCompat.defaultSession }),
+    version: deps.version,
+    startedAt: deps.startedAt,
+    ...(deps.config.webjs.chrome.path && { browser: deps.config.webjs.chrome.path }),
+  }
+  return new Elysia({ name: 'waha-compat' }).use(wahaApiModule(wahaDeps)).use(wahaWebSocket({ ...wahaDeps, authenticator: deps.authenticator }))
+}
 
 /**
  * Browser frontends on other origins (CORS_ORIGINS): credentials travel in headers, never
@@ -63,7 +95,7 @@ function corsFor(origins: string[]) {
   if (origins.length === 0) return new Elysia({ name: 'cors-off' })
   return cors({
     origin: origins.includes('*') ? true : origins,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Accept'],
     exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate'],
     credentials: false,

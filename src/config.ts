@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
 import { EnvReader, type Env } from './lib/env-reader'
+import { parseTrustProxy, TRUST_PROXY_OFF, type TrustProxy } from './lib/client-ip'
 import { parseCidr } from './lib/ip-policy'
 import { EVENT_NAMES, type EngineDefinition, type EngineName } from './providers/engine'
 import { ENGINES, type EngineSettingsSections } from './providers/registry'
@@ -15,6 +16,9 @@ export { splitArgs } from './lib/env-reader'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
+/** `auto`: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export interface JwtConfig {
   jwksUrl?: string
@@ -53,12 +57,23 @@ export interface Config extends EngineSettingsSections {
   apiKey?: string
   jwt?: JwtConfig
   rateLimit: RateLimitConfig
+  /** TRUST_PROXY: which hops of X-Forwarded-For are our reverse proxies (off: the TCP peer is the client). */
+  trustProxy: TrustProxy
   /**
    * The externally reachable base URL of this server (no trailing slash), e.g.
    * `https://gateway.example.com`: where a WAHA server sends its callbacks.
    */
   publicUrl: string
+  /** WAHA's own REST API served at WAHA's paths (`/api/sessions`, `/api/sendText`, `/ws`…), API.md §13. */
+  wahaCompat: {
+    enabled: boolean
+    /** The phone number WAHA's session name `default` stands for; unset, `default` names no session. */
+    defaultSession?: string
+  }
   logLevel: LogLevel
+  logFormat: LogFormat
+  /** Bearer token that may read GET /metrics (and nothing else); the admin key always may. */
+  metricsToken?: string
   /** Largest request body the server accepts, in bytes. */
   maxBodyBytes: number
   /** Browser origins allowed to call the API (CORS); empty = same-origin only, `*` = any. */
@@ -170,7 +185,16 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
 
   // A wildcard listen address is not a place to send anyone: default links to loopback.
   const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  const wahaCompat = read.boolean('WAHA_COMPAT', true)
+  const wahaDefaultSession = read.string('WAHA_DEFAULT_SESSION')
+  if (wahaDefaultSession !== undefined && !/^\+?[0-9]{7,15}$/.test(wahaDefaultSession)) {
+    read.problems.push(`WAHA_DEFAULT_SESSION must be a phone number of 7 to 15 digits (got "${wahaDefaultSession}")`)
+  }
   const publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
+
+  const metricsToken = read.string('METRICS_TOKEN')
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /[\s\x00-\x1f\x7f]/.test(metricsToken)))
+    read.problems.push('METRICS_TOKEN must be at least 16 characters, without spaces or control characters')
 
   const corsOrigins = read.list('CORS_ORIGINS')
   for (const origin of corsOrigins) {
@@ -186,6 +210,13 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
     }
   }
   if (corsOrigins.includes('*') && corsOrigins.length > 1) read.problems.push('CORS_ORIGINS is either * or a list of origins, not both')
+
+  let trustProxy: TrustProxy = TRUST_PROXY_OFF
+  try {
+    trustProxy = parseTrustProxy(read.string('TRUST_PROXY'))
+  } catch (error) {
+    read.problems.push(`TRUST_PROXY must be false (the default), a hop count (1 behind one reverse proxy) or a comma-separated list of the proxies' CIDRs: ${(error as Error).message}`)
+  }
 
   const allowCidrs = (read.string('OUTBOUND_ALLOW_CIDRS') ?? '').split(',').map((c) => c.trim()).filter(Boolean)
   for (const cidr of allowCidrs) {
@@ -235,8 +266,14 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       sendsPerMinute: read.integer('RATE_LIMIT_SENDS_PER_MINUTE', 60, 0, 1_000_000),
       authFailuresPerMinute: read.integer('AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
     },
+    trustProxy,
     publicUrl,
+    wahaCompat: {
+      enabled: wahaCompat,
+      ...(wahaDefaultSession !== undefined && { defaultSession: wahaDefaultSession.replace(/^\+/, '') }),
+    },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
     // 140 MiB: a 100 MiB document (WhatsApp's limit) sent as base64 in JSON is ~134 MiB.
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 140 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     corsOrigins,
@@ -271,6 +308,7 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
     },
   }
   if (apiKey) config.apiKey = apiKey
+  if (metricsToken) config.metricsToken = metricsToken
   if (sources > 0) config.jwt = jwt
 
   if (read.problems.length > 0) throw new ConfigError(read.problems)

@@ -18,6 +18,7 @@ import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
 import { createEventsRuntime, type EventsRuntime } from './events/runtime'
 import { createLogger, type Logger } from './lib/logger'
+import { Metrics } from './lib/metrics'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
@@ -26,6 +27,7 @@ import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
+import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
@@ -40,6 +42,7 @@ import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -68,6 +71,14 @@ export interface AppDeps {
   /** The one safe fetcher for user-supplied URLs (media to send, webhook targets): pass `maxBytes` per call. */
   fetcher: SafeFetcher
   messaging: MessagingDeps
+  /** WAHA session configs set through WAHA's API (§13). */
+  wahaSessions: WahaSessionsRepository
+  /** When this server started (epoch ms), for WAHA's server status. */
+  startedAt: number
+  /** Prometheus metrics of this server (GET /metrics). */
+  metrics: Metrics
+  /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
+  metricsTokenMatches?: (presented: string) => boolean
   wahaKeyMatches?: (presented: string) => boolean
   /** What every route module's guards need (authentication, ownership, limits). */
   guards: GuardDeps
@@ -85,6 +96,7 @@ export interface AppServices {
   apiKeys: ApiKeysService
   messages: MessagesService
   chats: ChatsService
+  chatActions: ChatActionsService
   contacts: ContactsService
   groups: GroupsService
   profile: ProfileService
@@ -128,12 +140,17 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel)
+  const logger = overrides.logger ?? createLogger(config.logLevel, { format: config.logFormat })
+  const metrics = new Metrics()
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
+  // Every message passes the bus once, sent (through the API or from the phone) or received.
+  bus.subscribe(({ engine, event }) => {
+    if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
+  })
   const registry = new EngineRegistry({
     definitions: config.engines,
     settingsOf: (engine) => engineSettingsOf(config, engine),
@@ -149,6 +166,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     bus,
     logger,
     restart: config.restart,
+    onEngineRestart: (engine) => metrics.engineRestart(engine),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -160,7 +178,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger)
+  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
@@ -175,8 +193,24 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     await messaging.idempotency.purge(phoneNumber)
     messaging.pacer.forget(phoneNumber)
   })
-  const events = await createEventsRuntime({ db: storage.db, ingest, config, fetcher, logger, version: VERSION, envelopeName: (engine) => registry.envelopeName(engine) })
+  const events = await createEventsRuntime({
+    db: storage.db,
+    ingest,
+    config,
+    fetcher,
+    logger,
+    version: VERSION,
+    envelopeName: (engine) => registry.envelopeName(engine),
+    onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+  })
+  metrics.readFrom({
+    sessions: () => sessions.list(),
+    outboxPending: () => events.deliverer.pendingCount(),
+    browserMemory: () => sessions.memoryUsage(),
+  })
   sessions.onDeleted((phoneNumber) => events.deleteSession(phoneNumber))
+  const wahaSessions = new WahaSessionsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => wahaSessions.delete(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
@@ -189,12 +223,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   })
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const guards: GuardDeps = { authenticator, sessions, limits, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
     messages: new MessagesService(sessions, messaging),
     chats: new ChatsService(sessions, messaging),
+    chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
@@ -217,6 +252,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     limits,
     now,
     messaging,
+    wahaSessions,
+    startedAt: Date.now(),
+    metrics,
+    ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),
     guards,
     services,

@@ -26,3 +26,8 @@ test("the README's two commands are the package scripts that exist", () => {
   expect(scripts.start).toBe('bun src/index.ts')
   expect(scripts.test).toStartWith('bun test')
 })
+
+test("the README's list of WAHA operations is the one printed from the catalog", async () => {
+  const { operationsMarkdown } = await import('../scripts/waha-operations')
+  expect(read('README.md')).toContain(operationsMarkdown())
+})

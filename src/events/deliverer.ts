@@ -24,6 +24,7 @@ import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
 import type { Committed, NewDelivery, Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
+import { wahaEnvironmentBase, wahaWebhookBody, wahaWebhookHeaders, type WahaEnvironmentBase } from './waha-delivery'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
 import { transaction, type DbInteger } from '../storage/db'
 
@@ -35,6 +36,8 @@ export interface DelivererOptions {
   concurrency: number
   endpointConcurrency: number
   userAgent: string
+  /** The server's `environment` in WAHA's envelope, for webhooks from WAHA session configs. */
+  wahaEnvironment?: WahaEnvironmentBase
   /** Deliveries held in memory at most (default 10,000). */
   maxQueued?: number
   /** How long outcomes gather before they are written together (default 20 ms): fewer fsyncs; a crash in between only means a re-delivery. */
@@ -45,6 +48,8 @@ export interface DelivererOptions {
   maxResponseBytes?: number
   /** 0 ≤ x < 1, for the jitter (tests may pin it). */
   random?: () => number
+  /** Told of every finished attempt (metrics): delivered, retry (will be tried again) or failed (given up), and its duration. */
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', seconds: number) => void
 }
 
 export interface AttemptRecord {
@@ -218,6 +223,12 @@ export class WebhookDeliverer {
     await this.flush()
   }
 
+  /** Deliveries not yet delivered or given up, in memory or only in the table (metrics). */
+  async pendingCount(): Promise<number> {
+    const rows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
+    return Number(rows[0]?.count ?? 0)
+  }
+
   /** Counts for tests and health: held in memory, in flight, and waiting for a retry. */
   stats(): { queued: number; inFlight: number; delayed: number; overflow: boolean } {
     return { queued: this.tasks.size, inFlight: this.inFlight, delayed: this.delayed.size, overflow: this.overflow }
@@ -280,8 +291,7 @@ export class WebhookDeliverer {
   }
 
   private async checkOverflow(): Promise<void> {
-    const rows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
-    const pendingInDb = Number(rows[0]?.count ?? 0)
+    const pendingInDb = await this.pendingCount()
     // Tasks whose final outcome is being written are no longer pending in memory; count them out.
     if (pendingInDb > this.tasks.size - this.finalizing) this.overflow = true
   }
@@ -380,7 +390,8 @@ export class WebhookDeliverer {
     this.inFlightWork.add(work)
   }
 
-  private headersFor(webhook: WebhookRecord, message: { eventId: string; body: string }, now: number): Record<string, string> {
+  /** `body`: the bytes sent (for a WAHA session's webhook, WAHA's envelope rather than the stored one). */
+  private headersFor(webhook: WebhookRecord, message: { eventId: string }, body: string, now: number): Record<string, string> {
     const headers: Record<string, string> = {
       ...webhook.headers,
       'content-type': 'application/json',
@@ -393,12 +404,22 @@ export class WebhookDeliverer {
       (secret): secret is string => secret !== null,
     )
     if (secrets.length > 0) {
-      Object.assign(headers, standardWebhookHeaders({ id: message.eventId, timestamp: Math.floor(now / 1000), body: message.body, secret: secrets }))
+      Object.assign(headers, standardWebhookHeaders({ id: message.eventId, timestamp: Math.floor(now / 1000), body, secret: secrets }))
     }
     const hmacKey = webhook.hmacKey ?? webhook.secret
-    if (hmacKey) Object.assign(headers, wahaHmacHeaders(message.body, hmacKey))
+    if (webhook.source === 'waha') Object.assign(headers, wahaWebhookHeaders(body, hmacKey, now))
+    else if (hmacKey) Object.assign(headers, wahaHmacHeaders(body, hmacKey))
     return headers
   }
+
+  /** The bytes sent: the envelope as stored, or for a WAHA session's webhook, WAHA's (with environment and metadata). */
+  private bodyFor(webhook: WebhookRecord, task: { body: string }): string {
+    if (webhook.source !== 'waha') return task.body
+    this.wahaEnvironment ??= this.options.wahaEnvironment ?? wahaEnvironmentBase(this.options.userAgent, undefined)
+    return wahaWebhookBody(task.body, this.wahaEnvironment, webhook.metadata)
+  }
+
+  private wahaEnvironment: WahaEnvironmentBase | undefined
 
   /** One POST; null when cancelled by shutdown or the webhook is gone (nothing to record). */
   private async attempt(task: Task): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
@@ -463,13 +484,14 @@ export class WebhookDeliverer {
   private async post(webhook: WebhookRecord, message: { eventId: string; body: string }): Promise<{ outcome: Outcome; record: AttemptRecord } | null> {
     const task = message
     const started = Date.now()
+    const body = this.bodyFor(webhook, task)
     const t0 = performance.now()
     let outcome: Outcome
     try {
       const response = await this.fetcher.fetch(webhook.url, {
         method: 'POST',
-        headers: this.headersFor(webhook, task, started),
-        body: task.body,
+        headers: this.headersFor(webhook, task, body, started),
+        body,
         followRedirects: false,
         timeoutMs: this.options.timeoutMs,
         maxBytes: this.options.maxResponseBytes ?? 64 * 1024,
@@ -515,13 +537,16 @@ export class WebhookDeliverer {
     task.attempts++
     task.log = [...task.log, record].slice(-ATTEMPT_LOG_SIZE)
     const now = Date.now()
+    const report = (result: 'delivered' | 'retry' | 'failed') => this.options.onAttempt?.(result, record.latencyMs / 1000)
     if (outcome.kind === 'success') {
+      report('delivered')
       if (endpoint.health.failingSince !== null || this.shouldRecordSuccess(endpoint, now)) this.markHealth(endpoint, { failingSince: null, lastSuccessAt: now })
       else endpoint.health.lastSuccessAt = now
       this.finish(task, 'delivered', record, 0)
       return
     }
     if (outcome.kind === 'gone') {
+      report('failed')
       this.finish(task, 'failed', record, 0)
       void this.disable(endpoint, 'the receiver answered 410 Gone')
       return
@@ -529,10 +554,12 @@ export class WebhookDeliverer {
     const failingSince = endpoint.health.failingSince ?? now
     if (endpoint.health.failingSince === null) this.markHealth(endpoint, { failingSince, lastSuccessAt: endpoint.health.lastSuccessAt })
     if (now - failingSince >= this.options.disableAfterMs) {
+      report('failed')
       this.finish(task, 'failed', record, 0)
       void this.disable(endpoint, `failing without a success since ${new Date(failingSince).toISOString()}; last error: ${outcome.error}`.slice(0, 500))
       return
     }
+    report('retry')
     let delay = this.backoff(task.attempts)
     if (outcome.retryAfterMs !== undefined) {
       delay = Math.max(delay, outcome.retryAfterMs)

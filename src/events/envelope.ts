@@ -10,6 +10,7 @@
  * (`session.status` says SCAN_QR_CODE; the QR is fetched from `GET /:phoneNumber/qr`).
  * Pure functions, no I/O: the outbox writes what this returns.
  */
+import { mediaUrl } from '../lib/api-paths'
 import { eventId } from '../lib/ids'
 import { ackName, type EventName, type Me, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../providers/engine'
 import type { SessionEvent } from './bus'
@@ -34,10 +35,6 @@ export interface EnvelopeOptions {
   envelopeName?: (engine: string) => string
 }
 
-/** `GET /:phoneNumber/messages/:chatId/:messageId/media` on this server. */
-export function mediaUrl(publicUrl: string, session: string, chatId: string, messageId: string): string {
-  return `${publicUrl}/api/whatsapp/${session}/messages/${encodeURIComponent(chatId)}/${encodeURIComponent(messageId)}/media`
-}
 
 /** A message as WAHA's `WAMessage`, plus our `chatId` and `type`. */
 export function messagePayload(message: MessageDTO, session: string, options: EnvelopeOptions): Record<string, unknown> {
@@ -198,6 +195,26 @@ function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: St
           payload: { id: event.id, from: event.from, timestamp: event.timestamp, isVideo: event.isVideo, isGroup: event.isGroup },
         },
       ]
+    case 'poll.vote': {
+      // WAHA's poll.vote payload: the vote, and the poll it is on.
+      const own = me?.id ?? event.chatId
+      return [
+        {
+          event: 'poll.vote',
+          payload: {
+            vote: {
+              id: event.pollMessageId,
+              selectedOptions: event.selectedOptions,
+              timestamp: event.timestamp,
+              from: event.voter,
+              fromMe: event.fromMe,
+              to: event.fromMe ? event.chatId : own,
+            },
+            poll: { id: event.pollMessageId, chatId: event.chatId },
+          },
+        },
+      ]
+    }
   }
 }
 

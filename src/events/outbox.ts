@@ -124,11 +124,16 @@ export class Outbox {
     for (const listener of this.listeners) listener(committed)
   }
 
-  /** A session's envelopes after `afterSeq`, oldest first. */
-  async replay(session: string, afterSeq: number, limit: number): Promise<OutboxEntry[]> {
-    const rows: OutboxRow[] = await this.db`
-      SELECT seq, id, session, event, created_at, body FROM outbox
-      WHERE session = ${session} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`
+  /** A session's envelopes after `afterSeq` (every session's with `null`), oldest first. */
+  async replay(session: string | null, afterSeq: number, limit: number): Promise<OutboxEntry[]> {
+    const rows: OutboxRow[] =
+      session === null
+        ? await this.db`
+            SELECT seq, id, session, event, created_at, body FROM outbox
+            WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`
+        : await this.db`
+            SELECT seq, id, session, event, created_at, body FROM outbox
+            WHERE session = ${session} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`
     return rows.map(toEntry)
   }
 

@@ -6,7 +6,8 @@ import type { SQL } from 'bun'
 import type { Config } from '../config'
 import type { Logger } from '../lib/logger'
 import type { SafeFetcher } from '../lib/safe-fetch'
-import { WebhookDeliverer } from './deliverer'
+import { WebhookDeliverer, type DelivererOptions } from './deliverer'
+import { wahaEnvironmentBase } from './waha-delivery'
 import type { EventIngest } from './ingest'
 import { Outbox } from './outbox'
 import { SseHub } from './sse'
@@ -37,6 +38,8 @@ export async function createEventsRuntime(options: {
   version: string
   /** An engine's envelope name, from the engine registry. */
   envelopeName: (engine: string) => string
+  /** Told of every webhook delivery attempt (metrics). */
+  onDeliveryAttempt?: DelivererOptions['onAttempt']
 }): Promise<EventsRuntime> {
   const { db, ingest, config, fetcher, version } = options
   const logger = options.logger.child({ component: 'events' })
@@ -52,7 +55,12 @@ export async function createEventsRuntime(options: {
     db,
     webhooks,
     fetcher,
-    { ...config.webhooks, userAgent: `WhatsApp-Web-Server/${version} (webhooks)` },
+    {
+      ...config.webhooks,
+      userAgent: `WhatsApp-Web-Server/${version} (webhooks)`,
+      wahaEnvironment: wahaEnvironmentBase(version, config.webjs.chrome.path),
+      ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }),
+    },
     logger,
   )
 

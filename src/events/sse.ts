@@ -28,6 +28,16 @@ export interface SubscribeOptions {
   events?: readonly string[]
 }
 
+/**
+ * Whether a many-session stream may carry a session's events, asked per envelope (the
+ * caller's access is decided when the event happens: a number claimed or deleted while the
+ * stream is open is seen as it is then).
+ */
+export type SessionAccess = (session: string) => boolean | Promise<boolean>
+
+/** The bySession key of streams that carry every session the caller may see. */
+const EVERY_SESSION = '*'
+
 const REPLAY_BATCH = 500
 const encoder = new TextEncoder()
 
@@ -36,6 +46,8 @@ function frame(entry: OutboxEntry): Uint8Array {
 }
 
 class Subscriber {
+  /** The chain of envelopes waiting for an asynchronous access check, in order. */
+  private access: Promise<void> = Promise.resolve()
   /** While replaying, live entries wait here so none is sent twice or out of order. */
   private pending: OutboxEntry[] | null = []
   private pendingBytes = 0
@@ -50,6 +62,7 @@ class Subscriber {
     lastEventId: number,
     private readonly options: SseOptions,
     private readonly onClose: (subscriber: Subscriber, dropReason?: string) => void,
+    private readonly allows?: SessionAccess,
   ) {
     this.lastSent = lastEventId
   }
@@ -82,8 +95,30 @@ class Subscriber {
     if (entry.seq <= this.lastSent) return
     this.lastSent = entry.seq
     if (this.filter && !this.filter.has(entry.event)) return
-    this.write(frame(entry))
+    if (!this.allows) {
+      this.write(frame(entry))
+      return
+    }
+    const allowed = this.allows(entry.session)
+    if (allowed === false) return
+    if (allowed === true && this.accessPending === 0) {
+      this.write(frame(entry))
+      return
+    }
+    // An answer still to come keeps every later envelope behind it, so order holds.
+    this.accessPending++
+    this.access = this.access
+      .then(async () => {
+        if (!this.closed && (await allowed)) this.write(frame(entry))
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.accessPending--
+      })
   }
+
+  /** Envelopes whose access check has not answered yet. */
+  private accessPending = 0
 
   start(): void {
     this.write(encoder.encode(`retry: ${this.options.retryMs ?? 3000}\n: connected\n\n`))
@@ -93,7 +128,7 @@ class Subscriber {
   /** Sends what the outbox holds after `lastSent`, then whatever arrived live meanwhile. */
   async replay(outbox: Outbox): Promise<void> {
     for (;;) {
-      const batch = await outbox.replay(this.session, this.lastSent, REPLAY_BATCH)
+      const batch = await outbox.replay(this.session === EVERY_SESSION ? null : this.session, this.lastSent, REPLAY_BATCH)
       for (const entry of batch) {
         // A large backlog waits for the client to drain instead of overflowing it.
         while (!this.closed && this.queuedBytes() > this.options.maxBufferBytes / 2) await Bun.sleep(5)
@@ -179,15 +214,20 @@ export class SseHub {
   }
 
   private publish({ entries }: Committed): void {
+    const everySession = this.bySession.get(EVERY_SESSION)
     for (const entry of entries) {
-      const subscribers = this.bySession.get(entry.session)
-      if (!subscribers) continue
-      for (const subscriber of subscribers) subscriber.deliver(entry)
+      for (const subscriber of this.bySession.get(entry.session) ?? []) subscriber.deliver(entry)
+      for (const subscriber of everySession ?? []) subscriber.deliver(entry)
     }
   }
 
+  /** A `text/event-stream` response with the envelopes of every session `allows` admits, in outbox order. */
+  openMany(allows: SessionAccess, options: SubscribeOptions = {}): Response {
+    return this.open(EVERY_SESSION, options, allows)
+  }
+
   /** A `text/event-stream` response for one session's envelopes. */
-  open(session: string, options: SubscribeOptions = {}): Response {
+  open(session: string, options: SubscribeOptions = {}, allows?: SessionAccess): Response {
     const filter = options.events && options.events.length > 0 && !options.events.includes('*') ? new Set(options.events) : null
     let subscriber: Subscriber | undefined
     const stream = new ReadableStream<Uint8Array>(
@@ -201,7 +241,7 @@ export class SseHub {
               this.dropped++
               this.logger.warn({ session, reason: dropReason }, 'SSE subscriber dropped; it can reconnect with Last-Event-ID')
             }
-          })
+          }, allows)
           const set = this.bySession.get(session) ?? new Set<Subscriber>()
           set.add(subscriber)
           this.bySession.set(session, set)

@@ -7,7 +7,8 @@ import type { SQL } from 'bun'
 import { transaction, type DbInteger } from '../storage/db'
 
 export type WebhookStatus = 'active' | 'disabled'
-export type WebhookSource = 'api' | 'config'
+/** `waha`: from a WAHA session's `config.webhooks[]`, delivered in WAHA's envelope and headers. */
+export type WebhookSource = 'api' | 'config' | 'waha'
 
 export interface WebhookRecord {
   id: string
@@ -25,6 +26,8 @@ export interface WebhookRecord {
   previousSecretUntil: number | null
   /** Key for WAHA's `X-Webhook-Hmac`; the secret is used when unset. */
   hmacKey: string | null
+  /** WAHA's session `config.metadata`, sent in the envelope of `waha` webhooks. */
+  metadata?: Record<string, unknown> | null
   status: WebhookStatus
   disabledReason: string | null
   disabledAt: number | null
@@ -47,6 +50,7 @@ interface WebhookRow {
   previous_secret?: string | null
   previous_secret_until?: DbInteger | null
   hmac_key: string | null
+  metadata?: string | null
   status: string
   disabled_reason: string | null
   disabled_at: DbInteger | null
@@ -63,7 +67,7 @@ function toRecord(row: WebhookRow): WebhookRecord {
     id: row.id,
     session: row.session,
     accountId: row.account_id,
-    source: row.source === 'config' ? 'config' : 'api',
+    source: row.source === 'config' || row.source === 'waha' ? row.source : 'api',
     url: row.url,
     events: JSON.parse(row.events) as string[],
     headers: JSON.parse(row.headers) as Record<string, string>,
@@ -71,6 +75,7 @@ function toRecord(row: WebhookRow): WebhookRecord {
     previousSecret: row.previous_secret ?? null,
     previousSecretUntil: num(row.previous_secret_until ?? null),
     hmacKey: row.hmac_key,
+    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
     status: row.status === 'disabled' ? 'disabled' : 'active',
     disabledReason: row.disabled_reason,
     disabledAt: num(row.disabled_at),
@@ -125,10 +130,10 @@ export class WebhookStore {
     // In a transaction of its own: on SQLite, Bun.SQL runs a plain statement issued while another
     // transaction is open (the ingest's) inside that one, and it would share its fate.
     await this.db.begin((tx) => tx`
-      INSERT INTO webhooks (id, session, account_id, source, url, events, headers, secret, hmac_key, status,
+      INSERT INTO webhooks (id, session, account_id, source, url, events, headers, secret, hmac_key, metadata, status,
         disabled_reason, disabled_at, failing_since, last_success_at, created_at, updated_at)
       VALUES (${record.id}, ${record.session}, ${record.accountId}, ${record.source}, ${record.url}, ${JSON.stringify(record.events)},
-        ${JSON.stringify(record.headers)}, ${record.secret}, ${record.hmacKey}, ${record.status}, ${record.disabledReason},
+        ${JSON.stringify(record.headers)}, ${record.secret}, ${record.hmacKey}, ${record.metadata ? JSON.stringify(record.metadata) : null}, ${record.status}, ${record.disabledReason},
         ${record.disabledAt}, ${record.failingSince}, ${record.lastSuccessAt}, ${record.createdAt}, ${record.updatedAt})`)
     this.byId.set(record.id, { ...record })
   }

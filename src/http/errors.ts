@@ -131,13 +131,27 @@ export function errorResponse(error: AppError): Response {
   })
 }
 
-export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
+/**
+ * Answers an error in another API's words (WAHA's compatible API, §13) when the request is
+ * one of its routes; undefined leaves it to the contract's envelope. `cause` is what was thrown.
+ */
+export type ErrorResponder = (request: Request, error: AppError, cause: unknown) => Response | undefined
+
+export function errorsPlugin(logger: Logger, maxBodyBytes: number, responders: readonly ErrorResponder[] = []) {
+  const respond = (request: Request, error: AppError, cause: unknown): Response => {
+    for (const responder of responders) {
+      const response = responder(request, error, cause)
+      if (response) return response
+    }
+    return errorResponse(error)
+  }
   return new Elysia({ name: 'errors', seed: maxBodyBytes })
     .onRequest(({ request }) => {
       // Refuse an oversized body before reading it, with the contract's envelope; a streamed one is cut in parseBody.
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > maxBodyBytes) {
-        return errorResponse(new PayloadTooLargeError(`Request body is ${length} bytes; the limit is ${maxBodyBytes}`, { limit: maxBodyBytes }))
+        const error = new PayloadTooLargeError(`Request body is ${length} bytes; the limit is ${maxBodyBytes}`, { limit: maxBodyBytes })
+        return respond(request, error, error)
       }
     })
     .onParse({ as: 'global' }, ({ request, contentType }) => parseBody(request, contentType, maxBodyBytes))
@@ -146,12 +160,14 @@ export function errorsPlugin(logger: Logger, maxBodyBytes: number) {
       // never t.Optional: Elysia would then swallow malformed JSON instead of answering 400.
       if (context.body === undefined || context.body === null) context.body = {}
     })
-    .onError({ as: 'global' }, ({ code, error, request }) => {
+    .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const url = new URL(request.url)
       const appError = toAppError(code, error, `${request.method} ${url.pathname}`)
+      // The Response carries the status to the client; `set.status` tells the request metrics.
+      set.status = appError.statusCode
       if (appError.statusCode >= 500) {
         logger.error({ err: error, method: request.method, path: url.pathname }, 'request failed')
       }
-      return errorResponse(appError)
+      return respond(request, appError, error)
     })
 }

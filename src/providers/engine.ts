@@ -94,6 +94,17 @@ export const CAPABILITIES = [
   'profile.name',
   'profile.status',
   'profile.picture',
+  // Issue 13 (API.md §12): chat actions, message star/pin, polls.
+  'chats.archive',
+  'chats.pin',
+  'chats.unread',
+  'chats.mute',
+  'chats.clear',
+  'chats.delete',
+  'message.star',
+  'message.pin',
+  'poll.vote',
+  'poll.votes',
   /** Simulator-only test controls (`/sandbox/*`). */
   'sandbox',
 ] as const
@@ -212,6 +223,14 @@ export interface ChatDTO {
   isGroup: boolean
   unreadCount: number
   archived: boolean
+  // Absent where an engine cannot tell: the routes show false / null / [].
+  pinned?: boolean
+  /** null: not muted; -1: muted for ever; otherwise unix seconds when the mute ends (whatsapp-web.js's convention). */
+  muteExpiration?: number | null
+  /** Ids of the WhatsApp Business labels on the chat. */
+  labels?: string[]
+  /** "Mark as unread" was used and the chat has not been read since. */
+  markedUnread?: boolean
   /** Unix seconds of the last activity, for ordering. */
   timestamp: number
   lastMessage?: { body: string; timestamp: number; fromMe: boolean }
@@ -221,6 +240,21 @@ export interface ChatQuery {
   page: number
   limit: number
   archived?: boolean
+  pinned?: boolean
+  /** true: chats with unread messages (or marked unread); false: the others. */
+  unread?: boolean
+  labelId?: string
+  /** Case-insensitive substring of the chat's name (or id). */
+  search?: string
+}
+
+/** WhatsApp's choices for how long a message stays pinned: 24 hours, 7 days, 30 days. */
+export const PIN_DURATIONS = [86_400, 604_800, 2_592_000] as const
+export type PinDuration = (typeof PIN_DURATIONS)[number]
+
+/** The tally of a poll: every option, in the poll's order, with who chose it. */
+export interface PollVotes {
+  options: Array<{ name: string; votes: number; voters: string[] }>
 }
 
 export interface Page<T> {
@@ -301,6 +335,7 @@ export const EVENT_NAMES = [
   'group.v2.update',
   'presence.update',
   'call.received',
+  'poll.vote',
 ] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
@@ -327,6 +362,8 @@ export type EngineEvent =
   | { type: 'group.v2.update'; group: { id: string; subject?: string; description?: string }; author?: string; timestamp: number }
   | { type: 'presence.update'; chatId: string; participant: string; state: PresenceState | 'online' | 'offline'; timestamp: number }
   | { type: 'call.received'; id: string; from: string; isVideo: boolean; isGroup: boolean; timestamp: number }
+  /** Someone voted on a poll (`selectedOptions` empty: the vote was withdrawn). Reported on the voter's side too (`fromMe`). */
+  | { type: 'poll.vote'; chatId: string; pollMessageId: string; voter: string; fromMe: boolean; selectedOptions: string[]; timestamp: number }
   /** The engine died underneath (browser crash…); the session manager restarts it with backoff. */
   | { type: 'engine.crashed'; reason: string }
 
@@ -435,6 +472,23 @@ export interface EngineSession {
   getInviteLink(groupId: string): Promise<string>
   setGroupPicture(groupId: string, picture: MediaFile): Promise<void>
 
+  archiveChat(chatId: string, archived: boolean): Promise<void>
+  pinChat(chatId: string, pinned: boolean): Promise<void>
+  /** Marks the chat unread (WhatsApp's "mark as unread"); reading it (`markSeen`) clears that. */
+  markUnread(chatId: string): Promise<void>
+  /** `until` unix seconds; undefined: for ever. */
+  muteChat(chatId: string, until?: number): Promise<void>
+  unmuteChat(chatId: string): Promise<void>
+  /** Deletes the chat's messages on this device; the chat stays. */
+  clearChat(chatId: string): Promise<void>
+  deleteChat(chatId: string): Promise<void>
+  starMessage(messageId: string, starred: boolean): Promise<void>
+  pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void>
+  unpinMessage(messageId: string): Promise<void>
+  /** `options` are option names of the poll; [] withdraws the vote. Emits `poll.vote`. */
+  votePoll(messageId: string, options: string[]): Promise<void>
+  getPollVotes(messageId: string): Promise<PollVotes>
+
   getProfile(): Promise<ProfileDTO>
   setProfileName(name: string): Promise<void>
   setProfileStatus(status: string): Promise<void>
@@ -447,6 +501,13 @@ export interface EngineSession {
    * Resolves once they are emitted.
    */
   acceptExternalEvents?(events: EngineEvent[]): Promise<void>
+
+  /**
+   * Only on engines that run processes of their own per session (webjs: its Chromium):
+   * their resident memory in bytes, or undefined while none runs. Read at metrics scrape
+   * time, so it must be cheap and synchronous.
+   */
+  processMemoryBytes?(): number | undefined
 }
 
 /** Creates sessions of one engine. The registry holds one per engine name. */
@@ -503,6 +564,18 @@ export abstract class BaseEngineSession implements EngineSession {
   updateParticipants(_groupId: string, _action: ParticipantAction, _participants: string[]): Promise<GroupDTO> { return this.unsupported('group participants') }
   getInviteLink(_groupId: string): Promise<string> { return this.unsupported('group invite links') }
   setGroupPicture(_groupId: string, _picture: MediaFile): Promise<void> { return this.unsupported('group pictures') }
+  archiveChat(_chatId: string, _archived: boolean): Promise<void> { return this.unsupported('archiving chats') }
+  pinChat(_chatId: string, _pinned: boolean): Promise<void> { return this.unsupported('pinning chats') }
+  markUnread(_chatId: string): Promise<void> { return this.unsupported('marking chats unread') }
+  muteChat(_chatId: string, _until?: number): Promise<void> { return this.unsupported('muting chats') }
+  unmuteChat(_chatId: string): Promise<void> { return this.unsupported('muting chats') }
+  clearChat(_chatId: string): Promise<void> { return this.unsupported('clearing chats') }
+  deleteChat(_chatId: string): Promise<void> { return this.unsupported('deleting chats') }
+  starMessage(_messageId: string, _starred: boolean): Promise<void> { return this.unsupported('starring messages') }
+  pinMessage(_messageId: string, _durationSeconds: PinDuration): Promise<void> { return this.unsupported('pinning messages') }
+  unpinMessage(_messageId: string): Promise<void> { return this.unsupported('pinning messages') }
+  votePoll(_messageId: string, _options: string[]): Promise<void> { return this.unsupported('voting in polls') }
+  getPollVotes(_messageId: string): Promise<PollVotes> { return this.unsupported('poll results') }
   getProfile(): Promise<ProfileDTO> { return this.unsupported('reading the profile') }
   setProfileName(_name: string): Promise<void> { return this.unsupported('setting the profile name') }
   setProfileStatus(_status: string): Promise<void> { return this.unsupported('setting the profile status') }

@@ -42,6 +42,8 @@ export interface SessionManagerOptions {
   restart: RestartPolicy
   /** Called with each new QR value of a session, e.g. to print it in the terminal. */
   onQr?: (phoneNumber: string, value: string) => void
+  /** Called each time a crashed or hung engine session is launched again (metrics). */
+  onEngineRestart?: (engine: EngineName) => void
 }
 
 export interface StartRequest {
@@ -88,10 +90,28 @@ export class SessionManager {
     return this.locks.run(phoneNumber, () => this.startUnlocked(phoneNumber, request))
   }
 
+  /**
+   * Records a session without starting it (WAHA's `POST /api/sessions` with `start: false`,
+   * and before a start, so a WAHA config's webhooks exist before its first event). Returns
+   * the existing session unchanged when there is one.
+   */
+  create(phoneNumber: string, request: StartRequest): Promise<SessionView> {
+    return this.locks.run(phoneNumber, async () => {
+      const record = await this.options.sessions.get(phoneNumber)
+      if (record) {
+        if (request.requireOwner !== undefined && record.accountId !== request.requireOwner) throw new ForbiddenError(`Number ${phoneNumber} belongs to another account`)
+        return this.view(record)
+      }
+      const engine = request.engine ?? this.options.defaultEngine
+      await this.options.registry.get(engine)
+      return this.view(await this.options.sessions.upsert({ phoneNumber, accountId: request.accountId, engine, desiredState: 'stopped' }))
+    })
+  }
+
   stop(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.shutdownLive(phoneNumber)
+      this.announceStopped(phoneNumber, await this.shutdownLive(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
       return this.view({ ...record, desiredState: 'stopped' })
     })
@@ -100,7 +120,7 @@ export class SessionManager {
   restart(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.shutdownLive(phoneNumber)
+      this.announceStopped(phoneNumber, await this.shutdownLive(phoneNumber))
       return this.startUnlocked(phoneNumber, { engine: record.engine as EngineName, accountId: record.accountId })
     })
   }
@@ -109,7 +129,7 @@ export class SessionManager {
   logout(phoneNumber: string): Promise<SessionView> {
     return this.locks.run(phoneNumber, async () => {
       const record = await this.requireRecord(phoneNumber)
-      await this.logoutUnlocked(phoneNumber)
+      this.announceStopped(phoneNumber, await this.logoutUnlocked(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
       return this.view({ ...record, desiredState: 'stopped' })
     })
@@ -223,6 +243,16 @@ export class SessionManager {
         this.options.logger.error({ session: record.phoneNumber, err: error }, 'could not restore session')
       }
     }
+  }
+
+  /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */
+  memoryUsage(): Array<{ phoneNumber: string; engine: EngineName; bytes: number }> {
+    const usage: Array<{ phoneNumber: string; engine: EngineName; bytes: number }> = []
+    for (const [phoneNumber, entry] of this.live) {
+      const bytes = entry.engineSession.processMemoryBytes?.()
+      if (bytes !== undefined) usage.push({ phoneNumber, engine: entry.engine, bytes })
+    }
+    return usage
   }
 
   /** Stops every engine without changing what should run, so the next boot restores them. */
@@ -345,6 +375,7 @@ export class SessionManager {
         const record = await this.options.sessions.get(phoneNumber)
         if (!record || record.desiredState !== 'running') return
         entry.retired = true
+        this.options.onEngineRestart?.(entry.engine)
         await entry.engineSession.stop().catch(() => undefined)
         const factory = await this.options.registry.get(entry.engine)
         try {
@@ -369,9 +400,10 @@ export class SessionManager {
     })
   }
 
-  private async shutdownLive(phoneNumber: string): Promise<void> {
+  /** Stops the running engine session, if any, and returns it. */
+  private async shutdownLive(phoneNumber: string): Promise<LiveSession | undefined> {
     const entry = this.live.get(phoneNumber)
-    if (!entry) return
+    if (!entry) return undefined
     clearTimeout(entry.restartTimer)
     this.live.delete(phoneNumber)
     try {
@@ -379,9 +411,26 @@ export class SessionManager {
     } catch (error) {
       this.options.logger.warn({ session: phoneNumber, err: error }, 'engine did not stop cleanly')
     }
+    return entry
   }
 
-  private async logoutUnlocked(phoneNumber: string): Promise<void> {
+  /**
+   * A session stopped on request (stop, restart, logout) says so, as WAHA does: the engine's
+   * own last events are dropped once it leaves `live`, so without this, watchers (SSE,
+   * webhooks, the dashboard) would still believe it WORKING. Not on server shutdown (the
+   * session comes back by itself) nor on delete (its events and webhooks go with it).
+   */
+  private announceStopped(phoneNumber: string, entry: LiveSession | undefined): void {
+    if (!entry) return
+    this.options.bus.publish({
+      session: phoneNumber,
+      engine: entry.engine,
+      receivedAt: Date.now(),
+      event: { type: 'session.status', status: 'STOPPED' },
+    })
+  }
+
+  private async logoutUnlocked(phoneNumber: string): Promise<LiveSession | undefined> {
     const entry = this.live.get(phoneNumber)
     if (entry) {
       clearTimeout(entry.restartTimer)
@@ -396,6 +445,7 @@ export class SessionManager {
     }
     await this.options.engineAuth.clear(phoneNumber)
     await this.removeSessionDir(phoneNumber)
+    return entry
   }
 
   private sessionDir(phoneNumber: string, engine?: EngineName): string {

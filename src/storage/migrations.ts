@@ -168,6 +168,20 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 31,
+    name: 'waha_sessions',
+    // WAHA's session config (metadata, webhooks…) as a WAHA client set it, returned as given.
+    sql: `
+      CREATE TABLE waha_sessions (
+        session     TEXT PRIMARY KEY,
+        config      TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        updated_at  BIGINT NOT NULL
+      );
+      ALTER TABLE webhooks ADD COLUMN metadata TEXT
+    `,
+  },
+  {
     id: 60,
     name: 'webhook secret rotation',
     // The secret being rotated out keeps signing (beside the new one) until previous_secret_until.

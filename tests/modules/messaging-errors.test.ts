@@ -22,7 +22,7 @@ const GROUP = '120363000000000001@g.us'
 const MSG = `true_${jid(B)}_3EB0AAAAAAAAAAAAAAAA`
 
 interface RouteCase {
-  method: 'GET' | 'POST' | 'PUT'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
   body?: Record<string, unknown>
   /** The capability the route needs; none for store-backed routes. */
@@ -73,6 +73,23 @@ const ROUTES: RouteCase[] = [
   { method: 'PUT', path: 'profile/name', body: { name: 'N' }, capability: 'profile.name' },
   { method: 'PUT', path: 'profile/status', body: { status: 'S' }, capability: 'profile.status' },
   { method: 'PUT', path: 'profile/picture', body: { imageUrl: PNG_BASE64, mimeType: 'image/png' }, capability: 'profile.picture' },
+  // §12 chat and message actions
+  { method: 'POST', path: `chat/${jid(B)}/archive`, capability: 'chats.archive' },
+  { method: 'POST', path: `chat/${jid(B)}/unarchive`, capability: 'chats.archive' },
+  { method: 'POST', path: `chat/${jid(B)}/pin`, capability: 'chats.pin' },
+  { method: 'POST', path: `chat/${jid(B)}/unpin`, capability: 'chats.pin' },
+  { method: 'POST', path: `chat/${jid(B)}/unread`, capability: 'chats.unread' },
+  { method: 'POST', path: `chat/${jid(B)}/mute`, body: {}, capability: 'chats.mute' },
+  { method: 'POST', path: `chat/${jid(B)}/unmute`, capability: 'chats.mute' },
+  { method: 'POST', path: `chat/${jid(B)}/clear`, capability: 'chats.clear' },
+  { method: 'DELETE', path: `chat/${jid(B)}`, capability: 'chats.delete' },
+  { method: 'GET', path: `messages/${jid(B)}/${MSG}` },
+  { method: 'POST', path: `messages/${MSG}/star`, capability: 'message.star' },
+  { method: 'POST', path: `messages/${MSG}/unstar`, capability: 'message.star' },
+  { method: 'POST', path: `messages/${MSG}/pin`, body: { duration: 86400 }, capability: 'message.pin' },
+  { method: 'POST', path: `messages/${MSG}/unpin`, capability: 'message.pin' },
+  { method: 'POST', path: `messages/${MSG}/vote`, body: { options: ['a'] }, capability: 'poll.vote' },
+  { method: 'GET', path: `messages/${MSG}/votes`, capability: 'poll.votes' },
 ]
 
 function label(route: RouteCase): string {
@@ -261,6 +278,13 @@ describe('bad input: 400 naming the field', () => {
     ['profile name too long', 'PUT', 'profile/name', { name: 'x'.repeat(26) }, 'name'],
     ['about too long', 'PUT', 'profile/status', { status: 'x'.repeat(140) }, 'status'],
     ['profile picture not an image', 'PUT', 'profile/picture', { imageUrl: 'data:text/plain;base64,aGVsbG8=' }, 'imageUrl'],
+    ['pin for 2 hours', 'POST', `messages/${MSG}/pin`, { duration: 7200 }, 'duration'],
+    ['pin without duration', 'POST', `messages/${MSG}/pin`, {}, 'duration'],
+    ['mute until not a date', 'POST', `chat/${B}/mute`, { until: 'tomorrow' }, 'until'],
+    ['mute until in the past', 'POST', `chat/${B}/mute`, { until: '2001-01-01T00:00:00Z' }, 'until'],
+    ['vote not a list', 'POST', `messages/${MSG}/vote`, { options: 'a' }, 'options'],
+    ['bad chat id to archive', 'POST', 'chat/hello/archive', undefined, 'chatId'],
+    ['bad label filter', 'GET', `chats?labelId=${'x'.repeat(65)}`, undefined, 'labelId'],
   ]
 
   for (const [name, method, path, body, field] of cases) {

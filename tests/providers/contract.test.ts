@@ -130,6 +130,26 @@ function callFor(capability: Capability, engine: EngineSession, chatId: string):
       return () => engine.setProfileStatus('s')
     case 'profile.picture':
       return () => engine.setProfilePicture(media)
+    case 'chats.archive':
+      return () => engine.archiveChat(chatId, true)
+    case 'chats.pin':
+      return () => engine.pinChat(chatId, true)
+    case 'chats.unread':
+      return () => engine.markUnread(chatId)
+    case 'chats.mute':
+      return () => engine.muteChat(chatId)
+    case 'chats.clear':
+      return () => engine.clearChat(chatId)
+    case 'chats.delete':
+      return () => engine.deleteChat(chatId)
+    case 'message.star':
+      return () => engine.starMessage(msgId, true)
+    case 'message.pin':
+      return () => engine.pinMessage(msgId, 86400)
+    case 'poll.vote':
+      return () => engine.votePoll(msgId, ['a'])
+    case 'poll.votes':
+      return () => engine.getPollVotes(msgId)
   }
 }
 

@@ -40,7 +40,7 @@ export function chatsModule(deps: GuardDeps, service: ChatsService) {
       params: PhoneParams,
       query: ChatsQuery,
       response: { 200: ChatList, ...connectedErrors },
-      detail: { tags, summary: 'List chats', description: 'Chats of the number, most recent activity first, paginated (`page` from 1, `limit` 1–200, default 50) with the `total`; `archived` filters.' },
+      detail: { tags, summary: 'List chats', description: 'Chats of the number, most recent activity first, paginated (`page` from 1, `limit` 1–200, default 50) with the `total`; pinned chats come first. Filters: `archived`, `pinned`, `unread`, `labelId`, `search` (part of the name). Each chat says `archived`, `pinned`, `markedUnread`, `muteExpiration` and `labels`.' },
     })
     .get('/:phoneNumber/chat/:chatId', ({ phoneNumber, params }) => service.get(phoneNumber, params.chatId), {
       requireSingleAccountProtected: true,

@@ -5,7 +5,7 @@
  */
 import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, NotFoundError } from '../../errors'
-import { normalizeChatId } from '../../lib/chat-id'
+import { normalizeChatId, STATUS_BROADCAST } from '../../lib/chat-id'
 import type { ChatDTO } from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 
@@ -23,6 +23,10 @@ function chatView(chat: ChatDTO) {
     isGroup: chat.isGroup,
     unreadCount: chat.unreadCount,
     archived: chat.archived,
+    pinned: chat.pinned ?? false,
+    markedUnread: chat.markedUnread ?? false,
+    muteExpiration: chat.muteExpiration ?? null,
+    labels: chat.labels ?? [],
     timestamp: chat.timestamp,
     ...(chat.lastMessage && { lastMessage: chat.lastMessage }),
   }
@@ -41,11 +45,19 @@ export class ChatsService {
     private readonly deps: MessagingDeps,
   ) {}
 
-  async list(phone: string, query: { page?: number; limit?: number; archived?: boolean }) {
+  async list(phone: string, query: { page?: number; limit?: number; archived?: boolean; pinned?: boolean; unread?: boolean; labelId?: string; search?: string }) {
     const page = inRange('page', query.page, 1, 1_000_000, 1)
     const limit = inRange('limit', query.limit, 1, 200, 50)
     const engine = await this.sessions.requireConnected(phone, 'chats.list')
-    const result = await engine.listChats({ page, limit, ...(query.archived !== undefined && { archived: query.archived }) })
+    const result = await engine.listChats({
+      page,
+      limit,
+      ...(query.archived !== undefined && { archived: query.archived }),
+      ...(query.pinned !== undefined && { pinned: query.pinned }),
+      ...(query.unread !== undefined && { unread: query.unread }),
+      ...(query.labelId !== undefined && { labelId: query.labelId }),
+      ...(query.search !== undefined && { search: query.search }),
+    })
     return { chats: result.items.map(chatView), total: result.total, page, hasMore: page * limit < result.total }
   }
 
@@ -61,7 +73,7 @@ export class ChatsService {
     const engine = await this.sessions.requireConnected(phone)
     const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
-    if (page.messages.length === 0 && query.before === undefined && chatId !== 'status@broadcast' && !(await this.deps.store.hasChat(phone, chatId))) {
+    if (page.messages.length === 0 && query.before === undefined && chatId !== STATUS_BROADCAST && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
       if (engine.capabilities.has('chats.get')) await engine.getChat(chatId)
     }

@@ -4,6 +4,8 @@ import { authGuards, type GuardDeps } from '../../auth/guards'
 import { BadRequestError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { EVENT_NAMES } from '../../providers/engine'
+import type { Principal } from '../../auth/principal'
+import type { SessionAccess } from '../../events/sse'
 import { guardedErrors, PhoneParams } from '../common/model'
 
 const tags = ['Events']
@@ -32,9 +34,56 @@ function parseEvents(raw: string | undefined): string[] | undefined {
   return names
 }
 
+/**
+ * Which sessions' events a caller may stream: the admin every one; an account the numbers
+ * it owns (a key restricted to one number, only that one), decided per event so a number
+ * claimed or deleted while the stream is open is seen as it is at that moment.
+ */
+function sessionAccess(principal: Principal, sessions: GuardDeps['sessions']): SessionAccess {
+  if (principal.isAdmin) return () => true
+  return async (session) => {
+    if (principal.phoneNumber !== undefined && principal.phoneNumber !== session) return false
+    const record = await sessions.find(session)
+    return record !== undefined && record.accountId !== null && record.accountId === principal.accountId
+  }
+}
+
 export function eventsModule(deps: GuardDeps, runtime: EventsRuntime) {
   return new Elysia({ name: 'events', seed: deps })
     .use(authGuards(deps))
+    .get(
+      '/events',
+      ({ principal, request, query }) => {
+        const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
+        const events = parseEvents(query.events)
+        return runtime.sse.openMany(sessionAccess(principal, deps.sessions), {
+          ...(lastEventId !== undefined && { lastEventId }),
+          ...(events && { events }),
+        })
+      },
+      {
+        requireAuth: true,
+        query: EventsQuery,
+        response: guardedErrors,
+        detail: {
+          tags,
+          summary: "Stream every session's events (SSE)",
+          description: `Like \`GET /{phoneNumber}/events\`, for all the caller's sessions on one connection (WAHA's \`session=*\`): the admin receives every session's envelopes, an account those of the numbers it owns (a key restricted to one number, that number's). Each envelope names its \`session\`. Which numbers are the caller's is decided as each event happens, so a number started later joins the stream. \`Last-Event-ID\` resumes as on the per-session stream. This is what the dashboard listens to: browsers allow few connections per server, so one stream serves every card.`,
+          responses: {
+            200: {
+              description: 'The event stream',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string' as const },
+                  example:
+                    'retry: 3000\n: connected\n\nid: 7\nevent: session.status\ndata: {"id":"evt_01jgq5m9x6ts3k2v0f8d7c4b1a","timestamp":1767225600000,"event":"session.status","session":"966500000001","engine":"SIMULATOR","payload":{"name":"966500000001","status":"SCAN_QR_CODE","statuses":[]}}\n\n',
+                },
+              },
+            },
+          },
+        },
+      },
+    )
     .get(
       '/:phoneNumber/events',
       async ({ phoneNumber, request, query }) => {

@@ -50,7 +50,7 @@ const timestamp = (description: string) => t.Union([t.String({ format: 'date-tim
 const webhookViewFields = {
     id: t.String({ examples: ['wh_01jd8x3v6m4k2r9q8n7p5t3w1y'] }),
     phoneNumber: t.Union([t.String(), t.Null()], { description: 'The session it belongs to; null for the configured default webhook, which receives every session' }),
-    source: oneOf(['api', 'config'], { description: '`config`: the default webhook from WEBHOOK_URL' }),
+    source: oneOf(['api', 'config', 'waha'], { description: '`config`: the default webhook from WEBHOOK_URL; `waha`: set in a WAHA session\'s `config.webhooks[]` (§13), delivered in WAHA\'s envelope and headers' }),
     url: t.String(),
     events: t.Array(t.String()),
     headers: t.Record(t.String(), t.String()),

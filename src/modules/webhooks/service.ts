@@ -46,6 +46,9 @@ export interface CreateWebhookInput {
   generateSecret?: boolean
   headers?: Record<string, string>
   hmac?: { key: string }
+  /** `waha`: from a WAHA session's config (§13), delivered in WAHA's envelope with this metadata. */
+  source?: 'api' | 'waha'
+  metadata?: Record<string, unknown>
 }
 
 export interface UpdateWebhookInput {
@@ -130,7 +133,7 @@ export class WebhooksService {
       id: webhookId(),
       session: phoneNumber,
       accountId: principal.isAdmin ? null : principal.accountId,
-      source: 'api',
+      source: input.source ?? 'api',
       url,
       events,
       headers,
@@ -138,6 +141,7 @@ export class WebhooksService {
       previousSecret: null,
       previousSecretUntil: null,
       hmacKey: input.hmac?.key ?? null,
+      ...(input.metadata && { metadata: input.metadata }),
       status: 'active',
       disabledReason: null,
       disabledAt: null,

@@ -16,12 +16,23 @@ export interface StoredMessage {
   readBy?: Set<string>
   /** Received messages: whether this side has read it. */
   seen?: boolean
+  starred?: boolean
+  /** Unix seconds until which the message is pinned in its chat. */
+  pinnedUntil?: number
+  /** Polls: each voter's (JID) current choice, as option names. */
+  votes?: Map<string, string[]>
 }
 
 export interface ChatState {
   id: string
   unreadCount: number
   archived: boolean
+  pinned: boolean
+  /** "Mark as unread" with nothing unread: the chat shows as unread until it is read. */
+  markedUnread: boolean
+  /** -1 for ever, else unix seconds; undefined: not muted. */
+  muteUntil?: number
+  labels: string[]
   messages: StoredMessage[]
   /** Unix seconds of the chat's creation (groups show up before their first message). */
   createdAt: number
@@ -40,7 +51,7 @@ export class Account {
   chat(chatId: string, createdAt: number): ChatState {
     let chat = this.chats.get(chatId)
     if (!chat) {
-      chat = { id: chatId, unreadCount: 0, archived: false, messages: [], createdAt }
+      chat = { id: chatId, unreadCount: 0, archived: false, pinned: false, markedUnread: false, labels: [], messages: [], createdAt }
       this.chats.set(chatId, chat)
     }
     return chat
@@ -55,6 +66,17 @@ export class Account {
 
   findByKey(chatId: string, key: string): StoredMessage | undefined {
     return this.chats.get(chatId)?.messages.find((m) => m.key === key)
+  }
+
+  /** Forgets a chat's messages (clear), or the chat too (delete). */
+  clear(chatId: string, deleteChat: boolean): void {
+    const chat = this.chats.get(chatId)
+    if (!chat) return
+    for (const message of chat.messages) this.byId.delete(message.dto.id)
+    chat.messages = []
+    chat.unreadCount = 0
+    chat.markedUnread = false
+    if (deleteChat) this.chats.delete(chatId)
   }
 
   remove(id: string): boolean {

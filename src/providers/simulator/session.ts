@@ -12,9 +12,11 @@
  * message store still has the history).
  */
 import { messageTypeOfMime } from '../message-types'
+import { pageOfChats } from '../chat-query'
 import { randomBytes } from 'node:crypto'
 import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
+import { STATUS_BROADCAST } from '../../lib/chat-id'
 import {
   ACK,
   BaseEngineSession,
@@ -35,6 +37,8 @@ import {
   type NumberCheck,
   type Page,
   type ParticipantAction,
+  type PinDuration,
+  type PollVotes,
   type PresenceState,
   type ProfileDTO,
   type EngineContext,
@@ -66,7 +70,10 @@ export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcep
 export const EDIT_WINDOW_SECONDS = 15 * 60
 export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
 
-const STATUS_CHAT = 'status@broadcast'
+/** WhatsApp pins at most three chats. */
+export const MAX_PINNED_CHATS = 3
+/** How much longer than SIMULATOR_CONNECT_DELAY_MS a scan right after start waits for the QR. */
+const SCAN_WAIT_EXTRA_MS = 5000
 const EDITABLE: ReadonlySet<MessageType> = new Set(['text', 'image', 'video', 'document'])
 
 interface StoredAuth {
@@ -103,6 +110,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private reason?: string
   private qrTimer?: ReturnType<typeof setInterval>
   private connectTimer?: ReturnType<typeof setTimeout>
+  /** Scans waiting for the session to leave STARTING. */
+  private readonly statusWaiters = new Set<() => void>()
   private pairingCode?: string
 
   constructor(
@@ -259,7 +268,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: STATUS_CHAT,
+      to: STATUS_BROADCAST,
       timestamp: nowSeconds(),
       type: content.type,
       body: content.type === 'text' ? content.text : (content.caption ?? ''),
@@ -269,7 +278,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const audience = this.network
       .accountNumbers()
       .filter((phone) => phone !== this.phoneNumber && this.network.account(phone).chats.has(this.myJid))
-    return this.dispatch({ chatId: STATUS_CHAT, recipients: audience }, wire)
+    return this.dispatch({ chatId: STATUS_BROADCAST, recipients: audience }, wire)
   }
 
   override async react(messageId: string, emoji: string): Promise<void> {
@@ -331,6 +340,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.requireWorking()
     const chat = this.requireChat(chatId)
     chat.unreadCount = 0
+    chat.markedUnread = false
     const bySender = new Map<string, string[]>()
     for (const message of chat.messages) {
       if (message.dto.fromMe || message.seen) continue
@@ -338,7 +348,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       const sender = phoneOf(message.dto.participant ?? message.dto.from)
       bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
     }
-    if (chatId === STATUS_CHAT) return
+    if (chatId === STATUS_BROADCAST) return
     for (const [sender, keys] of bySender) {
       this.network.send(sender, { kind: 'receipt', from: this.phoneNumber, ...this.groupField(chatId), keys, ack: ACK.READ })
     }
@@ -357,13 +367,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.account.chats.values()]
-      .filter((chat) => chat.id !== STATUS_CHAT)
-      .filter((chat) => query.archived === undefined || chat.archived === query.archived)
-      .map((chat) => this.chatDto(chat))
-      .sort((a, b) => b.timestamp - a.timestamp)
-    const start = (query.page - 1) * query.limit
-    return { items: all.slice(start, start + query.limit), total: all.length }
+    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST).map((chat) => this.chatDto(chat))
+    return pageOfChats(all, query)
   }
 
   override async getChat(chatId: string): Promise<ChatDTO> {
@@ -387,6 +392,127 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   override async downloadMedia(messageId: string): Promise<MediaFile | null> {
     this.requireWorking()
     return this.requireMessage(messageId).media ?? null
+  }
+
+  // ─── Chat actions (this device only, as on WhatsApp) ─────────────────────
+
+  override async archiveChat(chatId: string, archived: boolean): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId).archived = archived
+  }
+
+  override async pinChat(chatId: string, pinned: boolean): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    if (pinned && !chat.pinned) {
+      const count = [...this.account.chats.values()].filter((c) => c.pinned).length
+      if (count >= MAX_PINNED_CHATS) throw new BadRequestError(`At most ${MAX_PINNED_CHATS} chats can be pinned; unpin one first`)
+    }
+    chat.pinned = pinned
+  }
+
+  override async markUnread(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId).markedUnread = true
+  }
+
+  override async muteChat(chatId: string, until?: number): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    if (until !== undefined && until <= nowSeconds()) throw new BadRequestError('until must be in the future')
+    chat.muteUntil = until ?? -1
+  }
+
+  override async unmuteChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    delete this.requireChat(chatId).muteUntil
+  }
+
+  override async clearChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId)
+    this.account.clear(chatId, false)
+  }
+
+  override async deleteChat(chatId: string): Promise<void> {
+    this.requireWorking()
+    this.requireChat(chatId)
+    if (chatId.endsWith('@g.us') && this.network.groups.get(chatId)?.participants.has(this.phoneNumber)) {
+      throw new BadRequestError('Leave the group before deleting its chat (POST /:phoneNumber/group/:groupId/leave)')
+    }
+    this.account.clear(chatId, true)
+  }
+
+  override async starMessage(messageId: string, starred: boolean): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be starred')
+    target.starred = starred
+  }
+
+  override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be pinned')
+    this.requirePinRights(target)
+    target.pinnedUntil = nowSeconds() + durationSeconds
+    this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: target.pinnedUntil })
+  }
+
+  override async unpinMessage(messageId: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.pinnedUntil === undefined || target.pinnedUntil <= nowSeconds()) throw new BadRequestError('The message is not pinned')
+    this.requirePinRights(target)
+    delete target.pinnedUntil
+    this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: 0 })
+  }
+
+  /** Pinned messages of a chat (newest pin first), for tests and the stand-ins. */
+  pinnedMessages(chatId: string): string[] {
+    const now = nowSeconds()
+    return (this.account.chats.get(chatId)?.messages ?? []).filter((m) => (m.pinnedUntil ?? 0) > now).map((m) => m.dto.id)
+  }
+
+  override async votePoll(messageId: string, options: string[]): Promise<void> {
+    this.requireWorking()
+    const poll = this.requirePoll(messageId)
+    const choice = [...new Set(options)]
+    const unknown = choice.filter((option) => !poll.dto.poll!.options.includes(option))
+    if (unknown.length > 0) throw new BadRequestError(`Not an option of this poll: ${unknown.join(', ')}`, { options: poll.dto.poll!.options })
+    if (choice.length > 1 && !poll.dto.poll!.multipleAnswers) throw new BadRequestError('This poll takes one answer only')
+    const chatId = poll.dto.chatId
+    const timestamp = nowSeconds()
+    poll.votes ??= new Map()
+    poll.votes.set(this.myJid, choice)
+    this.emit({ type: 'poll.vote', chatId, pollMessageId: messageId, voter: this.myJid, fromMe: true, selectedOptions: choice, timestamp })
+    this.tell(poll, { kind: 'vote', from: this.phoneNumber, ...this.groupField(chatId), targetKey: poll.key, options: choice, timestamp })
+  }
+
+  override async getPollVotes(messageId: string): Promise<PollVotes> {
+    this.requireWorking()
+    const poll = this.requirePoll(messageId)
+    const votes = [...(poll.votes ?? new Map<string, string[]>()).entries()]
+    return {
+      options: poll.dto.poll!.options.map((name) => {
+        const voters = votes.filter(([, chosen]) => chosen.includes(name)).map(([voter]) => voter).sort()
+        return { name, votes: voters.length, voters }
+      }),
+    }
+  }
+
+  private requirePoll(messageId: string): StoredMessage {
+    const poll = this.requireMessage(messageId)
+    if (poll.dto.type !== 'poll' || !poll.dto.poll) throw new BadRequestError(`Message ${messageId} is not a poll`)
+    return poll
+  }
+
+  /** In a group where only admins may edit the info, only admins pin (WhatsApp's rule). */
+  private requirePinRights(target: StoredMessage): void {
+    const chatId = target.dto.chatId
+    if (!chatId.endsWith('@g.us')) return
+    const group = this.network.groups.requireMember(this.phoneNumber, chatId)
+    if (group.infoAdminsOnly && !this.network.groups.isAdmin(group, this.phoneNumber)) throw new ForbiddenError('Only admins can pin messages in this group')
   }
 
   // ─── Contacts ────────────────────────────────────────────────────────────
@@ -563,6 +689,31 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       case 'group':
         this.onGroup(packet.notification)
         return
+      case 'vote': {
+        const chatId = packet.group ?? jid(packet.from)
+        const poll = this.account.findByKey(chatId, packet.targetKey)
+        if (!poll || poll.dto.type !== 'poll' || this.isBlocked(packet.from, packet.group)) return
+        poll.votes ??= new Map()
+        poll.votes.set(jid(packet.from), packet.options)
+        this.emit({
+          type: 'poll.vote',
+          chatId,
+          pollMessageId: poll.dto.id,
+          voter: jid(packet.from),
+          fromMe: false,
+          selectedOptions: packet.options,
+          timestamp: packet.timestamp,
+        })
+        return
+      }
+      case 'pin': {
+        const chatId = packet.group ?? jid(packet.from)
+        const target = this.account.findByKey(chatId, packet.targetKey)
+        if (!target) return
+        if (packet.until > 0) target.pinnedUntil = packet.until
+        else delete target.pinnedUntil
+        return
+      }
     }
   }
 
@@ -591,14 +742,14 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   /** A message from the network (or the sandbox): stored, reported, and receipted to its sender. */
   private receive(wire: WireMessage): MessageDTO | undefined {
     if (this.status !== 'WORKING') return undefined
-    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_CHAT ? wire.to : undefined
+    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST ? wire.to : undefined
     if (this.isBlocked(wire.from, group)) return undefined
     const chatId = group ?? jid(wire.from)
     if (this.account.findByKey(chatId, wire.key)) return undefined
     const stored: StoredMessage = { key: wire.key, dto: this.toDto(wire, chatId, false, ACK.DEVICE), ...(wire.media && { media: wire.media }) }
     this.account.add(chatId, stored)
     this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
-    if (group !== STATUS_CHAT) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
+    if (group !== STATUS_BROADCAST) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
     return stored.dto
   }
 
@@ -656,18 +807,18 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const chatId = target.dto.chatId
     let recipients: string[]
     if (chatId.endsWith('@g.us')) recipients = [...(this.network.groups.get(chatId)?.participants.keys() ?? [])]
-    else if (chatId === STATUS_CHAT) recipients = target.dto.fromMe ? (target.recipients ?? []) : [phoneOf(target.dto.participant ?? target.dto.from)]
+    else if (chatId === STATUS_BROADCAST) recipients = target.dto.fromMe ? (target.recipients ?? []) : [phoneOf(target.dto.participant ?? target.dto.from)]
     else recipients = [phoneOf(chatId)]
     for (const phone of recipients) if (phone !== this.phoneNumber) this.network.send(phone, packet)
   }
 
   private groupField(chatId: string): { group?: string } {
-    return chatId.endsWith('@g.us') || chatId === STATUS_CHAT ? { group: chatId } : {}
+    return chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST ? { group: chatId } : {}
   }
 
   /** Resolves a send target; 404 for unknown chats, 403 where the group forbids it, 409 for a blocked contact. */
   private route(chatId: string): Route {
-    if (chatId === STATUS_CHAT) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
+    if (chatId === STATUS_BROADCAST) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
     if (chatId.endsWith('@lid')) throw new NotFoundError(`The simulator knows no contact ${chatId}`)
     if (chatId.endsWith('@g.us')) {
       const group = this.network.groups.requireMember(this.phoneNumber, chatId)
@@ -741,7 +892,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   }
 
   private toDto(wire: WireMessage, chatId: string, fromMe: boolean, ack: Ack): MessageDTO {
-    const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_CHAT
+    const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST
     const author = !fromMe && inGroup ? jid(wire.from) : undefined
     const quoted = wire.quotedKey ? this.account.findByKey(chatId, wire.quotedKey) : undefined
     return {
@@ -787,12 +938,19 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       isGroup,
       unreadCount: chat.unreadCount,
       archived: chat.archived,
+      pinned: chat.pinned,
+      markedUnread: chat.markedUnread,
+      muteExpiration: chat.muteUntil !== undefined && (chat.muteUntil === -1 || chat.muteUntil > nowSeconds()) ? chat.muteUntil : null,
+      labels: [...chat.labels],
       timestamp: last?.dto.timestamp ?? chat.createdAt,
       ...(last && { lastMessage: { body: last.dto.body, timestamp: last.dto.timestamp, fromMe: last.dto.fromMe } }),
     }
   }
 
   private async scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot> {
+    // A script that starts then scans at once finds the session still STARTING: the phone
+    // waits for the QR to appear, as a person would, but not forever.
+    if (this.status === 'STARTING') await this.leftStarting(this.options.connectDelayMs + SCAN_WAIT_EXTRA_MS)
     if (this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('QR code', stateOf(this.status), this.status)
     const phone = options.phone?.replace(/^\+/, '') ?? this.phoneNumber
     const me: Me = { id: jidOf(phone), pushName: options.pushName ?? this.network.profile(phone)?.pushName ?? `Simulated ${phone}` }
@@ -867,8 +1025,22 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.connectTimer = undefined
   }
 
+  /** Resolves when the status moves on from STARTING, or after `timeoutMs`. */
+  private leftStarting(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.statusWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.statusWaiters.add(done)
+    })
+  }
+
   private setStatus(status: SessionStatus): void {
     this.status = status
+    if (status !== 'STARTING') for (const waiter of [...this.statusWaiters]) waiter()
     this.emit({
       type: 'session.status',
       status,

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { lstat, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InternalError } from '../../errors'
+import { EngineUnavailableError } from '../../errors'
 
 /** Where Chromium or Chrome usually lives, in the order we try them. */
 export const CHROMIUM_CANDIDATES = [
@@ -36,13 +36,15 @@ function isExecutableFile(path: string): boolean {
 export function resolveChromium(configured: string | undefined, candidates: readonly string[] = CHROMIUM_CANDIDATES): string {
   if (configured !== undefined) {
     if (isExecutableFile(configured)) return configured
-    throw new InternalError(
+    throw new EngineUnavailableError(
+      'webjs',
       `CHROME_PATH is set to ${configured}, but there is no browser there. Point CHROME_PATH at Chromium or Chrome (e.g. /usr/bin/chromium), or unset it to auto-detect`,
     )
   }
   const found = candidates.find(isExecutableFile)
   if (found) return found
-  throw new InternalError(
+  throw new EngineUnavailableError(
+    'webjs',
     `Chromium was not found (looked in ${candidates.join(', ')}). The webjs engine needs it: install it (Debian/Ubuntu: apt-get install chromium) or set CHROME_PATH to the browser's executable`,
   )
 }
@@ -123,6 +125,36 @@ export function profileProcesses(userDataDir: string): ChromiumProcess[] {
     found.push({ pid, pgid, main: !args.some((arg) => arg.startsWith('--type=')) })
   }
   return found
+}
+
+/**
+ * Resident memory (VmRSS) of a process group, by its leader's pid: Chromium with its
+ * renderers, zygote and helpers. Linux /proc; undefined where there is none, or when the
+ * group has no live process.
+ */
+export function processGroupMemoryBytes(leader: number, procDir = '/proc'): number | undefined {
+  let entries: string[]
+  try {
+    entries = readdirSync(procDir)
+  } catch {
+    return undefined
+  }
+  let total = 0
+  let found = false
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid !== leader && processGroupOf(pid) !== leader) continue
+    try {
+      const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`${procDir}/${entry}/status`, 'utf8'))
+      // Zombies and kernel threads have no VmRSS line: nothing resident to count.
+      if (rss) total += Number(rss[1]) * 1024
+      found = true
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found ? total : undefined
 }
 
 function kill(target: number, signal: NodeJS.Signals): void {

@@ -28,12 +28,33 @@ export type WMessage = Pick<M, 'id' | 'ack' | 'body' | 'from' | 'to' | 'fromMe' 
       | 'latestEditSenderTimestampMs'
     >
   > &
-  Pick<M, 'react' | 'delete' | 'forward' | 'downloadMedia'> & {
+  Pick<M, 'react' | 'delete' | 'forward' | 'downloadMedia' | 'star' | 'unstar' | 'pin' | 'unpin' | 'vote' | 'getPollVotes'> & {
     edit(content: WAWebJS.MessageContent, options?: WAWebJS.MessageEditOptions): Promise<WMessage | null>
   }
 
 /** A whatsapp-web.js `Chat`. */
-export type WChat = Pick<WAWebJS.Chat, 'id' | 'name' | 'isGroup' | 'unreadCount' | 'timestamp' | 'archived' | 'sendStateTyping' | 'sendStateRecording' | 'clearState'> & {
+export type WChat = Pick<
+  WAWebJS.Chat,
+  | 'id'
+  | 'name'
+  | 'isGroup'
+  | 'unreadCount'
+  | 'timestamp'
+  | 'archived'
+  | 'sendStateTyping'
+  | 'sendStateRecording'
+  | 'clearState'
+  | 'archive'
+  | 'unarchive'
+  | 'pin'
+  | 'unpin'
+  | 'markUnread'
+  | 'mute'
+  | 'unmute'
+  | 'clearMessages'
+  | 'delete'
+> &
+  Partial<Pick<WAWebJS.Chat, 'pinned' | 'isMuted' | 'muteExpiration'>> & {
   lastMessage?: WMessage
   fetchMessages(searchOptions: WAWebJS.MessageSearchOptions): Promise<WMessage[]>
 }
@@ -69,6 +90,9 @@ export type WGroupNotification = Pick<WAWebJS.GroupNotification, 'id' | 'chatId'
 
 export type WCall = Pick<WAWebJS.Call, 'id' | 'from' | 'timestamp' | 'isVideo' | 'isGroup' | 'fromMe'>
 
+/** A whatsapp-web.js `PollVote`: `selectedOptions` empty when the vote was withdrawn; `interractedAtTs` in ms. */
+export type WPollVote = Pick<WAWebJS.PollVote, 'voter' | 'selectedOptions' | 'interractedAtTs'> & { parentMessage: WMessage }
+
 /** The Client events the engine listens to, with the arguments whatsapp-web.js passes. */
 export interface WebjsClientEvents {
   qr: [qr: string]
@@ -88,6 +112,7 @@ export interface WebjsClientEvents {
   group_admin_changed: [notification: WGroupNotification]
   group_update: [notification: WGroupNotification]
   call: [call: WCall]
+  vote_update: [vote: WPollVote]
 }
 export type WebjsClientEvent = keyof WebjsClientEvents
 
@@ -168,5 +193,6 @@ export type DriftChecks = [
   Assert<Fits<WAWebJS.Reaction, WReaction>>,
   Assert<Fits<WAWebJS.GroupNotification, WGroupNotification>>,
   Assert<Fits<WAWebJS.Call, WCall>>,
+  Assert<Fits<WAWebJS.PollVote, WPollVote>>,
   Assert<Fits<typeof WAWebJS.MessageMedia, WebjsRuntime['MessageMedia']>>,
 ]

@@ -128,7 +128,7 @@ function locationOf(message: WMessage): Location | undefined {
   return { latitude, longitude, ...(name && { name }), ...(address && { address }) }
 }
 
-function pollOf(message: WMessage): Poll | undefined {
+export function pollOf(message: WMessage): Poll | undefined {
   if (message.type !== 'poll_creation') return undefined
   // index.d.ts says string[]; at runtime whatsapp-web.js passes WhatsApp's `{name, localId}` objects.
   const options = (message.pollOptions ?? ([] as unknown[])).map((option: unknown) =>
@@ -180,6 +180,10 @@ export function toChatDTO(chat: WChat): ChatDTO {
     isGroup: chat.isGroup === true,
     unreadCount: Math.max(0, chat.unreadCount ?? 0),
     archived: chat.archived === true,
+    pinned: chat.pinned === true,
+    // WhatsApp Web counts a chat marked unread as -1.
+    markedUnread: chat.unreadCount === -1,
+    muteExpiration: chat.isMuted === true ? (chat.muteExpiration === -1 ? -1 : seconds(chat.muteExpiration ?? 0) || -1) : null,
     timestamp: seconds(chat.timestamp),
     ...(last && { lastMessage: { body: last.body ?? '', timestamp: seconds(last.timestamp), fromMe: last.fromMe } }),
   }

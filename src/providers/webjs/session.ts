@@ -6,6 +6,8 @@
 import type WAWebJS from 'whatsapp-web.js'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
+import { isMessageId } from '../../lib/message-id'
+import { STATUS_BROADCAST } from '../../lib/chat-id'
 import {
   BaseEngineSession,
   capabilitiesExcept,
@@ -22,6 +24,8 @@ import {
   type NumberCheck,
   type Page,
   type ParticipantAction,
+  type PinDuration,
+  type PollVotes,
   type PresenceState,
   type ProfileDTO,
   type SendRequest,
@@ -29,7 +33,9 @@ import {
   type StatusContent,
 } from '../engine'
 import type { WebjsClient, WebjsRuntime, WGroupChat, WMessage } from './client'
+import { pageOfChats } from '../chat-query'
 import { describeError, withTimeout } from './errors'
+import * as features from './features'
 import {
   isGroupChat,
   isUserMessage,
@@ -61,8 +67,6 @@ const MEDIA_DOWNLOAD_TIMEOUT_MS = 60_000
 /** Largest history window fetched from WhatsApp Web while looking for a `before` cursor. */
 const HISTORY_SCAN_LIMIT = 4000
 
-const SERIALIZED_MESSAGE_ID = /^(true|false)_[^_\s]+_[^_\s]+(_[^_\s]+)?$/
-
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
 }
@@ -90,6 +94,11 @@ export class WebjsSession extends BaseEngineSession {
 
   snapshot(): SessionSnapshot {
     return this.supervisor.snapshot()
+  }
+
+  /** Resident memory of this session's Chromium: the browser and its process group (renderers, zygote, GPU helper). */
+  processMemoryBytes(): number | undefined {
+    return this.supervisor.browserMemoryBytes()
   }
 
   start(): Promise<void> {
@@ -134,6 +143,7 @@ export class WebjsSession extends BaseEngineSession {
         }),
       )
     }
+    on('vote_update', (vote) => enqueue(async () => emit(features.toPollVoteEvent(vote, this.meId()))))
     on('call', (call) => {
       const event = toCallEvent(call)
       if (event) enqueue(async () => emit(event))
@@ -185,7 +195,7 @@ export class WebjsSession extends BaseEngineSession {
   }
 
   private async message(client: WebjsClient, messageId: string): Promise<WMessage> {
-    if (!SERIALIZED_MESSAGE_ID.test(messageId)) {
+    if (!isMessageId(messageId)) {
       throw new BadRequestError('messageId must be a WhatsApp message id such as true_15550002222@c.us_3EB0C0FFEE', { messageId })
     }
     const message = await client.getMessageById(messageId)
@@ -330,7 +340,7 @@ export class WebjsSession extends BaseEngineSession {
 
   override postStatus(content: StatusContent): Promise<MessageDTO> {
     return this.op('post the Status', async (client) => {
-      const chatId = 'status@broadcast'
+      const chatId = STATUS_BROADCAST
       if (content.type === 'text') {
         const extra = {
           ...(content.backgroundColor && { backgroundColor: content.backgroundColor }),
@@ -346,14 +356,7 @@ export class WebjsSession extends BaseEngineSession {
   }
 
   override listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
-    return this.op('list chats', async (client) => {
-      const chats = (await client.getChats())
-        .map(toChatDTO)
-        .filter((chat) => query.archived === undefined || chat.archived === query.archived)
-        .sort((a, b) => b.timestamp - a.timestamp)
-      const start = (query.page - 1) * query.limit
-      return { items: chats.slice(start, start + query.limit), total: chats.length }
-    })
+    return this.op('list chats', async (client) => pageOfChats((await client.getChats()).map(toChatDTO), query))
   }
 
   override getChat(chatId: string): Promise<ChatDTO> {
@@ -551,5 +554,55 @@ export class WebjsSession extends BaseEngineSession {
     return this.op('set the profile picture', async (client) => {
       if (!(await client.setProfilePicture(this.toMedia(picture)))) throw new UpstreamError('WhatsApp refused the new profile picture')
     })
+  }
+
+  // ─── Issue 13: chat actions, message star and pins, polls (./features.ts) ──
+
+  override archiveChat(chatId: string, archived: boolean): Promise<void> {
+    return this.op(archived ? 'archive the chat' : 'unarchive the chat', async (client) => features.archiveChat(await this.chat(client, chatId), archived))
+  }
+
+  override pinChat(chatId: string, pinned: boolean): Promise<void> {
+    return this.op(pinned ? 'pin the chat' : 'unpin the chat', async (client) => features.pinChat(await this.chat(client, chatId), pinned))
+  }
+
+  override markUnread(chatId: string): Promise<void> {
+    return this.op('mark the chat unread', async (client) => (await this.chat(client, chatId)).markUnread())
+  }
+
+  override muteChat(chatId: string, until?: number): Promise<void> {
+    return this.op('mute the chat', async (client) => features.muteChat(await this.chat(client, chatId), until))
+  }
+
+  override unmuteChat(chatId: string): Promise<void> {
+    return this.op('unmute the chat', async (client) => features.unmuteChat(await this.chat(client, chatId)))
+  }
+
+  override clearChat(chatId: string): Promise<void> {
+    return this.op('clear the chat', async (client) => features.clearChat(await this.chat(client, chatId)))
+  }
+
+  override deleteChat(chatId: string): Promise<void> {
+    return this.op('delete the chat', async (client) => features.deleteChat(await this.chat(client, chatId)))
+  }
+
+  override starMessage(messageId: string, starred: boolean): Promise<void> {
+    return this.op(starred ? 'star the message' : 'unstar the message', async (client) => features.starMessage(await this.message(client, messageId), starred))
+  }
+
+  override pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
+    return this.op('pin the message', async (client) => features.pinMessage(await this.message(client, messageId), durationSeconds))
+  }
+
+  override unpinMessage(messageId: string): Promise<void> {
+    return this.op('unpin the message', async (client) => features.unpinMessage(await this.message(client, messageId)))
+  }
+
+  override votePoll(messageId: string, options: string[]): Promise<void> {
+    return this.op('vote in the poll', async (client) => features.votePoll(await this.message(client, messageId), options))
+  }
+
+  override getPollVotes(messageId: string): Promise<PollVotes> {
+    return this.op('read the poll votes', async (client) => features.pollVotes(await this.message(client, messageId)))
   }
 }

@@ -20,7 +20,7 @@ import type { WebjsSettings } from './definition'
 import { AppError, ClientNotReadyError, NoLinkPendingError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { stateOf, type EngineContext, type Me, type SessionSnapshot, type SessionStatus } from '../engine'
-import { killProfileProcesses, prepareProfile } from './chromium'
+import { killProfileProcesses, prepareProfile, processGroupMemoryBytes } from './chromium'
 import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents } from './client'
 import { describeError, initFailureReason, isBrowserGoneError, upstreamErrorOf, withTimeout } from './errors'
 import { LOGOUT_REASON, mismatchReason, outcomeOfState } from './mappers'
@@ -98,6 +98,13 @@ export class WebjsSupervisor {
   }
 
   /** The linked account's JID, once WORKING. */
+  /** Resident memory of the current run's Chromium and its process group; undefined while none runs. */
+  browserMemoryBytes(): number | undefined {
+    const run = this.run
+    const pid = run && !run.ended ? run.browser?.pid : undefined
+    return pid === undefined ? undefined : processGroupMemoryBytes(pid)
+  }
+
   meId(): string | undefined {
     return this.me?.id
   }

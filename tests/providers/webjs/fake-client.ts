@@ -55,12 +55,19 @@ interface StoredMessage {
   mentionedIds?: string[]
   isForwarded?: boolean
   editedAtMs?: number
+  starred?: boolean
+  pinnedFor?: number
+  /** Polls: voter JID → chosen option names. */
+  votes?: Map<string, string[]>
 }
 
 interface StoredChat {
   id: string
   name: string
   archived: boolean
+  pinned?: boolean
+  /** As WhatsApp Web keeps it: -1 for ever, else unix seconds; absent: not muted. */
+  muteExpiration?: number
   unreadCount: number
   messages: StoredMessage[]
   group?: {
@@ -105,6 +112,8 @@ export interface FakeBehaviour {
 }
 
 export class FakeWhatsApp {
+  /** The pid the fake browser reports (a real process a test started), for the memory metric. */
+  browserPid?: number
   readonly clients: FakeClient[] = []
   readonly calls: RecordedCall[] = []
   readonly chats = new Map<string, StoredChat>()
@@ -196,7 +205,9 @@ export class FakeWhatsApp {
 }
 
 class FakeBrowser implements BrowserHandles {
-  readonly pid = undefined
+  get pid(): number | undefined {
+    return this.world.browserPid
+  }
   private listeners: Array<(reason: string) => void> = []
   constructor(private readonly world: FakeWhatsApp) {}
   onGone(listener: (reason: string) => void): void {
@@ -444,6 +455,18 @@ export class FakeClient extends EventEmitter implements WebjsClient {
   call(call: WCall): void {
     this.emitEvent('call', call)
   }
+
+  /** Someone votes on a poll of this chat (WhatsApp Web's `vote_update`). */
+  pollVote(message: FakeMessage, voter: string, options: string[], atMs = Date.now()): void {
+    message.stored.votes ??= new Map()
+    message.stored.votes.set(voter, options)
+    this.emitEvent('vote_update', {
+      voter,
+      selectedOptions: options.map((name, i) => ({ id: i, name })),
+      interractedAtTs: atMs,
+      parentMessage: message,
+    })
+  }
 }
 
 export class FakeMessage implements WMessage {
@@ -553,6 +576,48 @@ export class FakeMessage implements WMessage {
     return new MessageMedia(media.mimetype, Buffer.from(media.data).toString('base64'), media.filename ?? null, media.data.byteLength)
   }
 
+  async star(): Promise<void> {
+    this.world.record('star', this.id._serialized)
+    this.stored.starred = true
+  }
+
+  async unstar(): Promise<void> {
+    this.world.record('unstar', this.id._serialized)
+    this.stored.starred = false
+  }
+
+  /** false, as whatsapp-web.js answers, when the behaviour says the number is not an admin. */
+  async pin(duration: number): Promise<boolean> {
+    this.world.record('pin', this.id._serialized, duration)
+    if (this.world.behaviour.notAdmin) return false
+    this.stored.pinnedFor = duration
+    return true
+  }
+
+  async unpin(): Promise<boolean> {
+    this.world.record('unpin', this.id._serialized)
+    if (this.stored.pinnedFor === undefined) return false
+    delete this.stored.pinnedFor
+    return true
+  }
+
+  async vote(selectedOptions: string[]): Promise<void> {
+    this.world.record('vote', this.id._serialized, selectedOptions)
+    this.client.pollVote(this, this.client.meId(), selectedOptions)
+  }
+
+  async getPollVotes(): Promise<WAWebJS.PollVote[]> {
+    this.world.record('getPollVotes', this.id._serialized)
+    const votes = [...(this.stored.votes ?? new Map<string, string[]>()).entries()].map(([voter, options]) => ({
+      voter,
+      selectedOptions: options.map((name, i) => ({ id: i, name })),
+      interractedAtTs: Date.now(),
+      parentMessage: this,
+    }))
+    // The fake stands in for whatsapp-web.js's Message in parentMessage.
+    return votes as unknown as WAWebJS.PollVote[]
+  }
+
   async edit(content: WAWebJS.MessageContent, options?: WAWebJS.MessageEditOptions): Promise<WMessage | null> {
     this.world.record('edit', this.id._serialized, content, options)
     if (!this.fromMe || this.stored.type !== 'chat' || typeof content !== 'string') return null
@@ -603,6 +668,9 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     unreadCount: chat.unreadCount,
     timestamp: last?.timestamp ?? 0,
     archived: chat.archived,
+    pinned: chat.pinned === true,
+    isMuted: chat.muteExpiration !== undefined,
+    muteExpiration: chat.muteExpiration ?? 0,
     ...(last && { lastMessage: new FakeMessage(world, client, last) }),
     async fetchMessages(search: WAWebJS.MessageSearchOptions) {
       world.record('fetchMessages', chat.id, search)
@@ -618,6 +686,50 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     },
     async clearState() {
       world.record('clearState', chat.id)
+      return true
+    },
+    async archive() {
+      world.record('archive', chat.id)
+      chat.archived = true
+    },
+    async unarchive() {
+      world.record('unarchive', chat.id)
+      chat.archived = false
+    },
+    async pin() {
+      world.record('pinChat', chat.id)
+      // WhatsApp Web's rule, as whatsapp-web.js applies it: three pins at most; answers the new state.
+      if (!chat.pinned && [...world.chats.values()].filter((c) => c.pinned).length >= 3) return false
+      chat.pinned = true
+      return true
+    },
+    async unpin() {
+      world.record('unpinChat', chat.id)
+      chat.pinned = false
+      return false
+    },
+    async markUnread() {
+      world.record('markUnread', chat.id)
+      chat.unreadCount = -1
+    },
+    async mute(unmuteDate?: Date) {
+      world.record('mute', chat.id, unmuteDate)
+      chat.muteExpiration = unmuteDate ? Math.floor(unmuteDate.getTime() / 1000) : -1
+      return { isMuted: true, muteExpiration: chat.muteExpiration }
+    },
+    async unmute() {
+      world.record('unmute', chat.id)
+      delete chat.muteExpiration
+      return { isMuted: false, muteExpiration: 0 }
+    },
+    async clearMessages() {
+      world.record('clearMessages', chat.id)
+      chat.messages = []
+      return true
+    },
+    async delete() {
+      world.record('deleteChat', chat.id)
+      world.chats.delete(chat.id)
       return true
     },
   }

@@ -81,10 +81,24 @@ describe('messages recorded from whatsapp-web.js on the stand-in', () => {
       isGroup: false,
       unreadCount: 3,
       archived: false,
+      pinned: false,
+      markedUnread: false,
+      muteExpiration: null,
       timestamp: 1767225720,
       lastMessage: { body: 'Thanks!', timestamp: 1767225720, fromMe: false },
     })
     expect(isGroupChat(chat(recorded.privateChat))).toBe(false)
+  })
+
+  test('pinned, muted (until a time or for ever) and marked-unread chats, as WhatsApp Web models them', () => {
+    const base = recorded.privateChat as Record<string, unknown>
+    expect(toChatDTO(chat({ ...base, pin: 1767225000, isMuted: true, muteExpiration: 1767300000, unreadCount: -1 }))).toMatchObject({
+      pinned: true,
+      muteExpiration: 1767300000,
+      markedUnread: true,
+      unreadCount: 0,
+    })
+    expect(toChatDTO(chat({ ...base, isMuted: true, muteExpiration: -1 })).muteExpiration).toBe(-1)
   })
 })
 
