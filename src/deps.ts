@@ -40,6 +40,8 @@ import type { EngineName } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
+import { LinkInvitesRepository } from './storage/link-invites-repo'
+import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
@@ -102,6 +104,7 @@ export interface AppServices {
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
+  linkInvites: LinkInvitesService
 }
 
 export interface DepsOverrides {
@@ -235,6 +238,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {
     config,
