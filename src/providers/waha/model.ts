@@ -346,6 +346,19 @@ export const WebhookGroupV2Participants = envelope('group.v2.participants', Grou
 export const WebhookGroupV2Update = envelope('group.v2.update', GroupV2UpdateEvent)
 export const WAHAWebhookPresenceUpdate = envelope('presence.update', WAHAChatPresences)
 export const WAHAWebhookCallReceived = envelope('call.received', CallData)
+/** WAHA's PollVotePayload: the vote (`selectedOptions` by name; [] withdrawn) and the poll it is on. */
+export const PollVotePayload = t.Object(
+  {
+    vote: t.Object(
+      { id: t.String(), selectedOptions: t.Array(t.String()), timestamp: t.Number(), to: t.String(), from: t.String(), fromMe: t.Boolean(), participant: t.Optional(t.String()) },
+      open,
+    ),
+    poll: t.Object({ id: t.String({ minLength: 1 }), to: t.String(), from: t.String(), fromMe: t.Boolean(), participant: t.Optional(t.String()) }, open),
+    _data: raw,
+  },
+  open,
+)
+export const WAHAWebhookPollVote = envelope('poll.vote', PollVotePayload)
 /** Deprecated by WAHA ("an internal engine's state, not session status"); accepted, payload opaque. */
 export const WAHAWebhookStateChange = envelope('state.change', t.Record(t.String(), t.Unknown()))
 
@@ -387,6 +400,7 @@ export const WahaMessageWebhookBody = t.Union([
   WebhookGroupV2Update,
   WAHAWebhookPresenceUpdate,
   WAHAWebhookCallReceived,
+  WAHAWebhookPollVote,
 ])
 export type WahaMessageWebhookBody = typeof WahaMessageWebhookBody.static
 

@@ -168,6 +168,16 @@ describe('wahaEnvelopeToEngineEvents', () => {
     expect(wahaEnvelopeToEngineEvents(passkey)).toEqual([{ type: 'session.status', status: 'STARTING', reason: expect.stringContaining('passkey') }])
 
     expect(wahaEnvelopeToEngineEvents(publishedEnvelope('state.change'))).toEqual([])
+
+    // poll.vote: the poll's chat from its id, the voter, the options by name.
+    const vote = publishedEnvelope('poll.vote', (envelope) => {
+      const payload = payloadOf(envelope) as { vote: Record<string, unknown>; poll: Record<string, unknown> }
+      Object.assign(payload.poll, { id: `true_${GROUP}_3EB0POLL`, fromMe: true, from: ME, to: GROUP })
+      Object.assign(payload.vote, { id: `false_${GROUP}_3EB0VOTE_966500000003@c.us`, from: GROUP, participant: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 })
+    })
+    expect(wahaEnvelopeToEngineEvents(vote)).toEqual([
+      { type: 'poll.vote', chatId: GROUP, pollMessageId: `true_${GROUP}_3EB0POLL`, voter: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 },
+    ])
   })
 
   test('every event we subscribe WAHA to maps from its published sample without throwing', () => {
@@ -184,6 +194,7 @@ describe('wahaEnvelopeToEngineEvents', () => {
       'group.v2.update',
       'presence.update',
       'call.received',
+      'poll.vote',
       'session.status',
     ]
     for (const event of events) {

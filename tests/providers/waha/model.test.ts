@@ -8,6 +8,7 @@ import {
   WAHA_SESSION_STATUSES,
   WAHA_STATE_WEBHOOK_EVENTS,
   WAHAWebhookCallReceived,
+  WAHAWebhookPollVote,
   WAHAWebhookMessage,
   WAHAWebhookMessageAck,
   WAHAWebhookMessageAny,
@@ -45,6 +46,7 @@ const OURS: Record<string, TSchema> = {
   'group.v2.update': WebhookGroupV2Update,
   'presence.update': WAHAWebhookPresenceUpdate,
   'call.received': WAHAWebhookCallReceived,
+  'poll.vote': WAHAWebhookPollVote,
   'state.change': WAHAWebhookStateChange,
 }
 
