@@ -47,6 +47,15 @@ async function main(): Promise<void> {
       `\nNo API_KEY or JWT configured: generated an admin API key. It is shown only now; only its hash is kept.\n\n  ${deps.generatedAdminKey}\n\nSend it as "X-Api-Key: <key>". Docs: ${base}/swagger\n\n`,
     )
   }
+  // Say now, not at the first start, when the default engine cannot run here (webjs without Chromium).
+  void deps.registry.get(config.defaultEngine).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error)
+    process.stdout.write(
+      `\nThe default engine (${config.defaultEngine}) cannot run on this machine: ${reason}.\n` +
+        `Starting a ${config.defaultEngine} session answers 503 ENGINE_UNAVAILABLE until that is fixed. ` +
+        `To try the API without it: WA_ENGINE=simulator, or start a session with {"engine":"simulator"}.\n\n`,
+    )
+  })
   void deps.sessions.restoreAll()
 
   let stopping = false

@@ -11,6 +11,7 @@
  * Pure functions, no I/O: the outbox writes what this returns.
  */
 import type { EngineName } from '../config'
+import { mediaUrl } from '../lib/api-paths'
 import { eventId } from '../lib/ids'
 import { ackName, type EventName, type Me, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../providers/engine'
 import type { SessionEvent } from './bus'
@@ -39,10 +40,6 @@ export interface EnvelopeOptions {
   publicUrl: string
 }
 
-/** `GET /:phoneNumber/messages/:chatId/:messageId/media` on this server. */
-export function mediaUrl(publicUrl: string, session: string, chatId: string, messageId: string): string {
-  return `${publicUrl}/api/whatsapp/${session}/messages/${encodeURIComponent(chatId)}/${encodeURIComponent(messageId)}/media`
-}
 
 /** A message as WAHA's `WAMessage`, plus our `chatId` and `type`. */
 export function messagePayload(message: MessageDTO, session: string, options: EnvelopeOptions): Record<string, unknown> {

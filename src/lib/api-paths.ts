@@ -5,3 +5,11 @@ export const API_BASE = '/api/whatsapp'
 export function mediaPath(phoneNumber: string, chatId: string, messageId: string): string {
   return `${API_BASE}/${phoneNumber}/messages/${encodeURIComponent(chatId)}/${encodeURIComponent(messageId)}/media`
 }
+
+/**
+ * The same route as an absolute URL under PUBLIC_URL: what history and events both show
+ * as `media.url`, so a link from either can be fetched as is (WAHA's events do the same).
+ */
+export function mediaUrl(publicUrl: string, phoneNumber: string, chatId: string, messageId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${mediaPath(phoneNumber, chatId, messageId)}`
+}

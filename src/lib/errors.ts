@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_SUPPORTED'
   | 'UPSTREAM_ERROR'
+  | 'ENGINE_UNAVAILABLE'
   | 'INTERNAL_ERROR'
 
 export interface ErrorEnvelope {
@@ -111,6 +112,13 @@ export class NotSupportedError extends AppError {
 export class UpstreamError extends AppError {
   constructor(message: string, details?: unknown) {
     super(502, 'UPSTREAM_ERROR', message, details)
+  }
+}
+
+/** The engine cannot run on this machine (e.g. no Chromium for webjs); the message names the fix. */
+export class EngineUnavailableError extends AppError {
+  constructor(engine: string, message: string) {
+    super(503, 'ENGINE_UNAVAILABLE', message, { engine })
   }
 }
 

@@ -12,16 +12,21 @@
 import type { SQL } from 'bun'
 import type { SessionEvent } from '../events/bus'
 import type { EventIngest } from '../events/ingest'
-import { mediaPath } from '../lib/api-paths'
+import { mediaUrl } from '../lib/api-paths'
 import type { Logger } from '../lib/logger'
 import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/engine'
 import type { MediaFiles } from './media-files'
 import { transaction } from '../storage/db'
 
-/** A message as the API shows it in history: the engine's DTO, with its media link, ack name and reactions. */
-export interface HistoryMessage extends Omit<MessageDTO, 'media'> {
-  /** As in the event payload (§7): `filename` is null when the media has none. */
+/**
+ * A message as the API shows it in history: the engine's DTO, with its media link, ack
+ * name and reactions. `media` and `replyTo` have the event payload's shape (§7, WAHA's):
+ * `media.url` absolute under PUBLIC_URL, `filename` null when the media has none, and
+ * `replyTo: {id}`.
+ */
+export interface HistoryMessage extends Omit<MessageDTO, 'media' | 'replyTo'> {
   media?: Omit<MessageMediaInfo, 'filename'> & { url: string; filename: string | null }
+  replyTo?: { id: string }
   ackName: AckName
   reactions?: Array<{ emoji: string; from: string; timestamp: number }>
 }
@@ -107,6 +112,8 @@ export class MessageStore {
     private readonly db: SQL,
     private readonly files: MediaFiles,
     private readonly logger: Logger,
+    /** Where this server is reached (PUBLIC_URL), for the media links in history. */
+    private readonly links: { publicUrl: string },
   ) {}
 
   /** Registers the store with the event ingest: the hook in the transaction, the media cleanup after it. */
@@ -310,7 +317,7 @@ export class MessageStore {
       hasMedia,
       ...(hasMedia && {
         media: {
-          url: mediaPath(row.session, row.chat_id, row.id),
+          url: mediaUrl(this.links.publicUrl, row.session, row.chat_id, row.id),
           mimetype: row.media_mimetype ?? 'application/octet-stream',
           filename: row.media_filename || null,
           ...(row.media_size !== null && { size: Number(row.media_size) }),
@@ -318,7 +325,7 @@ export class MessageStore {
       }),
       ack,
       ackName: ackName(ack),
-      ...(row.reply_to && { replyTo: row.reply_to }),
+      ...(row.reply_to && { replyTo: { id: row.reply_to } }),
       ...extra,
       ...(isTrue(row.edited) && { edited: true }),
     }

@@ -3,7 +3,8 @@
  * hasMedia, ack, replyTo?` and, with media, `media: {url, mimetype, filename}` where `url`
  * is this server's download route." Checked on both places a client reads messages: the
  * `message` event and the history of §6 (which left `filename` out when there was none,
- * while the event said `null`).
+ * while the event said `null`). Both also agree on `replyTo: {id}` (WAHA's shape; history
+ * said a bare string) and on an absolute `media.url` under PUBLIC_URL (history said a path).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
@@ -14,6 +15,7 @@ const B = '966500000002'
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
 let server: TestServer
 let events: SseReader
+let eventsOfA: SseReader
 const sent: Record<string, string> = {}
 
 beforeAll(async () => {
@@ -21,6 +23,7 @@ beforeAll(async () => {
   await server.link(A)
   await server.link(B)
   events = new SseReader(await server.request('GET', `/${B}/events?events=message`))
+  eventsOfA = new SseReader(await server.request('GET', `/${A}/events?events=message`))
   const send = async (path: string, body: Record<string, unknown>) => {
     const result = await server.call<{ messageId: string }>('POST', `/${A}/${path}`, { body: { chatId: B, ...body } })
     expect(result.status).toBe(200)
@@ -31,10 +34,11 @@ beforeAll(async () => {
   sent.file = await send('send-file', { fileUrl: Buffer.from('hello').toString('base64'), mimeType: 'text/plain', filename: 'hello.txt' })
   const received = `false_${A}@c.us_${sent.text.split('_').at(-1)}`
   sent.reply = (await server.call<{ messageId: string }>('POST', `/${B}/send-text`, { body: { chatId: A, text: 'a reply', quotedMsgId: received } })).body.messageId
-  await waitFor(() => events.events.length >= 3)
+  await waitFor(() => events.events.length >= 3 && eventsOfA.events.length >= 1)
 })
 afterAll(async () => {
   await events.close()
+  await eventsOfA.close()
   await server.close()
 })
 
@@ -66,7 +70,7 @@ describe('message payloads', () => {
     const file = history.body.messages.find((message) => message.type === 'document')!
     expect(file.media).toMatchObject({ mimetype: 'text/plain', filename: 'hello.txt' })
     // The url is the download route, and it serves the bytes.
-    const download = await server.request('GET', String(image.media!.url).replace('/api/whatsapp', ''))
+    const download = await server.request('GET', new URL(String(image.media!.url)).pathname.replace('/api/whatsapp', ''))
     expect(download.status).toBe(200)
     expect(Buffer.from(await download.arrayBuffer()).toString('base64')).toBe(PNG)
   })
@@ -74,6 +78,20 @@ describe('message payloads', () => {
   test('a reply names the quoted message', async () => {
     const history = await server.call<{ messages: Message[] }>('GET', `/${A}/messages/${B}`)
     const reply = history.body.messages.find((message) => message.body === 'a reply')!
-    expect(reply.replyTo).toBe(sent.text)
+    expect(reply.replyTo).toEqual({ id: sent.text })
+  })
+
+  test('history and events give the same replyTo and media.url', async () => {
+    const historyOfA = (await server.call<{ messages: Message[] }>('GET', `/${A}/messages/${B}`)).body.messages
+    const replyEvent = eventsOfA.events.map((event) => event.data.payload as Message).find((payload) => payload.body === 'a reply')!
+    const replyInHistory = historyOfA.find((message) => message.id === replyEvent.id)!
+    expect(replyEvent.replyTo).toEqual({ id: sent.text })
+    expect(replyInHistory.replyTo).toEqual(replyEvent.replyTo)
+
+    const historyOfB = (await server.call<{ messages: Message[] }>('GET', `/${B}/messages/${A}`)).body.messages
+    const imageEvent = events.events.map((event) => event.data.payload as Message).find((payload) => payload.type === 'image')!
+    const imageInHistory = historyOfB.find((message) => message.id === imageEvent.id)!
+    expect(String(imageEvent.media!.url)).toStartWith(`${server.config.publicUrl}/api/whatsapp/${B}/messages/`)
+    expect(imageInHistory.media!.url).toBe(imageEvent.media!.url)
   })
 })

@@ -24,7 +24,7 @@ export interface Msg {
   participant?: string
   hasMedia: boolean
   media?: { url: string; mimetype: string; filename?: string; size?: number }
-  replyTo?: string
+  replyTo?: { id: string }
   location?: { latitude: number; longitude: number; name?: string; address?: string }
   vcards?: string[]
   poll?: { name: string; options: string[]; multipleAnswers: boolean }

@@ -50,7 +50,7 @@ beforeEach(async () => {
   bus = new EventBus()
   ingest = new EventIngest(db, silentLogger)
   ingest.attach(bus)
-  store = new MessageStore(db, new MediaFiles(join(dir, 'media')), silentLogger)
+  store = new MessageStore(db, new MediaFiles(join(dir, 'media')), silentLogger, { publicUrl: 'http://wa.example' })
   store.attach(ingest)
 })
 afterEach(async () => {
@@ -124,7 +124,7 @@ describe('MessageStore', () => {
     const stored = await store.media(S, image.id)
     expect(stored).toMatchObject({ size: PNG.byteLength, mimeType: 'image/png', filename: 'a.png' })
     expect(await stored!.blob.bytes()).toEqual(PNG)
-    expect((await store.get(S, image.id))!.media).toMatchObject({ url: `/api/whatsapp/${S}/messages/${encodeURIComponent(CHAT)}/${encodeURIComponent(image.id)}/media`, size: PNG.byteLength })
+    expect((await store.get(S, image.id))!.media).toMatchObject({ url: `http://wa.example/api/whatsapp/${S}/messages/${encodeURIComponent(CHAT)}/${encodeURIComponent(image.id)}/media`, size: PNG.byteLength })
 
     await emit({ type: 'message.revoked', chatId: CHAT, revokedMessageId: image.id, from: `${S}@c.us`, fromMe: true, timestamp: 1 })
     await Bun.sleep(10)

@@ -68,8 +68,9 @@ describe('a conversation between two linked numbers', () => {
     expect(sent.at(-1)!.id).toBe(textId)
 
     // ── B downloads A's image: the same bytes, the right type ──────────────────
-    expect(bImage!.media!.url).toBe(`/api/whatsapp/${B}/messages/${encodeURIComponent(jid(A))}/${encodeURIComponent(bImage!.id)}/media`)
-    const download = await server.request('GET', bImage!.media!.url.replace('/api/whatsapp', ''))
+    // Absolute under PUBLIC_URL, as in the event payload: the link is fetched as is.
+    expect(bImage!.media!.url).toBe(`${server.config.publicUrl}/api/whatsapp/${B}/messages/${encodeURIComponent(jid(A))}/${encodeURIComponent(bImage!.id)}/media`)
+    const download = await server.request('GET', new URL(bImage!.media!.url).pathname.replace('/api/whatsapp', ''))
     expect(download.status).toBe(200)
     expect(download.headers.get('content-type')).toBe('image/png')
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(PNG)
@@ -81,10 +82,10 @@ describe('a conversation between two linked numbers', () => {
     // ── B replies quoting A's text ────────────────────────────────────────────
     const replyId = await sendText(server, B, A, 'Hi A, got it', { quotedMsgId: bText!.id })
     const bSide = await history(server, B, jid(A))
-    expect(bSide.messages[0]).toMatchObject({ id: replyId, fromMe: true, replyTo: bText!.id })
+    expect(bSide.messages[0]).toMatchObject({ id: replyId, fromMe: true, replyTo: { id: bText!.id } })
     const aSide = await historyWhen(server, A, jid(B), (messages) => messages.length === 7)
     const aReply = aSide[0]!
-    expect(aReply).toMatchObject({ type: 'text', body: 'Hi A, got it', fromMe: false, replyTo: textId })
+    expect(aReply).toMatchObject({ type: 'text', body: 'Hi A, got it', fromMe: false, replyTo: { id: textId } })
 
     // ── A reacts to B's reply; both sides see the reaction ─────────────────────
     const react = await server.call('POST', `/${A}/messages/${aReply.id}/react`, { body: { emoji: '👍' } })

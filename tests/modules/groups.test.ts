@@ -166,7 +166,7 @@ describe('groups, seen from every member', () => {
 
     await sendText(server, B, groupId, 'Hi A', { quotedMsgId: atB!.id })
     const atA = await historyWhen(server, A, groupId, (m) => m.length === 2)
-    expect(atA[0]).toMatchObject({ body: 'Hi A', participant: jid(B), replyTo: id })
+    expect(atA[0]).toMatchObject({ body: 'Hi A', participant: jid(B), replyTo: { id } })
     await server.call('POST', `/${C}/messages/${atC!.id}/react`, { body: { 'emoji': '🎉' } })
     await historyWhen(server, A, groupId, (m) => m.find((x) => x.id === id)?.reactions?.[0]?.emoji === '🎉')
   })

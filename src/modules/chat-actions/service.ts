@@ -3,7 +3,7 @@
  * capability (501 otherwise) before touching it, and keeps the message store in step
  * where the action changes history (clear, delete).
  */
-import type { MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, NotFoundError } from '../../errors'
 import { normalizeChatId } from '../../lib/chat-id'
 import type { Capability, EngineSession, PinDuration } from '../../providers/engine'

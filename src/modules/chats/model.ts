@@ -2,6 +2,7 @@
 import { t } from 'elysia'
 import { ACK } from '../../providers/engine'
 import { oneOf, PhoneNumberParam } from '../common/model'
+import { MESSAGE_ID_MAX_LENGTH } from '../../lib/message-id'
 import { ChatIdString, MESSAGE_ID_PATTERN, MessageIdString } from '../common/whatsapp-model'
 
 const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact', 'poll', 'revoked', 'unknown'] as const
@@ -51,7 +52,7 @@ export const ChatList = t.Object(
 
 export const HistoryQuery = t.Object({
   limit: t.Optional(t.Integer({ default: 50, description: 'Messages per page, 1 to 200' })),
-  before: t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, description: 'Cursor: only messages older than this message id (the last id of the previous page)' })),
+  before: t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, maxLength: MESSAGE_ID_MAX_LENGTH, description: 'Cursor: only messages older than this message id (the last id of the previous page)' })),
 })
 
 export const Message = t.Object(
@@ -68,7 +69,7 @@ export const Message = t.Object(
     hasMedia: t.Boolean(),
     media: t.Optional(
       t.Object({
-        url: t.String({ description: "This server's download route for the bytes" }),
+        url: t.String({ description: "Absolute URL (under PUBLIC_URL) of this server's download route for the bytes, as in the event payload" }),
         mimetype: t.String(),
         filename: t.Union([t.String(), t.Null()], { description: 'The file name, null when the media has none (as in the event payload)' }),
         size: t.Optional(t.Integer()),
@@ -76,7 +77,7 @@ export const Message = t.Object(
     ),
     ack: t.Integer({ minimum: -1, maximum: 4, description: '-1 error, 0 pending, 1 server, 2 device, 3 read, 4 played' }),
     ackName: oneOf(ACK_NAMES),
-    replyTo: t.Optional(t.String({ description: 'Id of the quoted message' })),
+    replyTo: t.Optional(t.Object({ id: t.String({ description: 'Id of the quoted message' }) }, { description: "The quoted message, in WAHA's shape as in the event payload" })),
     location: t.Optional(t.Object({ latitude: t.Number(), longitude: t.Number(), name: t.Optional(t.String()), address: t.Optional(t.String()) })),
     vcards: t.Optional(t.Array(t.String())),
     poll: t.Optional(t.Object({ name: t.String(), options: t.Array(t.String()), multipleAnswers: t.Boolean() })),
@@ -97,7 +98,7 @@ export const Message = t.Object(
         type: 'image',
         body: 'Our new menu',
         hasMedia: true,
-        media: { url: '/api/whatsapp/966500000001/messages/966500000002%40c.us/false_966500000002%40c.us_3EB0C431D5A2B1F0E4A7/media', mimetype: 'image/jpeg', filename: null, size: 48213 },
+        media: { url: 'https://wa.example.com/api/whatsapp/966500000001/messages/966500000002%40c.us/false_966500000002%40c.us_3EB0C431D5A2B1F0E4A7/media', mimetype: 'image/jpeg', filename: null, size: 48213 },
         ack: 2,
         ackName: 'DEVICE',
       },

@@ -5,7 +5,7 @@
  */
 import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, NotFoundError } from '../../errors'
-import { normalizeChatId } from '../../lib/chat-id'
+import { normalizeChatId, STATUS_BROADCAST } from '../../lib/chat-id'
 import type { ChatDTO } from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 
@@ -73,7 +73,7 @@ export class ChatsService {
     const engine = await this.sessions.requireConnected(phone)
     const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
-    if (page.messages.length === 0 && query.before === undefined && chatId !== 'status@broadcast' && !(await this.deps.store.hasChat(phone, chatId))) {
+    if (page.messages.length === 0 && query.before === undefined && chatId !== STATUS_BROADCAST && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
       if (engine.capabilities.has('chats.get')) await engine.getChat(chatId)
     }

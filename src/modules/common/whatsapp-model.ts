@@ -1,6 +1,7 @@
 /** Schemas shared by the WhatsApp feature modules (§5–§6): ids, results, the error sets of connected routes. */
 import { t } from 'elysia'
 import { CHAT_ID_DESCRIPTION } from '../../lib/chat-id'
+import { MESSAGE_ID_DESCRIPTION, MESSAGE_ID_EXAMPLE, MESSAGE_ID_MAX_LENGTH, MESSAGE_ID_PATTERN } from '../../lib/message-id'
 import { IDEMPOTENCY_KEY_PATTERN } from '../../messaging/idempotency'
 import { ErrorEnvelope, guardedErrors, PhoneNumberParam } from './model'
 
@@ -20,12 +21,13 @@ export const ContactIdString = t.String({
 
 export const GroupIdString = t.String({ minLength: 1, maxLength: 100, description: 'A group JID `…@g.us`', examples: ['120363025555555555@g.us'] })
 
-/** Serialized message ids as whatsapp-web.js and WAHA spell them: `<fromMe>_<chat>_<key>[_<author>]`. */
-export const MESSAGE_ID_PATTERN = '^(true|false)_[^\\s/]{3,400}$'
+export { MESSAGE_ID_PATTERN } from '../../lib/message-id'
+/** Serialized message ids as whatsapp-web.js and WAHA spell them: the one rule of src/lib/message-id.ts. */
 export const MessageIdString = t.String({
   pattern: MESSAGE_ID_PATTERN,
-  description: 'A message id as returned by the send routes and history: `true_<chatId>_<key>` or `false_<chatId>_<key>[_<author>]`',
-  examples: ['true_966500000002@c.us_3EB0C431D5A2B1F0E4A7'],
+  maxLength: MESSAGE_ID_MAX_LENGTH,
+  description: MESSAGE_ID_DESCRIPTION,
+  examples: [MESSAGE_ID_EXAMPLE],
 })
 
 export const PhoneChatParams = t.Object({ phoneNumber: PhoneNumberParam, chatId: ChatIdString })

@@ -1,10 +1,11 @@
 /** Request and response schemas of §5 (messaging). */
 import { t } from 'elysia'
 import { oneOf } from '../common/model'
+import { MESSAGE_ID_MAX_LENGTH } from '../../lib/message-id'
 import { ChatIdString, FilenameField, MEDIA_FIELD_DESCRIPTION, MESSAGE_ID_PATTERN, MimeTypeField } from '../common/whatsapp-model'
 
 const chatId = ChatIdString
-const quotedMsgId = t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, description: 'Reply to (quote) this message of the same chat', examples: ['false_966500000002@c.us_3EB0C431D5A2B1F0E4A7'] }))
+const quotedMsgId = t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, maxLength: MESSAGE_ID_MAX_LENGTH, description: 'Reply to (quote) this message of the same chat', examples: ['false_966500000002@c.us_3EB0C431D5A2B1F0E4A7'] }))
 const caption = t.Optional(t.String({ maxLength: 4096, description: 'Text shown under the media', examples: ['Our new menu'] }))
 const media = (examples: string[]) => t.String({ minLength: 1, description: MEDIA_FIELD_DESCRIPTION, examples })
 const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='

@@ -9,7 +9,8 @@
  */
 import type { MessagingDeps } from '../../messaging'
 import { BadRequestError } from '../../errors'
-import { normalizeChatId, normalizeContactIds, parseChatId } from '../../lib/chat-id'
+import { normalizeChatId, normalizeContactIds, parseChatId, STATUS_BROADCAST } from '../../lib/chat-id'
+import { buildVcard } from '../../lib/vcard'
 import { fingerprint } from '../../messaging/idempotency'
 import type { MediaKind } from '../../messaging/media-input'
 import type { TypingIndicator } from '../../messaging/pacer'
@@ -63,23 +64,6 @@ interface SendPlan {
    */
   prepare(engine: EngineSession): Promise<() => Promise<{ message: MessageDTO; media?: MediaFile }>>
   presence?: TypingIndicator['state']
-}
-
-function escapeVcard(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/,/g, '\\,').replace(/;/g, '\\;')
-}
-
-/** A vCard 3.0 as WhatsApp builds them, with the `waid` that makes the card tappable. */
-export function buildVcard(card: { fullName: string; phoneNumber: string; organization?: string }): string {
-  const digits = card.phoneNumber.replace(/^\+/, '')
-  return [
-    'BEGIN:VCARD',
-    'VERSION:3.0',
-    `FN:${escapeVcard(card.fullName)}`,
-    ...(card.organization ? [`ORG:${escapeVcard(card.organization)};`] : []),
-    `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
-    'END:VCARD',
-  ].join('\n')
 }
 
 function checkVcard(vcard: string): string {
@@ -221,7 +205,7 @@ export class MessagesService {
       route: 'status',
       body,
       capability: 'status.post',
-      chatId: 'status@broadcast',
+      chatId: STATUS_BROADCAST,
       prepare: async (engine) => {
         if (body.type === 'text') {
           const content: StatusContent = {
@@ -339,7 +323,7 @@ export class MessagesService {
   }
 
   private typingIndicator(engine: EngineSession, plan: SendPlan): TypingIndicator | undefined {
-    if (!plan.presence || plan.chatId === 'status@broadcast' || !engine.capabilities.has('chat.presence')) return undefined
+    if (!plan.presence || plan.chatId === STATUS_BROADCAST || !engine.capabilities.has('chat.presence')) return undefined
     return { state: plan.presence, set: (state) => engine.setPresence(plan.chatId, state) }
   }
 }

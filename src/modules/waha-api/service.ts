@@ -8,7 +8,7 @@ import QRCode from 'qrcode'
 import { assertOwnsNumber } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import type { AppServices, MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, ForbiddenError, NotFoundError, NotSupportedError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { normalizeChatId } from '../../lib/chat-id'
@@ -28,7 +28,16 @@ import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMes
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
 
 export interface WahaApiDeps {
-  services: Pick<AppServices, 'sessions' | 'messages' | 'chats' | 'chatActions' | 'contacts' | 'groups' | 'profile' | 'webhooks'>
+  services: {
+    sessions: SessionsService
+    messages: MessagesService
+    chats: ChatsService
+    chatActions: ChatActionsService
+    contacts: ContactsService
+    groups: GroupsService
+    profile: ProfileService
+    webhooks: WebhooksService
+  }
   sessions: SessionManager
   messaging: MessagingDeps
   events: EventsRuntime
@@ -435,10 +444,13 @@ export class WahaApiService {
 
   async message(principal: Principal, name: string, rawChatId: string, messageId: string) {
     const target = await this.working(principal, name)
-    const chatId = normalizeChatId(rawChatId)
-    const message = await this.deps.messaging.store.get(target.phone, messageId)
-    if (!message || message.chatId !== chatId) throw new NotFoundError(`Message ${messageId} not found in chat ${chatId}`)
-    return this.waMessage(target, message)
+    return this.waMessage(target, await this.chatActions.message(target.phone, rawChatId, messageId))
+  }
+
+  /** Chat and message actions (issue 13's service): archive, unread, clear, delete, star, pin, poll votes. */
+  async act<T>(principal: Principal, name: string | undefined, act: (phone: string) => Promise<T>): Promise<T> {
+    const target = await this.working(principal, name)
+    return act(target.phone)
   }
 
   async readChat(principal: Principal, name: string, chatId: string) {

@@ -16,6 +16,7 @@ import { pageOfChats } from '../chat-query'
 import { randomBytes } from 'node:crypto'
 import { BadRequestError, ClientNotReadyError, ConflictError, ForbiddenError, NoLinkPendingError, NotFoundError } from '../../errors'
 import { jidOf } from '../../lib/phone'
+import { STATUS_BROADCAST } from '../../lib/chat-id'
 import {
   ACK,
   BaseEngineSession,
@@ -69,9 +70,10 @@ export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcep
 export const EDIT_WINDOW_SECONDS = 15 * 60
 export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
 
-const STATUS_CHAT = 'status@broadcast'
 /** WhatsApp pins at most three chats. */
 export const MAX_PINNED_CHATS = 3
+/** How much longer than SIMULATOR_CONNECT_DELAY_MS a scan right after start waits for the QR. */
+const SCAN_WAIT_EXTRA_MS = 5000
 const EDITABLE: ReadonlySet<MessageType> = new Set(['text', 'image', 'video', 'document'])
 
 interface StoredAuth {
@@ -108,6 +110,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private reason?: string
   private qrTimer?: ReturnType<typeof setInterval>
   private connectTimer?: ReturnType<typeof setTimeout>
+  /** Scans waiting for the session to leave STARTING. */
+  private readonly statusWaiters = new Set<() => void>()
   private pairingCode?: string
 
   constructor(
@@ -264,7 +268,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: STATUS_CHAT,
+      to: STATUS_BROADCAST,
       timestamp: nowSeconds(),
       type: content.type,
       body: content.type === 'text' ? content.text : (content.caption ?? ''),
@@ -274,7 +278,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const audience = this.network
       .accountNumbers()
       .filter((phone) => phone !== this.phoneNumber && this.network.account(phone).chats.has(this.myJid))
-    return this.dispatch({ chatId: STATUS_CHAT, recipients: audience }, wire)
+    return this.dispatch({ chatId: STATUS_BROADCAST, recipients: audience }, wire)
   }
 
   override async react(messageId: string, emoji: string): Promise<void> {
@@ -344,7 +348,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       const sender = phoneOf(message.dto.participant ?? message.dto.from)
       bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
     }
-    if (chatId === STATUS_CHAT) return
+    if (chatId === STATUS_BROADCAST) return
     for (const [sender, keys] of bySender) {
       this.network.send(sender, { kind: 'receipt', from: this.phoneNumber, ...this.groupField(chatId), keys, ack: ACK.READ })
     }
@@ -363,7 +367,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_CHAT).map((chat) => this.chatDto(chat))
+    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST).map((chat) => this.chatDto(chat))
     return pageOfChats(all, query)
   }
 
@@ -738,14 +742,14 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   /** A message from the network (or the sandbox): stored, reported, and receipted to its sender. */
   private receive(wire: WireMessage): MessageDTO | undefined {
     if (this.status !== 'WORKING') return undefined
-    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_CHAT ? wire.to : undefined
+    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST ? wire.to : undefined
     if (this.isBlocked(wire.from, group)) return undefined
     const chatId = group ?? jid(wire.from)
     if (this.account.findByKey(chatId, wire.key)) return undefined
     const stored: StoredMessage = { key: wire.key, dto: this.toDto(wire, chatId, false, ACK.DEVICE), ...(wire.media && { media: wire.media }) }
     this.account.add(chatId, stored)
     this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
-    if (group !== STATUS_CHAT) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
+    if (group !== STATUS_BROADCAST) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
     return stored.dto
   }
 
@@ -803,18 +807,18 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const chatId = target.dto.chatId
     let recipients: string[]
     if (chatId.endsWith('@g.us')) recipients = [...(this.network.groups.get(chatId)?.participants.keys() ?? [])]
-    else if (chatId === STATUS_CHAT) recipients = target.dto.fromMe ? (target.recipients ?? []) : [phoneOf(target.dto.participant ?? target.dto.from)]
+    else if (chatId === STATUS_BROADCAST) recipients = target.dto.fromMe ? (target.recipients ?? []) : [phoneOf(target.dto.participant ?? target.dto.from)]
     else recipients = [phoneOf(chatId)]
     for (const phone of recipients) if (phone !== this.phoneNumber) this.network.send(phone, packet)
   }
 
   private groupField(chatId: string): { group?: string } {
-    return chatId.endsWith('@g.us') || chatId === STATUS_CHAT ? { group: chatId } : {}
+    return chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST ? { group: chatId } : {}
   }
 
   /** Resolves a send target; 404 for unknown chats, 403 where the group forbids it, 409 for a blocked contact. */
   private route(chatId: string): Route {
-    if (chatId === STATUS_CHAT) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
+    if (chatId === STATUS_BROADCAST) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
     if (chatId.endsWith('@lid')) throw new NotFoundError(`The simulator knows no contact ${chatId}`)
     if (chatId.endsWith('@g.us')) {
       const group = this.network.groups.requireMember(this.phoneNumber, chatId)
@@ -888,7 +892,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   }
 
   private toDto(wire: WireMessage, chatId: string, fromMe: boolean, ack: Ack): MessageDTO {
-    const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_CHAT
+    const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST
     const author = !fromMe && inGroup ? jid(wire.from) : undefined
     const quoted = wire.quotedKey ? this.account.findByKey(chatId, wire.quotedKey) : undefined
     return {
@@ -944,6 +948,9 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   }
 
   private async scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot> {
+    // A script that starts then scans at once finds the session still STARTING: the phone
+    // waits for the QR to appear, as a person would, but not forever.
+    if (this.status === 'STARTING') await this.leftStarting(this.options.connectDelayMs + SCAN_WAIT_EXTRA_MS)
     if (this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('QR code', stateOf(this.status), this.status)
     const phone = options.phone?.replace(/^\+/, '') ?? this.phoneNumber
     const me: Me = { id: jidOf(phone), pushName: options.pushName ?? this.network.profile(phone)?.pushName ?? `Simulated ${phone}` }
@@ -1018,8 +1025,22 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.connectTimer = undefined
   }
 
+  /** Resolves when the status moves on from STARTING, or after `timeoutMs`. */
+  private leftStarting(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.statusWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.statusWaiters.add(done)
+    })
+  }
+
   private setStatus(status: SessionStatus): void {
     this.status = status
+    if (status !== 'STARTING') for (const waiter of [...this.statusWaiters]) waiter()
     this.emit({
       type: 'session.status',
       status,

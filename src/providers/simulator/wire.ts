@@ -66,25 +66,4 @@ export function jid(phone: string): string {
 /** A phone number (digits) from a JID or from a phone number itself. */
 export { userOf as phoneOf } from '../../lib/chat-id'
 
-export function ownId(chatId: string, key: string): string {
-  return `true_${chatId}_${key}`
-}
-
-export function receivedId(chatId: string, key: string, author?: string): string {
-  return author ? `false_${chatId}_${key}_${author}` : `false_${chatId}_${key}`
-}
-
-const MESSAGE_ID = /^(true|false)_([^_\s]+@(?:c\.us|g\.us|lid|broadcast))_([A-Za-z0-9]+)(?:_([^_\s]+))?$/
-
-export interface ParsedMessageId {
-  fromMe: boolean
-  chatId: string
-  key: string
-  participant?: string
-}
-
-export function parseMessageId(id: string): ParsedMessageId | undefined {
-  const match = MESSAGE_ID.exec(id)
-  if (!match) return undefined
-  return { fromMe: match[1] === 'true', chatId: match[2]!, key: match[3]!, ...(match[4] && { participant: match[4] }) }
-}
+export { ownMessageId as ownId, parseMessageId, receivedMessageId as receivedId, type ParsedMessageId } from '../../lib/message-id'

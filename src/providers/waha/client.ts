@@ -207,15 +207,8 @@ export function buildCallbackWebhooks(options: CallbackWebhooksOptions): Webhook
   ]
 }
 
-/** A vCard 3.0 for `sendContactVcard` (`waid` lets WhatsApp link the number). */
-export function buildVcard(contact: { fullName: string; phoneNumber: string; organization?: string }): string {
-  const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/([,;])/g, '\\$1')
-  const digits = contact.phoneNumber.replace(/\D/g, '')
-  const lines = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${escape(contact.fullName)}`]
-  if (contact.organization) lines.push(`ORG:${escape(contact.organization)}`)
-  lines.push(`TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`, 'END:VCARD')
-  return lines.join('\n')
-}
+/** The vCards `sendContactVcard` takes are built by the one builder of src/lib/vcard.ts. */
+export { buildVcard } from '../../lib/vcard'
 
 /** The message id in a send result, whatever the engine's shape (`id`, `id._serialized`, NOWEB's `key`). */
 export function messageIdOf(result: unknown): string | undefined {

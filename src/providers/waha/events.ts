@@ -163,12 +163,17 @@ export function wahaEnvelopeToEngineEvents(envelope: WahaEnvelope): WahaEngineEv
     }
     case 'poll.vote': {
       const { vote, poll } = envelope.payload
-      // The poll's chat: ours from its id; WAHA's vote `from` is the voter (the group member in a group).
-      const chatId = parseMessageId(poll.id)?.chatId ?? (poll.fromMe ? poll.to : poll.from)
-      const voter = vote.participant ?? vote.from
-      // WAHA documents `timestamp` as ms but sends seconds; both are accepted.
-      const timestamp = vote.timestamp > 1e12 ? Math.floor(vote.timestamp / 1000) : Math.floor(vote.timestamp)
-      return [{ type: 'poll.vote', chatId, pollMessageId: poll.id, voter, fromMe: vote.fromMe, selectedOptions: vote.selectedOptions, timestamp }]
+      return [
+        {
+          type: 'poll.vote',
+          chatId: chatIdOfMessage(poll),
+          pollMessageId: poll.id,
+          voter: vote.participant ?? vote.from,
+          fromMe: vote.fromMe,
+          selectedOptions: vote.selectedOptions,
+          timestamp: vote.timestamp,
+        },
+      ]
     }
     case 'session.status': {
       const mapped: { status: SessionStatus; reason?: string } = wahaStatusToSessionStatus(envelope.payload.status)

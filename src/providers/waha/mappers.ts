@@ -74,15 +74,8 @@ export function serializedId(value: unknown): string | undefined {
 
 // ─── Message ids ─────────────────────────────────────────────────────────────
 
-/**
- * The parts of WAHA's message id, `{fromMe}_{chat}_{id}[_{participant}]` (the document's
- * format for every engine); undefined when the id is not in that format.
- */
-export function parseMessageId(messageId: string): { fromMe: boolean; chatId: string; key: string; participant?: string } | undefined {
-  const match = /^(true|false)_([^_@]+@[^_]+)_([^_]+)(?:_(.+))?$/.exec(messageId)
-  if (!match?.[2] || !match[3]) return undefined
-  return { fromMe: match[1] === 'true', chatId: match[2], key: match[3], ...(match[4] && { participant: match[4] }) }
-}
+/** WAHA's message id, `{fromMe}_{chat}_{id}[_{participant}]`: the one rule of src/lib/message-id.ts. */
+export { parseMessageId } from '../../lib/message-id'
 
 // ─── Status ──────────────────────────────────────────────────────────────────
 

@@ -13,7 +13,7 @@
  * Capabilities are those WAHA's document offers; what it lacks (stickers, plain audio,
  * explicit mentions, delete-for-me) answers 501.
  */
-import { userOf } from '../../lib/chat-id'
+import { STATUS_BROADCAST, userOf } from '../../lib/chat-id'
 import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { jidOf } from '../../lib/phone'
@@ -102,7 +102,6 @@ const ACTIVE_WAHA_STATUSES: ReadonlySet<WahaSessionStatus> = new Set([
 const RECENT_MESSAGE_IDS = 2048
 /** Extra messages read around a history cursor, for messages stamped the same second. */
 const SAME_SECOND_SLACK = 20
-const STATUS_CHAT = 'status@broadcast'
 
 function base64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')
@@ -573,14 +572,14 @@ export class WahaSession extends BaseEngineSession {
           backgroundColor: content.backgroundColor ?? '#38b42f',
           font: content.font ?? 0,
         })
-        sent = this.sent(STATUS_CHAT, { type: 'text', body: content.text }, undefined)
+        sent = this.sent(STATUS_BROADCAST, { type: 'text', body: content.text }, undefined)
         break
       case 'image':
         result = await this.client.sendImageStatus(session, {
           file: binaryFile(content.media),
           ...(content.caption !== undefined && { caption: content.caption }),
         })
-        sent = this.sent(STATUS_CHAT, { type: 'image', body: content.caption ?? '', media: mediaInfo(content.media) }, undefined)
+        sent = this.sent(STATUS_BROADCAST, { type: 'image', body: content.caption ?? '', media: mediaInfo(content.media) }, undefined)
         break
       case 'video': {
         const { media } = content
@@ -589,7 +588,7 @@ export class WahaSession extends BaseEngineSession {
           convert: media.mimeType.split(';')[0]?.trim() !== 'video/mp4',
           ...(content.caption !== undefined && { caption: content.caption }),
         })
-        sent = this.sent(STATUS_CHAT, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, undefined)
+        sent = this.sent(STATUS_BROADCAST, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, undefined)
         break
       }
     }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { lstat, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InternalError } from '../../errors'
+import { EngineUnavailableError } from '../../errors'
 
 /** Where Chromium or Chrome usually lives, in the order we try them. */
 export const CHROMIUM_CANDIDATES = [
@@ -36,13 +36,15 @@ function isExecutableFile(path: string): boolean {
 export function resolveChromium(configured: string | undefined, candidates: readonly string[] = CHROMIUM_CANDIDATES): string {
   if (configured !== undefined) {
     if (isExecutableFile(configured)) return configured
-    throw new InternalError(
+    throw new EngineUnavailableError(
+      'webjs',
       `CHROME_PATH is set to ${configured}, but there is no browser there. Point CHROME_PATH at Chromium or Chrome (e.g. /usr/bin/chromium), or unset it to auto-detect`,
     )
   }
   const found = candidates.find(isExecutableFile)
   if (found) return found
-  throw new InternalError(
+  throw new EngineUnavailableError(
+    'webjs',
     `Chromium was not found (looked in ${candidates.join(', ')}). The webjs engine needs it: install it (Debian/Ubuntu: apt-get install chromium) or set CHROME_PATH to the browser's executable`,
   )
 }

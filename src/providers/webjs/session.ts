@@ -6,6 +6,8 @@
 import type WAWebJS from 'whatsapp-web.js'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
+import { isMessageId } from '../../lib/message-id'
+import { STATUS_BROADCAST } from '../../lib/chat-id'
 import {
   BaseEngineSession,
   capabilitiesExcept,
@@ -64,8 +66,6 @@ export interface WebjsSessionOptions extends WebjsSupervisorOptions {
 const MEDIA_DOWNLOAD_TIMEOUT_MS = 60_000
 /** Largest history window fetched from WhatsApp Web while looking for a `before` cursor. */
 const HISTORY_SCAN_LIMIT = 4000
-
-const SERIALIZED_MESSAGE_ID = /^(true|false)_[^_\s]+_[^_\s]+(_[^_\s]+)?$/
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
@@ -195,7 +195,7 @@ export class WebjsSession extends BaseEngineSession {
   }
 
   private async message(client: WebjsClient, messageId: string): Promise<WMessage> {
-    if (!SERIALIZED_MESSAGE_ID.test(messageId)) {
+    if (!isMessageId(messageId)) {
       throw new BadRequestError('messageId must be a WhatsApp message id such as true_15550002222@c.us_3EB0C0FFEE', { messageId })
     }
     const message = await client.getMessageById(messageId)
@@ -340,7 +340,7 @@ export class WebjsSession extends BaseEngineSession {
 
   override postStatus(content: StatusContent): Promise<MessageDTO> {
     return this.op('post the Status', async (client) => {
-      const chatId = 'status@broadcast'
+      const chatId = STATUS_BROADCAST
       if (content.type === 'text') {
         const extra = {
           ...(content.backgroundColor && { backgroundColor: content.backgroundColor }),

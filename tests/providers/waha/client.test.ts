@@ -264,7 +264,7 @@ describe('WahaClient against the OpenAPI-validating stand-in', () => {
   test('helpers: vCard and message ids of every engine shape', () => {
     const vcard = buildVcard({ fullName: 'Doe, Jane', phoneNumber: '+966 500-000-003', organization: 'ACME' })
     expect(vcard).toBe(
-      'BEGIN:VCARD\nVERSION:3.0\nFN:Doe\\, Jane\nORG:ACME\nTEL;type=CELL;type=VOICE;waid=966500000003:+966500000003\nEND:VCARD',
+      'BEGIN:VCARD\nVERSION:3.0\nFN:Doe\\, Jane\nORG:ACME;\nTEL;type=CELL;type=VOICE;waid=966500000003:+966500000003\nEND:VCARD',
     )
     expect(messageIdOf({ id: 'true_x@c.us_A' })).toBe('true_x@c.us_A')
     expect(messageIdOf({ id: { _serialized: 'true_x@c.us_B' } })).toBe('true_x@c.us_B')

@@ -156,6 +156,15 @@ describe('wahaEnvelopeToEngineEvents', () => {
       { type: 'call.received', id: 'ABCDEFGABCDEFGABCDEFGABCDEFG', from: '11111111111@c.us', isVideo: true, isGroup: true, timestamp: 1 },
     ])
 
+    const vote = publishedEnvelope('poll.vote', (envelope) => {
+      const payload = payloadOf(envelope)
+      payload.poll = { id: 'true_11111111111@c.us_POLL', to: '11111111111@c.us', from: ME, fromMe: true }
+      payload.vote = { id: 'false_11111111111@c.us_VOTE', selectedOptions: ['Yes'], timestamp: 1692861369, to: ME, from: '11111111111@c.us', fromMe: false }
+    })
+    expect(wahaEnvelopeToEngineEvents(vote)).toEqual([
+      { type: 'poll.vote', chatId: '11111111111@c.us', pollMessageId: 'true_11111111111@c.us_POLL', voter: '11111111111@c.us', fromMe: false, selectedOptions: ['Yes'], timestamp: 1692861369 },
+    ])
+
     const working = publishedEnvelope('session.status', (envelope) => {
       payloadOf(envelope).status = 'WORKING'
       envelope.me = { id: ME, pushName: 'Support desk' }
@@ -170,12 +179,12 @@ describe('wahaEnvelopeToEngineEvents', () => {
     expect(wahaEnvelopeToEngineEvents(publishedEnvelope('state.change'))).toEqual([])
 
     // poll.vote: the poll's chat from its id, the voter, the options by name.
-    const vote = publishedEnvelope('poll.vote', (envelope) => {
+    const groupVote = publishedEnvelope('poll.vote', (envelope) => {
       const payload = payloadOf(envelope) as { vote: Record<string, unknown>; poll: Record<string, unknown> }
       Object.assign(payload.poll, { id: `true_${GROUP}_3EB0POLL`, fromMe: true, from: ME, to: GROUP })
       Object.assign(payload.vote, { id: `false_${GROUP}_3EB0VOTE_966500000003@c.us`, from: GROUP, participant: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 })
     })
-    expect(wahaEnvelopeToEngineEvents(vote)).toEqual([
+    expect(wahaEnvelopeToEngineEvents(groupVote)).toEqual([
       { type: 'poll.vote', chatId: GROUP, pollMessageId: `true_${GROUP}_3EB0POLL`, voter: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 },
     ])
   })
