@@ -20,11 +20,30 @@ export function wahaEnvironmentBase(version: string, browser: string | undefined
   return { version, tier: 'CORE', browser: browser ?? '', platform: `${process.platform}/${process.arch}`, worker: { id: workerId } }
 }
 
+/**
+ * A message payload with the fields WAHA's `WAMessage` requires that our envelope leaves out:
+ * `source` (`api` for our own messages), `participant` (who sent it) and `mediaUrl`.
+ */
+function wahaMessagePayload(payload: Record<string, unknown>, me: { id?: unknown } | undefined): Record<string, unknown> {
+  const fromMe = payload.fromMe === true
+  const media = payload.media as { url?: unknown } | undefined
+  return {
+    ...payload,
+    source: payload.source ?? (fromMe ? 'api' : 'app'),
+    participant: payload.participant ?? (fromMe ? (me?.id ?? payload.from) : payload.from),
+    mediaUrl: payload.mediaUrl ?? (typeof media?.url === 'string' ? media.url : ''),
+  }
+}
+
 /** The envelope as WAHA sends it: ours plus `environment` and `metadata` (`{}` without metadata). */
 export function wahaWebhookBody(body: string, environment: WahaEnvironmentBase, metadata: Record<string, unknown> | null | undefined): string {
   const envelope = JSON.parse(body) as Record<string, unknown>
   const engine = typeof envelope.engine === 'string' ? envelope.engine : 'WEBJS'
-  return JSON.stringify({ ...envelope, metadata: metadata ?? {}, environment: { ...environment, engine } })
+  const isMessage = envelope.event === 'message' || envelope.event === 'message.any'
+  const payload = isMessage && envelope.payload && typeof envelope.payload === 'object'
+    ? wahaMessagePayload(envelope.payload as Record<string, unknown>, envelope.me as { id?: unknown } | undefined)
+    : envelope.payload
+  return JSON.stringify({ ...envelope, payload, metadata: metadata ?? {}, environment: { ...environment, engine } })
 }
 
 export function wahaWebhookHeaders(body: string, hmacKey: string | null, now: number): Record<string, string> {

@@ -31,6 +31,8 @@ import {
   MediaStatusBody,
   MessagesQuery,
   OverviewBody,
+  PinBody,
+  PollVoteBody,
   ParticipantsBody,
   PhoneQuery,
   PictureBody,
@@ -49,6 +51,7 @@ import {
   SendSeenBody,
   SendTextBody,
   SendTextQuery,
+  StarBody,
   SessionCreateBody,
   SessionUpdateBody,
   SubjectBody,
@@ -135,6 +138,9 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/startTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'typing')), { ...auth, body: ChatBody })
     .post('/api/stopTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'paused')), { ...auth, body: ChatBody })
     .put('/api/reaction', ({ principal, body }) => waha.reaction(principal, body), { ...auth, body: ReactionBody })
+    .put('/api/star', ({ principal, body }) => waha.act(principal, body.session, (phone) => waha.chatActions.messageAction(phone, body.messageId, body.star ? 'star' : 'unstar')), { ...auth, body: StarBody })
+    .post('/api/sendPollVote', async ({ principal, body, set }) =>
+      created(set, await waha.act(principal, body.session, (phone) => waha.chatActions.vote(phone, body.pollMessageId, body.votes.flat()))), { ...auth, body: PollVoteBody })
 
     // ─── Chats and messages ────────────────────────────────────────────────
     .get('/api/messages', ({ principal, query }) => waha.messagesOf(principal, query.session, query.chatId, query), { ...auth, query: DeprecatedMessagesQuery })
@@ -155,6 +161,15 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/:session/chats/:chatId/messages/read', async ({ principal, params, set }) => created(set, await waha.readChat(principal, params.session, params.chatId)), { ...auth, query: ReadQuery })
     .get('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.message(principal, params.session, params.chatId, params.messageId), auth)
     .put('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params, body }) => waha.editMessage(principal, params.session, params.messageId, body.text), { ...auth, body: EditBody })
+    .delete('/api/:session/chats/:chatId', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.deleteChat(phone, params.chatId)), auth)
+    .delete('/api/:session/chats/:chatId/messages', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'clear')), auth)
+    .post('/api/:session/chats/:chatId/messages/:messageId/pin', async ({ principal, params, body, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.pinMessage(phone, params.messageId, body.duration))), { ...auth, body: PinBody })
+    .post('/api/:session/chats/:chatId/messages/:messageId/unpin', async ({ principal, params, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.messageAction(phone, params.messageId, 'unpin'))), auth)
+    .post('/api/:session/chats/:chatId/archive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'archive'))), auth)
+    .post('/api/:session/chats/:chatId/unarchive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unarchive'))), auth)
+    .post('/api/:session/chats/:chatId/unread', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unread'))), auth)
     .delete('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.deleteMessage(principal, params.session, params.messageId), auth)
 
     // ─── Status ────────────────────────────────────────────────────────────

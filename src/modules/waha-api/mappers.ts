@@ -40,7 +40,7 @@ export function toWaMessage(message: HistoryMessage, publicUrl: string, me?: Me)
       },
     }),
     ...(message.vcards && { vCards: message.vcards }),
-    ...(message.replyTo && { replyTo: { id: message.replyTo, hasMedia: false } }),
+    ...(message.replyTo && { replyTo: { id: message.replyTo.id, hasMedia: false } }),
     ...(message.poll && { poll: message.poll }),
     ...(message.mentions && { mentionedIds: message.mentions }),
     ...(message.isForwarded !== undefined && { isForwarded: message.isForwarded }),

@@ -5,9 +5,13 @@
  * (each is named in the README), unknown fields are dropped.
  */
 import { t } from 'elysia'
+import { MESSAGE_ID_MAX_LENGTH, MESSAGE_ID_PATTERN } from '../../lib/message-id'
+import { PIN_DURATIONS } from '../../providers/engine'
 
 const Session = t.Optional(t.String({ default: 'default', description: 'Session name: the phone number; `default` means WAHA_DEFAULT_SESSION' }))
-const ReplyTo = t.Optional(t.Nullable(t.String({ description: 'WAHA message id `{fromMe}_{chatId}_{id}[_{participant}]` to reply to' })))
+/** WAHA's message ids are ours: `{fromMe}_{chatId}_{id}[_{participant}]` (src/lib/message-id.ts). */
+const MessageId = t.String({ pattern: MESSAGE_ID_PATTERN, maxLength: MESSAGE_ID_MAX_LENGTH })
+const ReplyTo = t.Optional(t.Nullable(t.String({ pattern: MESSAGE_ID_PATTERN, maxLength: MESSAGE_ID_MAX_LENGTH, description: 'WAHA message id to reply to' })))
 const PregeneratedId = t.Optional(t.Nullable(t.String()))
 
 export const SessionParams = t.Object({ session: t.String() })
@@ -138,9 +142,19 @@ export const SendSeenBody = t.Object({
 
 export const ChatBody = t.Object({ session: Session, chatId: t.String() })
 
-export const ReactionBody = t.Object({ session: Session, messageId: t.String(), reaction: t.String() })
-export const StarBody = t.Object({ session: Session, messageId: t.String(), chatId: t.String(), star: t.Boolean() })
-export const ForwardBody = t.Object({ session: Session, chatId: t.String(), messageId: t.String(), id: PregeneratedId })
+export const ReactionBody = t.Object({ session: Session, messageId: MessageId, reaction: t.String() })
+export const StarBody = t.Object({ session: Session, messageId: MessageId, chatId: t.String(), star: t.Boolean() })
+export const PollVoteBody = t.Object({
+  session: Session,
+  chatId: t.String(),
+  pollMessageId: MessageId,
+  pollServerId: t.Optional(t.Nullable(t.Number())),
+  // WAHA's document nests the item type one level too deep; clients send a list of option names.
+  votes: t.Array(t.Union([t.String(), t.Array(t.String())])),
+})
+export const PinBody = t.Object({ duration: t.Union(PIN_DURATIONS.map((value) => t.Literal(value))) })
+
+export const ForwardBody = t.Object({ session: Session, chatId: t.String(), messageId: MessageId, id: PregeneratedId })
 export const ReplyBody = t.Object({
   session: Session,
   chatId: t.String(),

@@ -435,10 +435,13 @@ export class WahaApiService {
 
   async message(principal: Principal, name: string, rawChatId: string, messageId: string) {
     const target = await this.working(principal, name)
-    const chatId = normalizeChatId(rawChatId)
-    const message = await this.deps.messaging.store.get(target.phone, messageId)
-    if (!message || message.chatId !== chatId) throw new NotFoundError(`Message ${messageId} not found in chat ${chatId}`)
-    return this.waMessage(target, message)
+    return this.waMessage(target, await this.chatActions.message(target.phone, rawChatId, messageId))
+  }
+
+  /** Chat and message actions (issue 13's service): archive, unread, clear, delete, star, pin, poll votes. */
+  async act<T>(principal: Principal, name: string | undefined, act: (phone: string) => Promise<T>): Promise<T> {
+    const target = await this.working(principal, name)
+    return act(target.phone)
   }
 
   async readChat(principal: Principal, name: string, chatId: string) {

@@ -25,14 +25,17 @@ const spec = loadWahaOpenApi()
 interface Context {
   messageId: string
   groupId: string
+  pollId: string
 }
 
 let server: TestServer
-const context: Context = { messageId: '', groupId: '' }
+const context: Context = { messageId: '', groupId: '', pollId: '' }
 
 /** Operations that end a session or its data run last, in this order, each on a session of its own. */
 const DESTRUCTIVE: Record<string, string> = {
   ChatsController_deleteMessage: A,
+  ChatsController_clearMessages: A,
+  ChatsController_deleteChat: A,
   GroupsController_leaveGroup: A,
   SessionsController_restart: C,
   SessionsController_stop: C,
@@ -69,6 +72,10 @@ function fill(name: string, sampled: unknown, session: string, operationId = '')
       return B
     case 'messageId':
       return context.messageId
+    case 'pollMessageId':
+      return context.pollId
+    case 'votes':
+      return ['Yes']
     case 'id':
       return context.groupId
     case 'reply_to':
@@ -150,6 +157,8 @@ beforeAll(async () => {
   const sent = await waha(server, 'POST', '/api/sendText', { body: { session: A, chatId: jid(B), text: 'Hello from A' } })
   context.messageId = sent.body.id
   await waha(server, 'POST', '/api/sendText', { body: { session: B, chatId: jid(A), text: 'Hello from B' } })
+  const poll = await waha(server, 'POST', '/api/sendPoll', { body: { session: A, chatId: jid(B), poll: { name: 'Lunch?', options: ['Yes', 'No'] } } })
+  context.pollId = poll.body.id
   const group = await waha(server, 'POST', `/api/${A}/groups`, { body: { name: 'Team', participants: [{ id: jid(B) }] } })
   context.groupId = group.body.id
   await server.deps.ingest.idle()
