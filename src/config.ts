@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
+import { parseTrustProxy, TRUST_PROXY_OFF, type TrustProxy } from './lib/client-ip'
 import { parseCidr } from './lib/ip-policy'
 import { EVENT_NAMES } from './providers/engine'
 
@@ -49,6 +50,8 @@ export interface Config {
   apiKey?: string
   jwt?: JwtConfig
   rateLimit: RateLimitConfig
+  /** TRUST_PROXY: which hops of X-Forwarded-For are our reverse proxies (off: the TCP peer is the client). */
+  trustProxy: TrustProxy
   /**
    * The externally reachable base URL of this server (no trailing slash), e.g.
    * `https://gateway.example.com`: where a WAHA server sends its callbacks.
@@ -333,6 +336,13 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  let trustProxy: TrustProxy = TRUST_PROXY_OFF
+  try {
+    trustProxy = parseTrustProxy(read.string('TRUST_PROXY'))
+  } catch (error) {
+    read.problems.push(`TRUST_PROXY must be false (the default), a hop count (1 behind one reverse proxy) or a comma-separated list of the proxies' CIDRs: ${(error as Error).message}`)
+  }
+
   const allowCidrs = (read.string('OUTBOUND_ALLOW_CIDRS') ?? '').split(',').map((c) => c.trim()).filter(Boolean)
   for (const cidr of allowCidrs) {
     try {
@@ -380,6 +390,7 @@ export function loadConfig(env: Env): Config {
       sendsPerMinute: read.integer('RATE_LIMIT_SENDS_PER_MINUTE', 60, 0, 1_000_000),
       authFailuresPerMinute: read.integer('AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000),
     },
+    trustProxy,
     publicUrl,
     waha: {
       ...(wahaUrl && { url: wahaUrl }),

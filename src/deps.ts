@@ -41,6 +41,8 @@ import { EngineRegistry, type EngineLoader } from './providers/registry'
 import { createSimulatorFactory } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
+import { LinkInvitesRepository } from './storage/link-invites-repo'
+import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
@@ -103,6 +105,7 @@ export interface AppServices {
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
+  linkInvites: LinkInvitesService
 }
 
 export interface DepsOverrides {
@@ -230,7 +233,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   })
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const guards: GuardDeps = { authenticator, sessions, limits, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
@@ -242,6 +245,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+    linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {
     config,

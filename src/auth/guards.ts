@@ -6,14 +6,16 @@
  *
  * The checks run in the route's `transform` phase, before its params and body are
  * validated: a caller without credentials gets 401, and another account 403, whatever
- * the body says, and nothing about the route's input is revealed to them. Order: per-IP
- * failed-auth gate (429) → authentication (401) → per-credential rate limits (429) →
- * phone number (400) → ownership (403). `resolve` then hands the result to the handler.
+ * the body says, and nothing about the route's input is revealed to them. Order:
+ * authentication (401, or 429 when the client IP failed too often; a valid credential is
+ * never refused for its IP) → per-credential rate limits (429) → phone number (400) →
+ * ownership (403). `resolve` then hands the result to the handler.
  */
 import { Elysia } from 'elysia'
 import type { Server } from 'bun'
 import { ForbiddenError, UnauthorizedError } from '../errors'
 import { parsePhoneNumber } from '../lib/phone'
+import { resolveClientIp, TRUST_PROXY_OFF, type TrustProxy } from '../lib/client-ip'
 import type { SessionManager } from '../sessions/manager'
 import { presentedToken } from './credentials'
 import type { Authenticator, Principal } from './principal'
@@ -26,6 +28,8 @@ export interface GuardDeps {
   wahaKeyMatches?: (presented: string) => boolean
   /** Rate limits (per credential, sends, failed auth per IP); absent → none. */
   limits?: RequestLimits
+  /** TRUST_PROXY: when X-Forwarded-For names the client; absent → never. */
+  trustProxy?: TrustProxy
 }
 
 interface Guarded {
@@ -60,20 +64,24 @@ export async function assertOwnsNumber(principal: Principal, phoneNumber: string
   }
 }
 
-function clientIp(server: Server<unknown> | null, request: Request): string | undefined {
+/** The client's address: the TCP peer, or per TRUST_PROXY the client X-Forwarded-For names. */
+export function clientIp(server: Server<unknown> | null, request: Request, trust: TrustProxy = TRUST_PROXY_OFF): string | undefined {
+  let peer: string | undefined
   try {
-    return server?.requestIP(request)?.address ?? undefined
+    peer = server?.requestIP(request)?.address ?? undefined
   } catch {
-    return undefined
+    peer = undefined
   }
+  return resolveClientIp(peer, request.headers.get('x-forwarded-for'), trust)
 }
 
 export function authGuards(deps: GuardDeps) {
   const { authenticator, limits } = deps
 
-  /** Authenticates, counting failures per client IP and refusing an IP that failed too often. */
+  const ipOf = (server: Server<unknown> | null, request: Request) => clientIp(server, request, deps.trustProxy)
+
+  /** Authenticates, counting failures per client IP: an IP that failed too often gets 429s, a valid credential always passes. */
   async function authenticate(request: Request, ip: string | undefined): Promise<Principal> {
-    limits?.assertIpAllowed(ip)
     try {
       return await authenticator.authenticate(request.headers)
     } catch (error) {
@@ -90,7 +98,7 @@ export function authGuards(deps: GuardDeps) {
     .macro({
       requireAuth: {
         async transform({ request, route, server, set }) {
-          const principal = await authenticate(request, clientIp(server, request))
+          const principal = await authenticate(request, ipOf(server, request))
           rateLimit(principal, request, route, set.headers)
           established.set(request, { principal, phoneNumber: '' })
         },
@@ -100,7 +108,7 @@ export function authGuards(deps: GuardDeps) {
       },
       requireSingleAccountProtected: {
         async transform({ request, params, route, server, set }) {
-          const principal = await authenticate(request, clientIp(server, request))
+          const principal = await authenticate(request, ipOf(server, request))
           rateLimit(principal, request, route, set.headers)
           const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
@@ -116,8 +124,7 @@ export function authGuards(deps: GuardDeps) {
         // Inbound engine callbacks are not rate limited per credential (dropping them loses
         // events); failed attempts still count against the caller's IP.
         async transform({ request, server }) {
-          const ip = clientIp(server, request)
-          limits?.assertIpAllowed(ip)
+          const ip = ipOf(server, request)
           const token = presentedToken(request.headers)
           if (token && deps.wahaKeyMatches?.(token)) {
             established.set(request, { principal: { kind: 'admin', accountId: null, isAdmin: true, credentialId: 'waha' }, phoneNumber: '' })

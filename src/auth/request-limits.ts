@@ -6,10 +6,14 @@
  * - per credential, lower, on sends: `POST …/:phoneNumber/send-*`,
  *   `POST …/:phoneNumber/messages/:id/forward` and `POST …/:phoneNumber/status`, matched on
  *   the route's path pattern so any module's routes are covered without importing it;
- * - per client IP on failed authentications: past the limit the IP is refused (429) before
- *   its credentials are even looked at, until its budget allows another attempt, so keys
- *   cannot be guessed faster than the limit. The IP is the TCP peer (`server.requestIP`); forwarding headers are not
- *   trusted, so behind a reverse proxy all clients share the proxy's address.
+ * - per client IP on failed authentications: past the limit the IP's failing attempts are
+ *   answered 429 instead of 401 until its budget allows another attempt. A valid credential
+ *   is never refused by it — otherwise anyone sharing an address with the admin (behind
+ *   the same proxy, the same NAT) could lock the admin out with a few wrong keys. That a
+ *   correct guess still gets in is acceptable because no credential is guessable: API_KEY
+ *   has at least 16 characters, issued keys carry 256 random bits, JWTs are signed. The
+ *   IP is the TCP peer, or per TRUST_PROXY the client named by X-Forwarded-For
+ *   (src/lib/client-ip.ts).
  *
  * Each limit is a GCRA bucket of `N` per minute (a burst of N, refilled continuously).
  */
@@ -65,22 +69,18 @@ export class RequestLimits {
     return tightest ? rateLimitHeaders(tightest) : {}
   }
 
-  /** Throws 429 while this IP is refused for failing authentication too often. */
-  assertIpAllowed(ip: string | undefined): void {
-    if (ip === undefined || !this.authFailures) return
-    const until = this.blockedIps.get(ip)
-    if (until === undefined) return
-    const now = this.now()
-    if (until <= now) {
-      this.blockedIps.delete(ip)
-      return
-    }
-    throw blockedError(Math.max(1, Math.ceil((until - now) / 1000)), this.authFailures.limit)
-  }
-
-  /** Counts a failed authentication; returns the 429 to answer instead once the IP is over its limit. */
+  /**
+   * Counts a failed authentication; returns the 429 to answer instead of the 401 while the
+   * IP is over its limit. Only failures are ever counted or refused.
+   */
   recordAuthFailure(ip: string | undefined): RateLimitedError | undefined {
     if (ip === undefined || !this.authFailures) return undefined
+    const until = this.blockedIps.get(ip)
+    if (until !== undefined) {
+      const now = this.now()
+      if (until > now) return blockedError(Math.max(1, Math.ceil((until - now) / 1000)), this.authFailures.limit)
+      this.blockedIps.delete(ip)
+    }
     const result = this.authFailures.consume(ip)
     if (result.allowed) return undefined
     const now = this.now()

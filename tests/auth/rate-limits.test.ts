@@ -204,7 +204,7 @@ describe('the send limit', () => {
 })
 
 describe('failed authentication per client IP', () => {
-  test('past the limit an IP is refused before its credentials are checked, then let through again', async () => {
+  test('past the limit an IP gets 429 for failures, never for a valid credential, until its budget refills', async () => {
     const s = await boot({ AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '0' })
     const listening = s.app.listen({ hostname: '127.0.0.1', port: 0 })
     try {
@@ -219,8 +219,10 @@ describe('failed authentication per client IP', () => {
       expect(blocked.status).toBe(429)
       expect(blocked.headers.get('retry-after')).toBe('20')
       expect(await blocked.json()).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('failed authentication') })
-      // While refused, even the right key is not looked at: a guess cannot be confirmed.
-      expect((await get(ADMIN_KEY)).status).toBe(429)
+      // A valid credential is never refused for its address: a few wrong keys from the same
+      // proxy or NAT cannot lock the admin out.
+      expect((await get(ADMIN_KEY)).status).toBe(200)
+      expect((await get('wrong-key-3b-0123456789')).status).toBe(429)
       // Public routes stay open.
       expect((await fetch(`${base}/health`)).status).toBe(200)
 
@@ -233,6 +235,44 @@ describe('failed authentication per client IP', () => {
       await listening.stop(true)
     }
   })
+
+  test('behind a proxy, without TRUST_PROXY, X-Forwarded-For is ignored: every client is the peer', async () => {
+    const s = await boot({ AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_PER_MINUTE: '0' })
+    const listening = s.app.listen({ hostname: '127.0.0.1', port: 0 })
+    try {
+      const get = (key: string, forwardedFor: string) =>
+        fetch(`http://127.0.0.1:${listening.server!.port}${API_BASE}/sessions`, { headers: { 'x-api-key': key, 'x-forwarded-for': forwardedFor } })
+      expect((await get('wrong-key-0-0123456789', '203.0.113.1')).status).toBe(401)
+      expect((await get('wrong-key-1-0123456789', '203.0.113.2')).status).toBe(401)
+      // A forged header does not buy a fresh budget.
+      expect((await get('wrong-key-2-0123456789', '203.0.113.3')).status).toBe(429)
+      expect((await get(ADMIN_KEY, '203.0.113.4')).status).toBe(200)
+    } finally {
+      await listening.stop(true)
+    }
+  })
+
+  for (const [trust, label] of [
+    ['1', 'a hop count'],
+    ['127.0.0.0/8,::1', 'the proxies’ CIDRs'],
+  ] as const) {
+    test(`TRUST_PROXY as ${label}: X-Forwarded-For names the client, so one client's failures do not block another`, async () => {
+      const s = await boot({ AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_PER_MINUTE: '0', TRUST_PROXY: trust })
+      const listening = s.app.listen({ hostname: '127.0.0.1', port: 0 })
+      try {
+        const get = (key: string, forwardedFor: string) =>
+          fetch(`http://127.0.0.1:${listening.server!.port}${API_BASE}/sessions`, { headers: { 'x-api-key': key, 'x-forwarded-for': forwardedFor } })
+        // The attacker forges an address in front; the proxy (the peer) appended the real one.
+        for (let i = 0; i < 2; i++) expect((await get(`wrong-key-${i}-0123456789`, `198.51.100.${i}, 203.0.113.66`)).status).toBe(401)
+        expect((await get('wrong-key-2-0123456789', '198.51.100.9, 203.0.113.66')).status).toBe(429)
+        // Another client behind the same proxy still gets plain 401s, and the admin gets in.
+        expect((await get('wrong-key-3-0123456789', '203.0.113.77')).status).toBe(401)
+        expect((await get(ADMIN_KEY, '203.0.113.66')).status).toBe(200)
+      } finally {
+        await listening.stop(true)
+      }
+    })
+  }
 
   test('without a peer address (in-process app.handle) failures are not attributed to anyone', async () => {
     const s = await boot({ AUTH_FAILURES_PER_MINUTE: '1' })

@@ -4,8 +4,7 @@
  * Prometheus server can hold without being able to do anything else.
  */
 import { Elysia, StatusMap } from 'elysia'
-import type { Server } from 'bun'
-import type { GuardDeps } from '../../auth/guards'
+import { clientIp, type GuardDeps } from '../../auth/guards'
 import { ForbiddenError, UnauthorizedError } from '../../errors'
 import type { Metrics } from '../../lib/metrics'
 import { ErrorEnvelope } from '../common/model'
@@ -13,14 +12,6 @@ import { ErrorEnvelope } from '../common/model'
 export interface MetricsAccess {
   /** Constant-time check of a presented bearer token against METRICS_TOKEN; absent when none is set. */
   tokenMatches?: (presented: string) => boolean
-}
-
-function clientIp(server: Server<unknown> | null, request: Request): string | undefined {
-  try {
-    return server?.requestIP(request)?.address ?? undefined
-  } catch {
-    return undefined
-  }
 }
 
 function bearerOf(headers: Headers): string | undefined {
@@ -32,8 +23,7 @@ export function metricsModule(guards: GuardDeps, metrics: Metrics, access: Metri
   return new Elysia({ name: 'metrics', seed: guards }).get(
     '/metrics',
     async ({ request, server }) => {
-      const ip = clientIp(server, request)
-      limits?.assertIpAllowed(ip)
+      const ip = clientIp(server, request, guards.trustProxy)
       const bearer = bearerOf(request.headers)
       if (!(bearer && access.tokenMatches?.(bearer))) {
         const principal = await authenticator.authenticate(request.headers).catch((error: unknown) => {

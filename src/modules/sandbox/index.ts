@@ -45,7 +45,7 @@ export function sandboxModule(deps: GuardDeps, ingest?: EventIngest) {
       detail: {
         tags,
         summary: 'The phone scans the QR',
-        description: 'Simulator only: completes the pending QR or pairing-code link. `phone` pairs a different number, which puts the session in CONFLICT as a real mismatch would.',
+        description: 'Simulator only: completes the pending QR or pairing-code link. Right after `start` the session is still STARTING: the scan waits for the QR (at most SIMULATOR_CONNECT_DELAY_MS + 5 s), so a script may start and scan at once; with no link pending it is a 409. `phone` pairs a different number, which puts the session in CONFLICT as a real mismatch would.',
       },
     })
     .post('/:phoneNumber/sandbox/incoming', async ({ phoneNumber, body }) => {

@@ -8,7 +8,7 @@ import QRCode from 'qrcode'
 import { assertOwnsNumber } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import type { AppServices, MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, ForbiddenError, NotFoundError, NotSupportedError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { normalizeChatId } from '../../lib/chat-id'
@@ -28,7 +28,16 @@ import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMes
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
 
 export interface WahaApiDeps {
-  services: Pick<AppServices, 'sessions' | 'messages' | 'chats' | 'chatActions' | 'contacts' | 'groups' | 'profile' | 'webhooks'>
+  services: {
+    sessions: SessionsService
+    messages: MessagesService
+    chats: ChatsService
+    chatActions: ChatActionsService
+    contacts: ContactsService
+    groups: GroupsService
+    profile: ProfileService
+    webhooks: WebhooksService
+  }
   sessions: SessionManager
   messaging: MessagingDeps
   events: EventsRuntime

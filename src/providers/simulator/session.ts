@@ -72,6 +72,8 @@ export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
 
 /** WhatsApp pins at most three chats. */
 export const MAX_PINNED_CHATS = 3
+/** How much longer than SIMULATOR_CONNECT_DELAY_MS a scan right after start waits for the QR. */
+const SCAN_WAIT_EXTRA_MS = 5000
 const EDITABLE: ReadonlySet<MessageType> = new Set(['text', 'image', 'video', 'document'])
 
 interface StoredAuth {
@@ -108,6 +110,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private reason?: string
   private qrTimer?: ReturnType<typeof setInterval>
   private connectTimer?: ReturnType<typeof setTimeout>
+  /** Scans waiting for the session to leave STARTING. */
+  private readonly statusWaiters = new Set<() => void>()
   private pairingCode?: string
 
   constructor(
@@ -944,6 +948,9 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   }
 
   private async scan(options: { phone?: string; pushName?: string }): Promise<SessionSnapshot> {
+    // A script that starts then scans at once finds the session still STARTING: the phone
+    // waits for the QR to appear, as a person would, but not forever.
+    if (this.status === 'STARTING') await this.leftStarting(this.options.connectDelayMs + SCAN_WAIT_EXTRA_MS)
     if (this.status !== 'SCAN_QR_CODE') throw new NoLinkPendingError('QR code', stateOf(this.status), this.status)
     const phone = options.phone?.replace(/^\+/, '') ?? this.phoneNumber
     const me: Me = { id: jidOf(phone), pushName: options.pushName ?? this.network.profile(phone)?.pushName ?? `Simulated ${phone}` }
@@ -1018,8 +1025,22 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.connectTimer = undefined
   }
 
+  /** Resolves when the status moves on from STARTING, or after `timeoutMs`. */
+  private leftStarting(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.statusWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.statusWaiters.add(done)
+    })
+  }
+
   private setStatus(status: SessionStatus): void {
     this.status = status
+    if (status !== 'STARTING') for (const waiter of [...this.statusWaiters]) waiter()
     this.emit({
       type: 'session.status',
       status,
