@@ -265,6 +265,36 @@ describe('dashboard in Chromium', () => {
     }
   }, 60_000)
 
+  test('stop, restart, log out and delete, each after a confirmation that can be cancelled', async () => {
+    const D = '966500000104'
+    await (await byName('Sessions', 'button')).click()
+    await startAndScan(D)
+    const confirmIn = async (label: string, choice: 'Cancel' | string) => {
+      await (await byName(label, 'button', await card(D))).click()
+      const dialog = (await page.waitForSelector('#confirm-dialog[open]', { visible: true }))!
+      expect(await dialog.evaluate((element) => element.textContent ?? '')).toContain(D)
+      await (await byName(choice, 'button', dialog as ElementHandle)).click()
+      await page.waitForSelector('#confirm-dialog:not([open])', { hidden: true })
+    }
+    await confirmIn('Stop', 'Cancel')
+    await Bun.sleep(200)
+    expect(await (await card(D)).$eval('.status', (element) => element.textContent)).toBe('WORKING')
+    await confirmIn('Stop', 'Stop')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'STOPPED')
+    // Restart brings it back paired: no QR needed after a stop.
+    await confirmIn('Restart', 'Restart')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'WORKING')
+    await confirmIn('Log out', 'Log out')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'STOPPED')
+    expect((await server.call('GET', `/${D}/state`, { key: accountKey })).body.status).toBe('STOPPED')
+    await confirmIn('Delete', 'Cancel')
+    expect(await page.$(`li[aria-label="Session ${D}"]`)).not.toBeNull()
+    await confirmIn('Delete', 'Delete')
+    await page.waitForFunction((number) => !document.querySelector(`li[aria-label="Session ${number}"]`), {}, D)
+    expect((await server.call('GET', `/${D}/state`, { key: accountKey })).status).toBe(404)
+    expect(problems).toEqual([])
+  }, 60_000)
+
   test('API keys: create (shown once), list, revoke; revoking the signed-in key signs out', async () => {
     await (await byName('API keys', 'button')).click()
     await (await byName('Key name', 'textbox')).type('ci')
