@@ -12,7 +12,7 @@ import { ServerAuthenticator } from './auth/authenticator'
 import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
-import { ConfigError, type Config, type EngineName } from './config'
+import { ConfigError, engineSettingsOf, type Config } from './config'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
@@ -36,9 +36,8 @@ import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
 import { WahaCallbacksService } from './modules/waha-callbacks/service'
 import { WebhooksService } from './modules/webhooks/service'
-import type { EngineFactory } from './providers/engine'
+import type { EngineName } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
-import { createSimulatorFactory } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { LinkInvitesRepository } from './storage/link-invites-repo'
@@ -110,7 +109,7 @@ export interface AppServices {
 
 export interface DepsOverrides {
   logger?: Logger
-  /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
+  /** Replace how a registered engine's factory is made, e.g. the webjs engine wired to a fake Client in tests. */
   engines?: Partial<Record<EngineName, EngineLoader>>
   onQr?: (phoneNumber: string, value: string) => void
   /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
@@ -143,18 +142,6 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, EngineLoader>> {
-  const simulator = createSimulatorFactory(config.simulator)
-  return {
-    simulator: async (): Promise<EngineFactory> => simulator,
-    ...(config.waha.url && {
-      waha: async (): Promise<EngineFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
-    }),
-    // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
-    webjs: async (): Promise<EngineFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
-  }
-}
-
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel, { format: config.logFormat })
   const metrics = new Metrics()
@@ -167,7 +154,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
-  const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
+  const registry = new EngineRegistry({
+    definitions: config.engines,
+    settingsOf: (engine) => engineSettingsOf(config, engine),
+    host: { logger, publicApiUrl: `${config.publicUrl}${API_BASE}` },
+    ...(overrides.engines && { loaders: overrides.engines }),
+  })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
@@ -211,6 +203,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     fetcher,
     logger,
     version: VERSION,
+    envelopeName: (engine) => registry.envelopeName(engine),
     onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
   })
   metrics.readFrom({
@@ -244,7 +237,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {
