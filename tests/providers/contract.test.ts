@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { AppError, ClientNotReadyError, NoLinkPendingError, NotFoundError, NotSupportedError } from '../../src/errors'
-import { CAPABILITIES, type Capability, type EngineEvent, type EngineSession } from '../../src/providers/engine'
+import { CAPABILITIES, CAPABILITY_METHODS, servesCapability, type Capability, type EngineEvent, type EngineSession } from '../../src/providers/engine'
 import { simulatorHarness, until, webjsHarness, type EngineHarness, type SessionHandle } from './harness'
 
 const PHONE = '15550001111'
@@ -43,6 +43,24 @@ async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
 }
 
 const TINY_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/**
+ * The call for a capability, made on exactly the member CAPABILITY_METHODS names (the table
+ * the session manager's 501 check uses): a proxy refuses any other member.
+ */
+function callThroughTable(capability: Capability, engine: EngineSession, chatId: string): (() => Promise<unknown>) | undefined {
+  const allowed = CAPABILITY_METHODS[capability]
+  const guarded = new Proxy(engine, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value === 'function' && property !== allowed && property !== 'constructor') {
+        throw new Error(`${capability} is served by ${allowed} in CAPABILITY_METHODS, but its call uses ${String(property)}`)
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return callFor(capability, guarded, chatId)
+}
 
 /** One call per capability, as the route for it would make it. */
 function callFor(capability: Capability, engine: EngineSession, chatId: string): (() => Promise<unknown>) | undefined {
@@ -305,7 +323,9 @@ for (const [engine, make] of ENGINES) {
       await until(() => messages(handle.events).length === 1, 'the message')
       const chatId = `${PEER}@c.us`
       for (const capability of CAPABILITIES) {
-        const call = callFor(capability, handle.engine, chatId)
+        // Declared means served: the member the manager's check relies on is the engine's own.
+        expect({ capability, served: servesCapability(handle.engine, capability) }).toEqual({ capability, served: handle.engine.capabilities.has(capability) })
+        const call = callThroughTable(capability, handle.engine, chatId)
         if (!call) continue
         const error = await errorOf(call)
         if (handle.engine.capabilities.has(capability)) {
