@@ -38,10 +38,11 @@ import { WahaCallbacksService } from './modules/waha-callbacks/service'
 import { WebhooksService } from './modules/webhooks/service'
 import type { EngineFactory } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
-import { createSimulatorFactory } from './providers/simulator'
+import { createSimulatorFactory, SimulatorNetwork } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { openStorage, type Storage } from './storage/db'
+import { SimulatorStateRepository } from './storage/simulator-state-repo'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
@@ -140,10 +141,15 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config, logger: Logger): Partial<Record<EngineName, EngineLoader>> {
-  const simulator = createSimulatorFactory(config.simulator)
+function engineLoaders(config: Config, logger: Logger, storage: Storage): Partial<Record<EngineName, EngineLoader>> {
+  // The simulated phones keep their chats, contacts and groups across restarts, like real ones.
+  const network = new SimulatorNetwork(new SimulatorStateRepository(storage.db), (error) => logger.error({ err: error }, 'could not save the simulator state'))
+  const simulator = createSimulatorFactory(config.simulator, network)
   return {
-    simulator: async (): Promise<EngineFactory> => simulator,
+    simulator: async (): Promise<EngineFactory> => {
+      await network.restore()
+      return simulator
+    },
     ...(config.waha.url && {
       waha: async (): Promise<EngineFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
     }),
@@ -164,7 +170,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
-  const registry = new EngineRegistry({ ...engineLoaders(config, logger), ...overrides.engines })
+  const registry = new EngineRegistry({ ...engineLoaders(config, logger, storage), ...overrides.engines })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,

@@ -182,6 +182,18 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 40,
+    name: 'simulator state',
+    // The simulated network's phones (chats, messages, contacts, groups), durable like a real phone's.
+    sql: `
+      CREATE TABLE simulator_state (
+        key        TEXT PRIMARY KEY,
+        state      TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )
+    `,
+  },
+  {
     id: 60,
     name: 'webhook secret rotation',
     // The secret being rotated out keeps signing (beside the new one) until previous_secret_until.
