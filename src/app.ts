@@ -20,6 +20,7 @@ import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
 import { linkingModule } from './modules/linking'
+import { linkInvitesModule } from './modules/link-invites'
 import { groupsModule } from './modules/groups'
 import { messagesModule } from './modules/messages'
 import { httpMetrics, metricsModule } from './modules/metrics'
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
     .use(webhooksModule(guards, services.webhooks))
     .use(eventsModule(guards, deps.events))
     .use(linkingModule(guards, { bus: deps.bus, keepaliveMs: deps.config.sse.keepaliveMs }))
+    .use(linkInvitesModule(guards, services.linkInvites))
     .use(dashboardModule())
     .use(wahaCallbacksModule(guards, services.wahaCallbacks, { ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 

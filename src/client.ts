@@ -4,7 +4,7 @@
  * schemas. Only the app's *type* is imported from the server code, so a frontend or
  * backend bundles nothing of it.
  *
- *   const wa = createClient('http://127.0.0.1:3000', { apiKey: process.env.WA_API_KEY })
+ *   const wa = createClient('http://127.0.0.1:3000', { apiKey: myApiKey })
  *   const { data, error } = await wa.api.whatsapp({ phoneNumber: '966500000001' })['send-text'].post({ chatId: '966500000002', text: 'Hi' })
  */
 import { treaty } from '@elysiajs/eden'

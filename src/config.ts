@@ -415,7 +415,7 @@ export function loadConfig(env: Env): Config {
       baseDelayMs: read.integer('ENGINE_RESTART_BASE_MS', 1000, 1, 3_600_000),
       maxDelayMs: read.integer('ENGINE_RESTART_MAX_MS', 60_000, 1, 3_600_000),
       maxAttempts: read.integer('ENGINE_RESTART_MAX_ATTEMPTS', 5, 0, 1000),
-      bootStaggerMs: read.integer('BOOT_STAGGER_MS', 1000, 0, 600_000),
+      bootStaggerMs: read.integer('BOOT_STAGGER_MS', 0, 0, 600_000),
     },
     simulator: {
       qrRefreshMs: read.integer('SIMULATOR_QR_REFRESH_MS', 20_000, 10, 3_600_000),

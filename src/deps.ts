@@ -41,6 +41,8 @@ import { EngineRegistry, type EngineLoader } from './providers/registry'
 import { createSimulatorFactory, SimulatorNetwork } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
+import { LinkInvitesRepository } from './storage/link-invites-repo'
+import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { SimulatorStateRepository } from './storage/simulator-state-repo'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
@@ -104,6 +106,7 @@ export interface AppServices {
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
+  linkInvites: LinkInvitesService
 }
 
 export interface DepsOverrides {
@@ -248,6 +251,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+    linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {
     config,

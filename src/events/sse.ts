@@ -31,7 +31,8 @@ export interface SubscribeOptions {
 /**
  * Whether a many-session stream may carry a session's events, asked per envelope (the
  * caller's access is decided when the event happens: a number claimed or deleted while the
- * stream is open is seen as it is then).
+ * stream is open is seen as it is then). Throwing ends the stream: the credential is no
+ * longer valid.
  */
 export type SessionAccess = (session: string) => boolean | Promise<boolean>
 
@@ -111,7 +112,9 @@ class Subscriber {
       .then(async () => {
         if (!this.closed && (await allowed)) this.write(frame(entry))
       })
-      .catch(() => undefined)
+      // A check that throws means the caller lost access altogether (its key was revoked): the
+      // stream ends, and the client's reconnect is answered 401.
+      .catch(() => this.end())
       .finally(() => {
         this.accessPending--
       })

@@ -510,6 +510,11 @@ export interface EngineFactory {
   readonly engine: EngineName
   readonly capabilities: ReadonlySet<Capability>
   create(context: EngineContext): EngineSession
+  /**
+   * How many of this engine's sessions may be starting at once when a boot restores them
+   * (a browser launch costs a core and hundreds of MB for seconds); unset: all at once.
+   */
+  readonly maxConcurrentStarts?: number
   /** Releases shared resources (browsers, networks) at shutdown. */
   close?(): Promise<void>
 }

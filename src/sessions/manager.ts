@@ -27,7 +27,7 @@ export interface RestartPolicy {
   baseDelayMs: number
   maxDelayMs: number
   maxAttempts: number
-  /** Spacing between sessions restored at boot, so browsers do not all start at once. */
+  /** Spacing between restored sessions of one engine at boot (0: none; engines bound their own concurrent starts). */
   bootStaggerMs: number
 }
 
@@ -231,18 +231,44 @@ export class SessionManager {
     await engineSession.acceptExternalEvents(events)
   }
 
-  /** Brings back every session that was running when the server stopped, spaced out. */
+  /**
+   * Brings back every session that was running when the server stopped. Sessions start in
+   * parallel, as many of each engine at once as the engine allows (`maxConcurrentStarts`:
+   * webjs one browser launch per core, the simulator all of them), optionally spaced by
+   * BOOT_STAGGER_MS per engine. The server answers requests meanwhile.
+   */
   async restoreAll(): Promise<void> {
     const records = await this.options.sessions.listDesiredRunning()
-    for (const [index, record] of records.entries()) {
-      if (this.closed) return
-      if (index > 0) await Bun.sleep(this.options.restart.bootStaggerMs)
-      try {
-        await this.start(record.phoneNumber, { engine: record.engine as EngineName, accountId: record.accountId })
-      } catch (error) {
-        this.options.logger.error({ session: record.phoneNumber, err: error }, 'could not restore session')
+    const byEngine = new Map<string, SessionRecord[]>()
+    for (const record of records) byEngine.set(record.engine, [...(byEngine.get(record.engine) ?? []), record])
+    await Promise.all([...byEngine].map(([engine, queue]) => this.restoreEngine(engine as EngineName, queue)))
+  }
+
+  private async restoreEngine(engine: EngineName, queue: SessionRecord[]): Promise<void> {
+    let limit = queue.length
+    try {
+      limit = Math.min(limit, (await this.options.registry.get(engine)).maxConcurrentStarts ?? limit)
+    } catch {
+      // The engine does not load: each start below fails and logs why.
+    }
+    const stagger = this.options.restart.bootStaggerMs
+    let nextLaunchAt = 0
+    const worker = async () => {
+      for (let record = queue.shift(); record && !this.closed; record = queue.shift()) {
+        if (stagger > 0) {
+          const wait = nextLaunchAt - Date.now()
+          nextLaunchAt = Math.max(nextLaunchAt, Date.now()) + stagger
+          if (wait > 0) await Bun.sleep(wait)
+          if (this.closed) return
+        }
+        try {
+          await this.start(record.phoneNumber, { engine, accountId: record.accountId })
+        } catch (error) {
+          this.options.logger.error({ session: record.phoneNumber, err: error }, 'could not restore session')
+        }
       }
     }
+    await Promise.all(Array.from({ length: Math.max(1, limit) }, worker))
   }
 
   /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */

@@ -202,6 +202,25 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE webhooks ADD COLUMN previous_secret_until BIGINT
     `,
   },
+  {
+    id: 70,
+    name: 'link invites',
+    // A shareable page that links one number; only the SHA-256 of its token's secret is kept.
+    sql: `
+      CREATE TABLE link_invites (
+        id             TEXT PRIMARY KEY,
+        phone_number   TEXT NOT NULL,
+        account_id     TEXT,
+        secret_sha256  TEXT NOT NULL,
+        created_by     TEXT NOT NULL,
+        created_at     BIGINT NOT NULL,
+        expires_at     BIGINT NOT NULL,
+        used_at        BIGINT,
+        revoked_at     BIGINT
+      );
+      CREATE INDEX link_invites_number ON link_invites (phone_number)
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

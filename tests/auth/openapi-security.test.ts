@@ -29,7 +29,7 @@ afterAll(async () => {
   await server.close()
 })
 
-const PUBLIC = new Set(['get /api/whatsapp/health'])
+const PUBLIC = new Set(['get /api/whatsapp/health', 'get /api/whatsapp/dashboard'])
 
 test('bearer and X-Api-Key are declared, and either one satisfies the document-wide requirement', () => {
   expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })

@@ -221,6 +221,80 @@ describe('dashboard in Chromium', () => {
     expect(problems).toEqual([])
   }, 60_000)
 
+  test('a link invite opens, with no credential, a page with only that number\'s live QR and status', async () => {
+    const C = '966500000103'
+    await server.call('POST', `/${C}/start`, { key: accountKey })
+    await waitForText(`li[aria-label="Session ${C}"] .status`, 'SCAN_QR_CODE').catch(async () => {
+      await (await byName('Sessions', 'button')).click()
+      await waitForText(`li[aria-label="Session ${C}"] .status`, 'SCAN_QR_CODE')
+    })
+    // Created from the session's card, as a person would.
+    await (await byName('Sessions', 'button')).click()
+    await (await byName('Create link invite', 'button', await card(C))).click()
+    const inviteField = await page.waitForSelector(`input[aria-label="Link invite for ${C}"]`, { visible: true })
+    const url = await inviteField!.evaluate((input) => (input as HTMLInputElement).value)
+    expect(url).toContain('/api/whatsapp/link/wli_')
+
+    // A stranger's browser: a fresh context, nothing signed in.
+    const context = await browser.createBrowserContext()
+    try {
+      const guest = await context.newPage()
+      const guestProblems: string[] = []
+      guest.on('pageerror', (error) => guestProblems.push(String(error)))
+      await guest.goto(url.replace(/^http:\/\/[^/]+/, origin), { waitUntil: 'domcontentloaded' })
+      const qr = await guest.waitForSelector(`img[alt="QR code for ${C}"]`, { visible: true, timeout: 10_000 })
+      await guest.waitForFunction((img) => (img as HTMLImageElement).naturalWidth >= 200, { timeout: 10_000 }, qr)
+      expect(await guest.$eval('#link-number', (element) => element.textContent)).toContain(C)
+      // Only this number: nothing of the dashboard, no other session.
+      const text = await guest.evaluate(() => document.body.textContent ?? '')
+      expect(text).not.toContain(A)
+      expect(text).not.toContain(B)
+      expect(await guest.evaluate(() => sessionStorage.length)).toBe(0)
+      const shot = join(shots, 'link-page.png')
+      await guest.screenshot({ path: shot, fullPage: true })
+      await assertNotBlank(shot)
+      await server.call('POST', `/${C}/sandbox/scan`, { key: accountKey })
+      await guest.waitForFunction(() => document.querySelector('#link-status')?.textContent?.includes('Linked'), { timeout: 10_000 })
+      expect(await guest.$(`img[alt="QR code for ${C}"]`)).toBeNull()
+      // Spent: opening it again says so.
+      await guest.reload({ waitUntil: 'domcontentloaded' })
+      await guest.waitForFunction(() => document.querySelector('#link-error')?.textContent?.includes('used'), { timeout: 10_000 })
+      expect(guestProblems).toEqual([])
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
+  test('stop, restart, log out and delete, each after a confirmation that can be cancelled', async () => {
+    const D = '966500000104'
+    await (await byName('Sessions', 'button')).click()
+    await startAndScan(D)
+    const confirmIn = async (label: string, choice: 'Cancel' | string) => {
+      await (await byName(label, 'button', await card(D))).click()
+      const dialog = (await page.waitForSelector('#confirm-dialog[open]', { visible: true }))!
+      expect(await dialog.evaluate((element) => element.textContent ?? '')).toContain(D)
+      await (await byName(choice, 'button', dialog as ElementHandle)).click()
+      await page.waitForSelector('#confirm-dialog:not([open])', { hidden: true })
+    }
+    await confirmIn('Stop', 'Cancel')
+    await Bun.sleep(200)
+    expect(await (await card(D)).$eval('.status', (element) => element.textContent)).toBe('WORKING')
+    await confirmIn('Stop', 'Stop')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'STOPPED')
+    // Restart brings it back paired: no QR needed after a stop.
+    await confirmIn('Restart', 'Restart')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'WORKING')
+    await confirmIn('Log out', 'Log out')
+    await waitForText(`li[aria-label="Session ${D}"] .status`, 'STOPPED')
+    expect((await server.call('GET', `/${D}/state`, { key: accountKey })).body.status).toBe('STOPPED')
+    await confirmIn('Delete', 'Cancel')
+    expect(await page.$(`li[aria-label="Session ${D}"]`)).not.toBeNull()
+    await confirmIn('Delete', 'Delete')
+    await page.waitForFunction((number) => !document.querySelector(`li[aria-label="Session ${number}"]`), {}, D)
+    expect((await server.call('GET', `/${D}/state`, { key: accountKey })).status).toBe(404)
+    expect(problems).toEqual([])
+  }, 60_000)
+
   test('API keys: create (shown once), list, revoke; revoking the signed-in key signs out', async () => {
     await (await byName('API keys', 'button')).click()
     await (await byName('Key name', 'textbox')).type('ci')

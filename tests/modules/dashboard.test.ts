@@ -131,6 +131,20 @@ describe('GET /events: every session of the caller on one stream', () => {
     expect(acmeStream.events.filter((event) => event.data.session === A).at(-1)?.data.payload.status).toBe('STOPPED')
   })
 
+  test("revoking the stream's key ends the stream at its next event; reconnecting is 401", async () => {
+    const created = (await server.call<{ id: string; key: string }>('POST', '/api-keys', { body: { name: 'acme', accountId: 'acme' } })).body
+    await server.link(A, { key: created.key })
+    const reader = await stream('/events', created.key)
+    await waitFor(() => server.deps.events.sse.subscriberCount() === 1)
+    await server.call('POST', `/${A}/send-text`, { key: created.key, body: { chatId: B, text: 'before' } })
+    await waitFor(() => reader.events.some((event) => event.event === 'message.any'))
+    expect((await server.call('DELETE', `/api-keys/${created.id}`)).status).toBe(200)
+    await server.call('POST', `/${A}/send-text`, { body: { chatId: B, text: 'after' } })
+    await waitFor(() => reader.ended)
+    expect(reader.events.filter((event) => event.event === 'message.any').map((event) => event.data.payload.body)).toEqual(['before'])
+    expect((await server.call('GET', '/events', { key: created.key })).status).toBe(401)
+  })
+
   test('resumes with Last-Event-ID, filters by event name, and needs a credential', async () => {
     await server.link(A)
     const first = await stream('/events?events=session.status', 'test-admin-key-0123456789abcdef')

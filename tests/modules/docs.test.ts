@@ -24,7 +24,14 @@ interface Operation {
 }
 
 /** Routes API.md §2 makes public (besides the docs themselves): no credential, so no 401. */
-const PUBLIC_ROUTES = new Set(['/api/whatsapp/health', '/api/whatsapp/dashboard'])
+const PUBLIC_ROUTES = new Set([
+  '/api/whatsapp/health',
+  '/api/whatsapp/dashboard',
+  '/api/whatsapp/link/:token',
+  '/api/whatsapp/link/:token/state',
+  '/api/whatsapp/link/:token/events',
+  '/api/whatsapp/link/:token/pairing-code',
+])
 
 describe('OpenAPI document', () => {
   test('the committed openapi/openapi.json is up to date (run `bun run openapi` after changing routes)', async () => {

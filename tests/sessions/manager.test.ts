@@ -65,3 +65,49 @@ test('an engine that never recovers is restarted the configured number of times,
   await server.call('POST', `/${PHONE}/start`)
   await waitFor(() => starts.count === 5)
 })
+
+/** Starts that finish only when the test lets them, counting how many run at once. */
+class GatedStart extends BaseEngineSession {
+  readonly engine = 'waha' as const
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>()
+  private status: SessionStatus = 'STOPPED'
+  constructor(private readonly gate: { running: number; most: number; waiting: Array<() => void> }) {
+    super()
+  }
+  snapshot(): SessionSnapshot {
+    return { status: this.status }
+  }
+  async start(): Promise<void> {
+    this.gate.running++
+    this.gate.most = Math.max(this.gate.most, this.gate.running)
+    await new Promise<void>((resolve) => this.gate.waiting.push(resolve))
+    this.gate.running--
+    this.status = 'WORKING'
+  }
+  async stop(): Promise<void> {
+    this.status = 'STOPPED'
+  }
+  async logout(): Promise<void> {
+    this.status = 'STOPPED'
+  }
+}
+
+test('a boot restores sessions in parallel, no more of an engine at once than it allows, and answers requests meanwhile', async () => {
+  const gate = { running: 0, most: 0, waiting: [] as Array<() => void> }
+  const factory: EngineFactory = { engine: 'waha', capabilities: new Set<Capability>(), maxConcurrentStarts: 2, create: () => new GatedStart(gate) }
+  server = await createTestServer({}, { engines: { waha: async () => factory } })
+  const phones = Array.from({ length: 5 }, (_, i) => `96650000010${i}`)
+  for (const phone of phones) await server.deps.sessions['options'].sessions.upsert({ phoneNumber: phone, accountId: null, engine: 'waha', desiredState: 'running' })
+  let done = false
+  const restored = server.deps.sessions.restoreAll().then(() => (done = true))
+  await waitFor(async () => gate.waiting.length === 2)
+  // Two launches are waiting; the API is not.
+  expect((await server.call('GET', '/sessions')).status).toBe(200)
+  while (!done) {
+    gate.waiting.shift()?.()
+    await Bun.sleep(1)
+  }
+  await restored
+  expect(gate.most).toBe(2)
+  for (const phone of phones) expect((await server.call('GET', `/${phone}/state`)).body).toMatchObject({ status: 'WORKING' })
+})

@@ -68,6 +68,16 @@ export function dashboardModule() {
         responses: { 200: { description: 'The dashboard page', content: { 'text/html': { schema: { type: 'string' as const }, example: '<!doctype html>\n<html lang="en">…<script type="module" src="dashboard/assets/app.js"></script>…' } } } },
       },
     })
+    .get('/link/:token', () => pageResponse('link.html'), {
+      detail: {
+        tags: ['Link invites'],
+        summary: 'The link page of an invite (public)',
+        description:
+          "What an invite's `url` opens: a page showing only that number's live QR, the pairing-code option and the status, for a customer with no credential. The page is the same for every token; it learns through `GET /link/{token}/state` whether the link works.",
+        security: [],
+        responses: { 200: { description: 'The link page', content: { 'text/html': { schema: { type: 'string' as const }, example: '<!doctype html>\n<html lang="en">…<script type="module" src="../dashboard/assets/link.js"></script>…' } } } },
+      },
+    })
     .get(
       '/dashboard/assets/:file',
       ({ params, set }) => {

@@ -40,6 +40,7 @@ export function openapiDocumentation(version: string) {
       { name: 'Webhooks', description: 'Signed, retried, durable event delivery to your URLs' },
       { name: 'Events', description: 'Live events as Server-Sent Events, resumable with Last-Event-ID' },
       { name: 'WAHA callbacks', description: 'Inbound events from a WAHA server (the waha engine)' },
+      { name: 'Link invites', description: 'Shareable pages that link one number without a credential' },
       { name: 'Dashboard', description: 'The web dashboard and link-invite pages (public shells; data through this API)' },
       { name: 'Health', description: 'Liveness' },
     ],

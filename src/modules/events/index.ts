@@ -37,13 +37,21 @@ function parseEvents(raw: string | undefined): string[] | undefined {
 /**
  * Which sessions' events a caller may stream: the admin every one; an account the numbers
  * it owns (a key restricted to one number, only that one), decided per event so a number
- * claimed or deleted while the stream is open is seen as it is at that moment.
+ * claimed or deleted while the stream is open is seen as it is at that moment. The
+ * credential is checked again each time too: a revoked key or an expired JWT ends the stream
+ * (the check throws), instead of streaming on until the client disconnects.
  */
-function sessionAccess(principal: Principal, sessions: GuardDeps['sessions']): SessionAccess {
+function sessionAccess(principal: Principal, headers: Headers, deps: GuardDeps): SessionAccess {
   if (principal.isAdmin) return () => true
+  const credential = new Headers()
+  for (const name of ['x-api-key', 'authorization']) {
+    const value = headers.get(name)
+    if (value !== null) credential.set(name, value)
+  }
   return async (session) => {
+    await deps.authenticator.authenticate(credential)
     if (principal.phoneNumber !== undefined && principal.phoneNumber !== session) return false
-    const record = await sessions.find(session)
+    const record = await deps.sessions.find(session)
     return record !== undefined && record.accountId !== null && record.accountId === principal.accountId
   }
 }
@@ -56,7 +64,7 @@ export function eventsModule(deps: GuardDeps, runtime: EventsRuntime) {
       ({ principal, request, query }) => {
         const lastEventId = parseLastEventId(request.headers.get('last-event-id'), query.lastEventId)
         const events = parseEvents(query.events)
-        return runtime.sse.openMany(sessionAccess(principal, deps.sessions), {
+        return runtime.sse.openMany(sessionAccess(principal, request.headers, deps), {
           ...(lastEventId !== undefined && { lastEventId }),
           ...(events && { events }),
         })

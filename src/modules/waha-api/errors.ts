@@ -22,6 +22,13 @@ export class WahaSessionNotFoundError extends NotFoundError {
   }
 }
 
+/** A request WAHA would take that this server refuses by design: WAHA's 422 with the reason. */
+export class WahaUnprocessableError extends AppError {
+  constructor(message: string) {
+    super(422, 'BAD_REQUEST', message)
+  }
+}
+
 /** POST /api/sessions for a name that exists: WAHA's 422. */
 export class WahaSessionExistsError extends AppError {
   constructor(session: string) {
@@ -77,6 +84,7 @@ export function wahaErrorBody(error: AppError, cause: unknown): { status: number
   if (error instanceof WahaStatusNotExpectedError) {
     return { status: 422, body: { error: error.message, session: error.session, status: error.status, expected: error.expected } }
   }
+  if (error instanceof WahaUnprocessableError) return { status: 422, body: { statusCode: 422, message: error.message, error: REASONS[422] } }
   const details = (error.details ?? {}) as Record<string, unknown>
   switch (error.code) {
     case 'CLIENT_NOT_READY':

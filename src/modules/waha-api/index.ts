@@ -13,6 +13,7 @@ import { NotSupportedError } from '../../errors'
 import { routePath, WAHA_OPERATIONS, type WahaOperation } from './catalog'
 import {
   AdminsOnlyBody,
+  ApiKeyBody,
   ChatBody,
   ChatsQuery,
   ContactBody,
@@ -62,8 +63,12 @@ import { WahaApiService, type WahaApiDeps } from './service'
 export { wahaErrorResponder } from './errors'
 
 /** Hidden from our document: WAHA's own (../shared/waha/openapi.json) describes these routes. */
-const hidden = { hide: true, tags: ['WAHA'] }
-const auth = { requireAuth: true as const, detail: hidden }
+const hidden = () => ({ hide: true, tags: ['WAHA'] })
+/**
+ * A fresh hooks object per route: Elysia writes the macro's hooks into the object it is
+ * given, so one shared object would carry the first app's guard into every later app.
+ */
+const auth = () => ({ requireAuth: true as const, detail: hidden() })
 
 type SetStatus = { status?: number | string }
 function created<T>(set: SetStatus, value: T): T {
@@ -85,29 +90,34 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
   const app = new Elysia({ name: 'waha-api', seed: deps })
     .use(authGuards(deps))
     // ─── Observability (public ping and health, as WAHA) ───────────────────
-    .get('/ping', () => ({ message: 'pong' }), { detail: hidden })
-    .get('/health', () => ({ status: 'ok', info: {}, error: {}, details: {} }), { detail: hidden })
-    .get('/api/server/version', () => waha.environment(), auth)
-    .get('/api/version', () => waha.environment(), auth)
-    .get('/api/server/status', () => waha.serverStatus(), auth)
+    .get('/ping', () => ({ message: 'pong' }), { detail: hidden() })
+    .get('/health', () => ({ status: 'ok', info: {}, error: {}, details: {} }), { detail: hidden() })
+    .get('/api/server/version', () => waha.environment(), auth())
+    .get('/api/version', () => waha.environment(), auth())
+    .get('/api/server/status', () => waha.serverStatus(), auth())
+
+    // ─── API keys ──────────────────────────────────────────────────────────
+    .post('/api/keys', async ({ principal, body, set }) => created(set, await waha.createKey(principal, body)), { ...auth(), body: ApiKeyBody })
+    .get('/api/keys', ({ principal }) => waha.listKeys(principal), auth())
+    .delete('/api/keys/:id', ({ principal, params }) => waha.deleteKey(principal, params.id), auth())
 
     // ─── Sessions ──────────────────────────────────────────────────────────
-    .get('/api/sessions', ({ principal, query }) => waha.listSessions(principal, query.all === true), { ...auth, query: ListSessionsQuery })
-    .post('/api/sessions', async ({ principal, body, set }) => created(set, await waha.createSession(principal, body)), { ...auth, body: SessionCreateBody })
-    .post('/api/sessions/start', async ({ principal, body, set }) => created(set, await waha.deprecatedStart(principal, body)), { ...auth, body: DeprecatedStartBody })
-    .post('/api/sessions/stop', async ({ principal, body, set }) => created(set, await waha.lifecycle(principal, body.name, body.logout ? 'logout' : 'stop')), { ...auth, body: DeprecatedStopBody })
-    .post('/api/sessions/logout', async ({ principal, body, set }) => created(set, await waha.lifecycle(principal, body.name, 'logout')), { ...auth, body: DeprecatedLogoutBody })
-    .get('/api/sessions/:session', ({ principal, params }) => waha.getSession(principal, params.session), auth)
-    .put('/api/sessions/:session', ({ principal, params, body }) => waha.updateSession(principal, params.session, body.config), { ...auth, body: SessionUpdateBody })
+    .get('/api/sessions', ({ principal, query }) => waha.listSessions(principal, query.all === true), { ...auth(), query: ListSessionsQuery })
+    .post('/api/sessions', async ({ principal, body, set }) => created(set, await waha.createSession(principal, body)), { ...auth(), body: SessionCreateBody })
+    .post('/api/sessions/start', async ({ principal, body, set }) => created(set, await waha.deprecatedStart(principal, body)), { ...auth(), body: DeprecatedStartBody })
+    .post('/api/sessions/stop', async ({ principal, body, set }) => created(set, await waha.lifecycle(principal, body.name, body.logout ? 'logout' : 'stop')), { ...auth(), body: DeprecatedStopBody })
+    .post('/api/sessions/logout', async ({ principal, body, set }) => created(set, await waha.lifecycle(principal, body.name, 'logout')), { ...auth(), body: DeprecatedLogoutBody })
+    .get('/api/sessions/:session', ({ principal, params }) => waha.getSession(principal, params.session), auth())
+    .put('/api/sessions/:session', ({ principal, params, body }) => waha.updateSession(principal, params.session, body.config), { ...auth(), body: SessionUpdateBody })
     .delete('/api/sessions/:session', async ({ principal, params }) => {
       await waha.deleteSession(principal, params.session)
       return { success: true }
-    }, auth)
-    .get('/api/sessions/:session/me', ({ principal, params }) => waha.me(principal, params.session), auth)
-    .post('/api/sessions/:session/start', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'start')), auth)
-    .post('/api/sessions/:session/stop', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'stop')), auth)
-    .post('/api/sessions/:session/restart', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'restart')), auth)
-    .post('/api/sessions/:session/logout', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'logout')), auth)
+    }, auth())
+    .get('/api/sessions/:session/me', ({ principal, params }) => waha.me(principal, params.session), auth())
+    .post('/api/sessions/:session/start', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'start')), auth())
+    .post('/api/sessions/:session/stop', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'stop')), auth())
+    .post('/api/sessions/:session/restart', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'restart')), auth())
+    .post('/api/sessions/:session/logout', async ({ principal, params, set }) => created(set, await waha.lifecycle(principal, params.session, 'logout')), auth())
 
     // ─── Pairing ───────────────────────────────────────────────────────────
     .get('/api/:session/auth/qr', async ({ principal, params, query, request }) => {
@@ -119,124 +129,124 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
         return { mimetype: 'image/png', data: Buffer.from(png).toString('base64') }
       }
       return new Response(png, { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } })
-    }, { ...auth, query: QrQuery })
-    .post('/api/:session/auth/request-code', async ({ principal, params, body, set }) => created(set, await waha.requestCode(principal, params.session, body.phoneNumber)), { ...auth, body: RequestCodeBody })
+    }, { ...auth(), query: QrQuery })
+    .post('/api/:session/auth/request-code', async ({ principal, params, body, set }) => created(set, await waha.requestCode(principal, params.session, body.phoneNumber)), { ...auth(), body: RequestCodeBody })
 
     // ─── Sending ───────────────────────────────────────────────────────────
-    .post('/api/sendText', async ({ principal, body, set }) => created(set, await waha.sendText(principal, body)), { ...auth, body: SendTextBody })
-    .get('/api/sendText', ({ principal, query }) => waha.sendText(principal, { session: query.session, chatId: query.phone, text: query.text }), { ...auth, query: SendTextQuery })
-    .post('/api/reply', async ({ principal, body, set }) => created(set, await waha.sendText(principal, body)), { ...auth, body: ReplyBody })
-    .post('/api/sendImage', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'image', body)), { ...auth, body: SendMediaBody })
-    .post('/api/sendFile', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'file', body)), { ...auth, body: SendMediaBody })
-    .post('/api/sendVideo', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'video', body)), { ...auth, body: SendMediaBody })
-    .post('/api/sendVoice', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'voice', body)), { ...auth, body: SendMediaBody })
-    .post('/api/sendLocation', async ({ principal, body, set }) => created(set, await waha.sendLocation(principal, body)), { ...auth, body: SendLocationBody })
-    .post('/api/sendContactVcard', async ({ principal, body, set }) => created(set, await waha.sendContactVcard(principal, body)), { ...auth, body: SendContactVcardBody })
-    .post('/api/sendPoll', async ({ principal, body, set }) => created(set, await waha.sendPoll(principal, body)), { ...auth, body: SendPollBody })
-    .post('/api/forwardMessage', async ({ principal, body, set }) => created(set, await waha.forward(principal, body)), { ...auth, body: ForwardBody })
-    .post('/api/sendSeen', async ({ principal, body, set }) => created(set, await waha.seen(principal, body)), { ...auth, body: SendSeenBody })
-    .post('/api/startTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'typing')), { ...auth, body: ChatBody })
-    .post('/api/stopTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'paused')), { ...auth, body: ChatBody })
-    .put('/api/reaction', ({ principal, body }) => waha.reaction(principal, body), { ...auth, body: ReactionBody })
-    .put('/api/star', ({ principal, body }) => waha.act(principal, body.session, (phone) => waha.chatActions.messageAction(phone, body.messageId, body.star ? 'star' : 'unstar')), { ...auth, body: StarBody })
+    .post('/api/sendText', async ({ principal, body, set }) => created(set, await waha.sendText(principal, body)), { ...auth(), body: SendTextBody })
+    .get('/api/sendText', ({ principal, query }) => waha.sendText(principal, { session: query.session, chatId: query.phone, text: query.text }), { ...auth(), query: SendTextQuery })
+    .post('/api/reply', async ({ principal, body, set }) => created(set, await waha.sendText(principal, body)), { ...auth(), body: ReplyBody })
+    .post('/api/sendImage', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'image', body)), { ...auth(), body: SendMediaBody })
+    .post('/api/sendFile', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'file', body)), { ...auth(), body: SendMediaBody })
+    .post('/api/sendVideo', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'video', body)), { ...auth(), body: SendMediaBody })
+    .post('/api/sendVoice', async ({ principal, body, set }) => created(set, await waha.sendMedia(principal, 'voice', body)), { ...auth(), body: SendMediaBody })
+    .post('/api/sendLocation', async ({ principal, body, set }) => created(set, await waha.sendLocation(principal, body)), { ...auth(), body: SendLocationBody })
+    .post('/api/sendContactVcard', async ({ principal, body, set }) => created(set, await waha.sendContactVcard(principal, body)), { ...auth(), body: SendContactVcardBody })
+    .post('/api/sendPoll', async ({ principal, body, set }) => created(set, await waha.sendPoll(principal, body)), { ...auth(), body: SendPollBody })
+    .post('/api/forwardMessage', async ({ principal, body, set }) => created(set, await waha.forward(principal, body)), { ...auth(), body: ForwardBody })
+    .post('/api/sendSeen', async ({ principal, body, set }) => created(set, await waha.seen(principal, body)), { ...auth(), body: SendSeenBody })
+    .post('/api/startTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'typing')), { ...auth(), body: ChatBody })
+    .post('/api/stopTyping', async ({ principal, body, set }) => created(set, await waha.typing(principal, body, 'paused')), { ...auth(), body: ChatBody })
+    .put('/api/reaction', ({ principal, body }) => waha.reaction(principal, body), { ...auth(), body: ReactionBody })
+    .put('/api/star', ({ principal, body }) => waha.act(principal, body.session, (phone) => waha.chatActions.messageAction(phone, body.messageId, body.star ? 'star' : 'unstar')), { ...auth(), body: StarBody })
     .post('/api/sendPollVote', async ({ principal, body, set }) =>
-      created(set, await waha.act(principal, body.session, (phone) => waha.chatActions.vote(phone, body.pollMessageId, body.votes.flat()))), { ...auth, body: PollVoteBody })
+      created(set, await waha.act(principal, body.session, (phone) => waha.chatActions.vote(phone, body.pollMessageId, body.votes.flat()))), { ...auth(), body: PollVoteBody })
 
     // ─── Chats and messages ────────────────────────────────────────────────
-    .get('/api/messages', ({ principal, query }) => waha.messagesOf(principal, query.session, query.chatId, query), { ...auth, query: DeprecatedMessagesQuery })
-    .get('/api/checkNumberStatus', ({ principal, query }) => waha.checkExists(principal, query.session, query.phone), { ...auth, query: PhoneQuery })
-    .get('/api/:session/chats', ({ principal, params, query }) => waha.listChats(principal, params.session, query), { ...auth, query: ChatsQuery })
+    .get('/api/messages', ({ principal, query }) => waha.messagesOf(principal, query.session, query.chatId, query), { ...auth(), query: DeprecatedMessagesQuery })
+    .get('/api/checkNumberStatus', ({ principal, query }) => waha.checkExists(principal, query.session, query.phone), { ...auth(), query: PhoneQuery })
+    .get('/api/:session/chats', ({ principal, params, query }) => waha.listChats(principal, params.session, query), { ...auth(), query: ChatsQuery })
     .get('/api/:session/chats/overview', ({ principal, params, query }) => {
       const ids = query.ids === undefined ? undefined : Array.isArray(query.ids) ? query.ids : query.ids.split(',')
       return waha.overview(principal, params.session, { ...(query.limit !== undefined && { limit: query.limit }), ...(query.offset !== undefined && { offset: query.offset }), ...(ids && { ids }) })
-    }, { ...auth, query: ChatsQuery })
+    }, { ...auth(), query: ChatsQuery })
     .post('/api/:session/chats/overview', async ({ principal, params, body, set }) =>
-      created(set, await waha.overview(principal, params.session, { ...body.pagination, ...(body.filter?.ids && { ids: body.filter.ids }) })), { ...auth, body: OverviewBody })
+      created(set, await waha.overview(principal, params.session, { ...body.pagination, ...(body.filter?.ids && { ids: body.filter.ids }) })), { ...auth(), body: OverviewBody })
     .get('/api/:session/chats/:chatId/picture', async ({ principal, params }) => {
       const target = await waha.working(principal, params.session)
       // WAHA's schema has no null here: '' when there is no picture.
       return { url: (await waha.contacts.profilePicture(target.phone, params.chatId)).url ?? '' }
-    }, auth)
-    .get('/api/:session/chats/:chatId/messages', ({ principal, params, query }) => waha.messagesOf(principal, params.session, params.chatId, query), { ...auth, query: MessagesQuery })
-    .post('/api/:session/chats/:chatId/messages/read', async ({ principal, params, set }) => created(set, await waha.readChat(principal, params.session, params.chatId)), { ...auth, query: ReadQuery })
-    .get('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.message(principal, params.session, params.chatId, params.messageId), auth)
-    .put('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params, body }) => waha.editMessage(principal, params.session, params.messageId, body.text), { ...auth, body: EditBody })
-    .delete('/api/:session/chats/:chatId', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.deleteChat(phone, params.chatId)), auth)
-    .delete('/api/:session/chats/:chatId/messages', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'clear')), auth)
+    }, auth())
+    .get('/api/:session/chats/:chatId/messages', ({ principal, params, query }) => waha.messagesOf(principal, params.session, params.chatId, query), { ...auth(), query: MessagesQuery })
+    .post('/api/:session/chats/:chatId/messages/read', async ({ principal, params, set }) => created(set, await waha.readChat(principal, params.session, params.chatId)), { ...auth(), query: ReadQuery })
+    .get('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.message(principal, params.session, params.chatId, params.messageId), auth())
+    .put('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params, body }) => waha.editMessage(principal, params.session, params.messageId, body.text), { ...auth(), body: EditBody })
+    .delete('/api/:session/chats/:chatId', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.deleteChat(phone, params.chatId)), auth())
+    .delete('/api/:session/chats/:chatId/messages', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'clear')), auth())
     .post('/api/:session/chats/:chatId/messages/:messageId/pin', async ({ principal, params, body, set }) =>
-      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.pinMessage(phone, params.messageId, body.duration))), { ...auth, body: PinBody })
+      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.pinMessage(phone, params.messageId, body.duration))), { ...auth(), body: PinBody })
     .post('/api/:session/chats/:chatId/messages/:messageId/unpin', async ({ principal, params, set }) =>
-      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.messageAction(phone, params.messageId, 'unpin'))), auth)
-    .post('/api/:session/chats/:chatId/archive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'archive'))), auth)
-    .post('/api/:session/chats/:chatId/unarchive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unarchive'))), auth)
-    .post('/api/:session/chats/:chatId/unread', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unread'))), auth)
-    .delete('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.deleteMessage(principal, params.session, params.messageId), auth)
+      created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.messageAction(phone, params.messageId, 'unpin'))), auth())
+    .post('/api/:session/chats/:chatId/archive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'archive'))), auth())
+    .post('/api/:session/chats/:chatId/unarchive', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unarchive'))), auth())
+    .post('/api/:session/chats/:chatId/unread', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.chatActions.chatAction(phone, params.chatId, 'unread'))), auth())
+    .delete('/api/:session/chats/:chatId/messages/:messageId', ({ principal, params }) => waha.deleteMessage(principal, params.session, params.messageId), auth())
 
     // ─── Status ────────────────────────────────────────────────────────────
-    .post('/api/:session/status/text', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'text', ...body })), { ...auth, body: TextStatusBody })
-    .post('/api/:session/status/image', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'image', ...body })), { ...auth, body: MediaStatusBody })
-    .post('/api/:session/status/video', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'video', ...body })), { ...auth, body: MediaStatusBody })
+    .post('/api/:session/status/text', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'text', ...body })), { ...auth(), body: TextStatusBody })
+    .post('/api/:session/status/image', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'image', ...body })), { ...auth(), body: MediaStatusBody })
+    .post('/api/:session/status/video', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'video', ...body })), { ...auth(), body: MediaStatusBody })
 
     // ─── Contacts ──────────────────────────────────────────────────────────
-    .get('/api/contacts/all', ({ principal, query }) => waha.allContacts(principal, query.session, query), { ...auth, query: ContactsAllQuery })
-    .get('/api/contacts', ({ principal, query }) => waha.contact(principal, query.session, query.contactId), { ...auth, query: ContactQuery })
-    .get('/api/contacts/check-exists', ({ principal, query }) => waha.checkExists(principal, query.session, query.phone), { ...auth, query: PhoneQuery })
-    .get('/api/contacts/profile-picture', ({ principal, query }) => waha.profilePicture(principal, query.session, query.contactId), { ...auth, query: ContactQuery })
-    .post('/api/contacts/block', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, true)), { ...auth, body: ContactBody })
-    .post('/api/contacts/unblock', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, false)), { ...auth, body: ContactBody })
-    .get('/api/:session/contacts/:id', ({ principal, params }) => waha.contact(principal, params.session, params.id), auth)
+    .get('/api/contacts/all', ({ principal, query }) => waha.allContacts(principal, query.session, query), { ...auth(), query: ContactsAllQuery })
+    .get('/api/contacts', ({ principal, query }) => waha.contact(principal, query.session, query.contactId), { ...auth(), query: ContactQuery })
+    .get('/api/contacts/check-exists', ({ principal, query }) => waha.checkExists(principal, query.session, query.phone), { ...auth(), query: PhoneQuery })
+    .get('/api/contacts/profile-picture', ({ principal, query }) => waha.profilePicture(principal, query.session, query.contactId), { ...auth(), query: ContactQuery })
+    .post('/api/contacts/block', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, true)), { ...auth(), body: ContactBody })
+    .post('/api/contacts/unblock', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, false)), { ...auth(), body: ContactBody })
+    .get('/api/:session/contacts/:id', ({ principal, params }) => waha.contact(principal, params.session, params.id), auth())
 
     // ─── Groups ────────────────────────────────────────────────────────────
-    .post('/api/:session/groups', async ({ principal, params, body, set }) => created(set, await waha.createGroup(principal, params.session, body)), { ...auth, body: CreateGroupBody })
-    .get('/api/:session/groups', ({ principal, params, query }) => waha.listGroups(principal, params.session, query), { ...auth, query: GroupsQuery })
-    .get('/api/:session/groups/count', ({ principal, params }) => waha.groupsCount(principal, params.session), auth)
+    .post('/api/:session/groups', async ({ principal, params, body, set }) => created(set, await waha.createGroup(principal, params.session, body)), { ...auth(), body: CreateGroupBody })
+    .get('/api/:session/groups', ({ principal, params, query }) => waha.listGroups(principal, params.session, query), { ...auth(), query: GroupsQuery })
+    .get('/api/:session/groups/count', ({ principal, params }) => waha.groupsCount(principal, params.session), auth())
     .post('/api/:session/groups/refresh', async ({ principal, params }) => {
       // Groups are read from the engine on every request: nothing is cached to refresh.
       await waha.groupsCount(principal, params.session)
       return { success: true }
-    }, auth)
-    .get('/api/:session/groups/:id', ({ principal, params }) => waha.group(principal, params.session, params.id), auth)
-    .post('/api/:session/groups/:id/leave', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.groups.leave(phone, params.id)), auth)
+    }, auth())
+    .get('/api/:session/groups/:id', ({ principal, params }) => waha.group(principal, params.session, params.id), auth())
+    .post('/api/:session/groups/:id/leave', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.groups.leave(phone, params.id)), auth())
     .get('/api/:session/groups/:id/picture', async ({ principal, params }) => ({
       url: (await waha.groupAction(principal, params.session, (phone) => waha.contacts.profilePicture(phone, params.id))).url ?? '',
-    }), auth)
-    .put('/api/:session/groups/:id/picture', ({ principal, params, body }) => waha.setGroupPicture(principal, params.session, params.id, body.file), { ...auth, body: PictureBody })
+    }), auth())
+    .put('/api/:session/groups/:id/picture', ({ principal, params, body }) => waha.setGroupPicture(principal, params.session, params.id, body.file), { ...auth(), body: PictureBody })
     .put('/api/:session/groups/:id/description', async ({ principal, params, body }) => {
       await waha.groupAction(principal, params.session, (phone) => waha.groups.update(phone, params.id, { description: body.description }))
       return { success: true }
-    }, { ...auth, body: DescriptionBody })
+    }, { ...auth(), body: DescriptionBody })
     .put('/api/:session/groups/:id/subject', async ({ principal, params, body }) => {
       await waha.groupAction(principal, params.session, (phone) => waha.groups.update(phone, params.id, { subject: body.subject }))
       return { success: true }
-    }, { ...auth, body: SubjectBody })
+    }, { ...auth(), body: SubjectBody })
     .put('/api/:session/groups/:id/settings/security/info-admin-only', async ({ principal, params, body }) => {
       await waha.groupAction(principal, params.session, (phone) => waha.groups.update(phone, params.id, { infoAdminsOnly: body.adminsOnly }))
       return { success: true }
-    }, { ...auth, body: AdminsOnlyBody })
+    }, { ...auth(), body: AdminsOnlyBody })
     .get('/api/:session/groups/:id/settings/security/info-admin-only', async ({ principal, params }) => ({
       adminsOnly: (await waha.groupAction(principal, params.session, (phone) => waha.groups.get(phone, params.id))).infoAdminsOnly,
-    }), auth)
+    }), auth())
     .put('/api/:session/groups/:id/settings/security/messages-admin-only', async ({ principal, params, body }) => {
       await waha.groupAction(principal, params.session, (phone) => waha.groups.update(phone, params.id, { messagesAdminsOnly: body.adminsOnly }))
       return { success: true }
-    }, { ...auth, body: AdminsOnlyBody })
+    }, { ...auth(), body: AdminsOnlyBody })
     .get('/api/:session/groups/:id/settings/security/messages-admin-only', async ({ principal, params }) => ({
       adminsOnly: (await waha.groupAction(principal, params.session, (phone) => waha.groups.get(phone, params.id))).messagesAdminsOnly,
-    }), auth)
-    .get('/api/:session/groups/:id/invite-code', ({ principal, params }) => waha.inviteCode(principal, params.session, params.id), auth)
-    .get('/api/:session/groups/:id/participants', async ({ principal, params }) => (await waha.group(principal, params.session, params.id)).participants, auth)
-    .get('/api/:session/groups/:id/participants/v2', ({ principal, params }) => waha.participantsV2(principal, params.session, params.id), auth)
-    .post('/api/:session/groups/:id/participants/add', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'add', body.participants.map((p) => p.id))), { ...auth, body: ParticipantsBody })
-    .post('/api/:session/groups/:id/participants/remove', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'remove', body.participants.map((p) => p.id))), { ...auth, body: ParticipantsBody })
-    .post('/api/:session/groups/:id/admin/promote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'promote', body.participants.map((p) => p.id))), { ...auth, body: ParticipantsBody })
-    .post('/api/:session/groups/:id/admin/demote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'demote', body.participants.map((p) => p.id))), { ...auth, body: ParticipantsBody })
+    }), auth())
+    .get('/api/:session/groups/:id/invite-code', ({ principal, params }) => waha.inviteCode(principal, params.session, params.id), auth())
+    .get('/api/:session/groups/:id/participants', async ({ principal, params }) => (await waha.group(principal, params.session, params.id)).participants, auth())
+    .get('/api/:session/groups/:id/participants/v2', ({ principal, params }) => waha.participantsV2(principal, params.session, params.id), auth())
+    .post('/api/:session/groups/:id/participants/add', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'add', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
+    .post('/api/:session/groups/:id/participants/remove', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'remove', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
+    .post('/api/:session/groups/:id/admin/promote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'promote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
+    .post('/api/:session/groups/:id/admin/demote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'demote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
 
     // ─── Profile and presence ──────────────────────────────────────────────
-    .get('/api/:session/profile', ({ principal, params }) => waha.myProfile(principal, params.session), auth)
-    .put('/api/:session/profile/name', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setName(phone, body.name)), { ...auth, body: ProfileNameBody })
-    .put('/api/:session/profile/status', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setStatus(phone, body.status)), { ...auth, body: ProfileStatusBody })
-    .put('/api/:session/profile/picture', ({ principal, params, body }) => waha.setProfilePicture(principal, params.session, body.file), { ...auth, body: PictureBody })
-    .post('/api/:session/presence', async ({ principal, params, body, set }) => created(set, await waha.setPresence(principal, params.session, body)), { ...auth, body: PresenceBody })
+    .get('/api/:session/profile', ({ principal, params }) => waha.myProfile(principal, params.session), auth())
+    .put('/api/:session/profile/name', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setName(phone, body.name)), { ...auth(), body: ProfileNameBody })
+    .put('/api/:session/profile/status', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setStatus(phone, body.status)), { ...auth(), body: ProfileStatusBody })
+    .put('/api/:session/profile/picture', ({ principal, params, body }) => waha.setProfilePicture(principal, params.session, body.file), { ...auth(), body: PictureBody })
+    .post('/api/:session/presence', async ({ principal, params, body, set }) => created(set, await waha.setPresence(principal, params.session, body)), { ...auth(), body: PresenceBody })
 
   return withNotImplemented(app, waha)
 }
@@ -248,7 +258,7 @@ function withNotImplemented<A extends Elysia<any, any, any, any, any, any, any>>
     const handler = ({ principal, params, query, body }: { principal: Principal; params: Record<string, string>; query: Record<string, unknown>; body: unknown }) =>
       notImplemented(waha, operation, principal, sessionOf(params, query, body))
     const method = operation.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'
-    ;(app[method] as (path: string, handler: unknown, hooks: unknown) => unknown).call(app, routePath(operation.path), handler, auth)
+    ;(app[method] as (path: string, handler: unknown, hooks: unknown) => unknown).call(app, routePath(operation.path), handler, auth())
   }
   return app
 }

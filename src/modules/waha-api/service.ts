@@ -8,13 +8,14 @@ import QRCode from 'qrcode'
 import { assertOwnsNumber } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import type { EngineName } from '../../config'
-import type { AppServices, MessagingDeps } from '../../deps'
+import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, ForbiddenError, NotFoundError, NotSupportedError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { normalizeChatId } from '../../lib/chat-id'
 import type { HistoryMessage } from '../../messaging/message-store'
 import type { SessionManager, SessionView } from '../../sessions/manager'
 import type { WahaSessionsRepository } from '../../storage/waha-sessions-repo'
+import type { ApiKeysService } from '../api-keys/service'
 import type { ChatsService } from '../chats/service'
 import type { ContactsService } from '../contacts/service'
 import type { GroupsService } from '../groups/service'
@@ -23,12 +24,22 @@ import type { ChatActionsService } from '../chat-actions/service'
 import type { ProfileService } from '../profile/service'
 import type { SessionsService } from '../sessions/service'
 import type { WebhooksService } from '../webhooks/service'
-import { WahaSessionExistsError, WahaSessionNotFoundError, WahaStatusNotExpectedError, wahaStatus, type WahaStatus } from './errors'
+import { WahaSessionExistsError, WahaUnprocessableError, WahaSessionNotFoundError, WahaStatusNotExpectedError, wahaStatus, type WahaStatus } from './errors'
 import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMessage, waChat, waContact, waGroup } from './mappers'
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
 
 export interface WahaApiDeps {
-  services: Pick<AppServices, 'sessions' | 'messages' | 'chats' | 'chatActions' | 'contacts' | 'groups' | 'profile' | 'webhooks'>
+  services: {
+    sessions: SessionsService
+    apiKeys: ApiKeysService
+    messages: MessagesService
+    chats: ChatsService
+    chatActions: ChatActionsService
+    contacts: ContactsService
+    groups: GroupsService
+    profile: ProfileService
+    webhooks: WebhooksService
+  }
   sessions: SessionManager
   messaging: MessagingDeps
   events: EventsRuntime
@@ -593,6 +604,48 @@ export class WahaApiService {
     const target = await this.target(principal, name)
     const view = await this.deps.sessions.get(target.phone)
     throw new NotSupportedError(view.engine, feature)
+  }
+
+  // ─── API keys ────────────────────────────────────────────────────────────
+
+  /**
+   * WAHA's `POST /api/keys` as one of our account keys: a `session` key is restricted to
+   * that number and belongs to the number's account; without `session`, the caller's own
+   * account. Admin keys exist only as API_KEY, and keys are active from birth (revoke to end one).
+   */
+  async createKey(principal: Principal, body: { isAdmin?: boolean; session?: string | null; isActive?: boolean }) {
+    if (body.isAdmin) throw new WahaUnprocessableError('Admin keys are not created over the API here: the admin key is the API_KEY setting')
+    if (body.isActive === false) throw new WahaUnprocessableError('Keys are active when created; revoke one (DELETE /api/keys/{id}) to end it')
+    let phoneNumber: string | undefined
+    let accountId = principal.isAdmin ? undefined : (principal.accountId ?? undefined)
+    if (body.session !== undefined && body.session !== null) {
+      const target = await this.target(principal, body.session)
+      phoneNumber = target.phone
+      const owner = (await this.deps.sessions.find(target.phone))?.accountId ?? null
+      if (owner === null) {
+        throw new WahaUnprocessableError(`Session '${target.name}' belongs to no account (the admin started it without one), so no key but the admin's can use it: start it for an account first`)
+      }
+      accountId = owner
+    } else if (principal.isAdmin) {
+      throw new WahaUnprocessableError('Name the session the key is for: the admin key is the only key for every session')
+    }
+    const created = await this.deps.services.apiKeys.create(principal, {
+      name: `waha:${phoneNumber ?? 'account'}`,
+      ...(phoneNumber && { phoneNumber }),
+      ...(principal.isAdmin && accountId !== undefined && { accountId }),
+    })
+    return { id: created.id, key: created.key, isActive: true, isAdmin: false, session: created.phoneNumber, actions: null }
+  }
+
+  /** Keys in WAHA's shape; the key itself was shown once, at creation, and is never stored (`key` is ''). */
+  async listKeys(principal: Principal) {
+    const { keys } = await this.deps.services.apiKeys.list(principal, {})
+    return keys.map((key) => ({ id: key.id, key: '', isActive: !key.expired, isAdmin: false, session: key.phoneNumber, actions: null }))
+  }
+
+  async deleteKey(principal: Principal, id: string) {
+    await this.deps.services.apiKeys.revoke(principal, id)
+    return { success: true }
   }
 
   // ─── Server ──────────────────────────────────────────────────────────────

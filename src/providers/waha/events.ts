@@ -161,6 +161,20 @@ export function wahaEnvelopeToEngineEvents(envelope: WahaEnvelope): WahaEngineEv
       if (!payload.from) return []
       return [{ type: 'call.received', id: payload.id, from: payload.from, isVideo: payload.isVideo, isGroup: payload.isGroup, timestamp: payload.timestamp }]
     }
+    case 'poll.vote': {
+      const { vote, poll } = envelope.payload
+      return [
+        {
+          type: 'poll.vote',
+          chatId: chatIdOfMessage(poll),
+          pollMessageId: poll.id,
+          voter: vote.participant ?? vote.from,
+          fromMe: vote.fromMe,
+          selectedOptions: vote.selectedOptions,
+          timestamp: vote.timestamp,
+        },
+      ]
+    }
     case 'session.status': {
       const mapped: { status: SessionStatus; reason?: string } = wahaStatusToSessionStatus(envelope.payload.status)
       const me = envelope.me ? { id: envelope.me.id, ...(envelope.me.pushName && { pushName: envelope.me.pushName }) } : undefined

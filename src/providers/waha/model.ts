@@ -301,6 +301,31 @@ export const CallData = t.Object(
 )
 export type CallData = typeof CallData.static
 
+/** A message WAHA points at (the poll a vote is for). */
+export const MessageDestination = t.Object(
+  {
+    id: t.String({ minLength: 1 }),
+    to: t.String(),
+    from: t.String(),
+    fromMe: t.Boolean(),
+    participant: t.Optional(nullable(t.String())),
+  },
+  open,
+)
+export const PollVote = t.Object(
+  {
+    id: t.String({ minLength: 1 }),
+    selectedOptions: t.Array(t.String()),
+    timestamp: t.Number(),
+    to: t.String(),
+    from: t.String(),
+    fromMe: t.Boolean(),
+    participant: t.Optional(nullable(t.String())),
+  },
+  open,
+)
+export const PollVotePayload = t.Object({ vote: PollVote, poll: MessageDestination, _data: raw }, open)
+
 export const SessionStatusPoint = t.Object({ status: WahaSessionStatusSchema, timestamp: t.Number() }, open)
 
 export const WASessionStatusBody = t.Object(
@@ -346,6 +371,7 @@ export const WebhookGroupV2Participants = envelope('group.v2.participants', Grou
 export const WebhookGroupV2Update = envelope('group.v2.update', GroupV2UpdateEvent)
 export const WAHAWebhookPresenceUpdate = envelope('presence.update', WAHAChatPresences)
 export const WAHAWebhookCallReceived = envelope('call.received', CallData)
+export const WAHAWebhookPollVote = envelope('poll.vote', PollVotePayload)
 /** Deprecated by WAHA ("an internal engine's state, not session status"); accepted, payload opaque. */
 export const WAHAWebhookStateChange = envelope('state.change', t.Record(t.String(), t.Unknown()))
 
@@ -362,6 +388,7 @@ export type WebhookGroupV2Participants = typeof WebhookGroupV2Participants.stati
 export type WebhookGroupV2Update = typeof WebhookGroupV2Update.static
 export type WAHAWebhookPresenceUpdate = typeof WAHAWebhookPresenceUpdate.static
 export type WAHAWebhookCallReceived = typeof WAHAWebhookCallReceived.static
+export type WAHAWebhookPollVote = typeof WAHAWebhookPollVote.static
 export type WAHAWebhookStateChange = typeof WAHAWebhookStateChange.static
 
 /**
@@ -387,6 +414,7 @@ export const WahaMessageWebhookBody = t.Union([
   WebhookGroupV2Update,
   WAHAWebhookPresenceUpdate,
   WAHAWebhookCallReceived,
+  WAHAWebhookPollVote,
 ])
 export type WahaMessageWebhookBody = typeof WahaMessageWebhookBody.static
 

@@ -3,6 +3,7 @@
  * so puppeteer); `src/deps.ts` imports it lazily, the first time a webjs session starts,
  * so a server that only runs the simulator never loads either.
  */
+import { availableParallelism } from 'node:os'
 import type { Browser, Page } from 'puppeteer'
 import { Client, LocalAuth, Location, MessageMedia, Poll } from 'whatsapp-web.js'
 import type { Config, WebjsConfig } from '../../config'
@@ -31,6 +32,8 @@ export function createWebjsEngine(options: WebjsEngineOptions): EngineFactory {
   return {
     engine: 'webjs',
     capabilities: WEBJS_CAPABILITIES,
+    // A Chromium launch and WhatsApp Web's first load keep about one core busy for seconds: one per core at once.
+    maxConcurrentStarts: Math.max(1, availableParallelism()),
     create: (context: EngineContext) => new WebjsSession(context, { createClient: options.createClient, runtime, settings: options.settings, logger: options.logger }),
   }
 }

@@ -16,6 +16,8 @@ const A = '966500000101'
 const B = '966500000102'
 const C = '966500000103'
 const D = '966500000104'
+/** Owned by an account, for WAHA's per-session keys. */
+const F = '966500000107'
 /** Left waiting for a scan, for the pairing operations. */
 const E = '966500000106'
 const jid = (phone: string) => `${phone}@c.us`
@@ -26,10 +28,11 @@ interface Context {
   messageId: string
   groupId: string
   pollId: string
+  keyId: string
 }
 
 let server: TestServer
-const context: Context = { messageId: '', groupId: '', pollId: '' }
+const context: Context = { messageId: '', groupId: '', pollId: '', keyId: '' }
 
 /** Operations that end a session or its data run last, in this order, each on a session of its own. */
 const DESTRUCTIVE: Record<string, string> = {
@@ -60,6 +63,8 @@ function operationOf(operation: WahaOperation): OpenApiOperation {
 /** Values that must name something real on this server; everything else comes from WAHA's examples. */
 function fill(name: string, sampled: unknown, session: string, operationId = ''): unknown {
   if (name === 'id' && operationId.startsWith('Contacts')) return jid(B)
+  if (name === 'id' && operationId.startsWith('ApiKeys')) return context.keyId
+  if (name === 'session' && operationId === 'ApiKeysController_create') return F
   switch (name) {
     case 'ids':
       return [jid(B)]
@@ -154,6 +159,7 @@ beforeAll(async () => {
   server = await createTestServer({ WAHA_DEFAULT_SESSION: A, OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32' })
   for (const phone of [A, B, C, D]) await link(phone)
   await waha(server, 'POST', '/api/sessions', { body: { name: E } })
+  expect((await server.call('POST', `/${F}/start`, { body: { accountId: 'acme' } })).status).toBe(200)
   const sent = await waha(server, 'POST', '/api/sendText', { body: { session: A, chatId: jid(B), text: 'Hello from A' } })
   context.messageId = sent.body.id
   await waha(server, 'POST', '/api/sendText', { body: { session: B, chatId: jid(A), text: 'Hello from B' } })
@@ -205,6 +211,7 @@ describe('every served operation answers as WAHA documents it', () => {
       const request = requestFor(operation, session)
       const response = await waha(server, operation.method, request.path, { ...(request.body !== undefined && { body: request.body }), headers: request.headers })
       expect(response.status, `${request.path} → ${JSON.stringify(response.body).slice(0, 400)}`).toBe(operation.status)
+      if (operation.operationId === 'ApiKeysController_create') context.keyId = response.body.id
       const type = response.headers.get('content-type') ?? ''
       const schema = responseSchema(doc, response.status, type)
       if (schema && !type.startsWith('image/')) {

@@ -156,6 +156,15 @@ describe('wahaEnvelopeToEngineEvents', () => {
       { type: 'call.received', id: 'ABCDEFGABCDEFGABCDEFGABCDEFG', from: '11111111111@c.us', isVideo: true, isGroup: true, timestamp: 1 },
     ])
 
+    const vote = publishedEnvelope('poll.vote', (envelope) => {
+      const payload = payloadOf(envelope)
+      payload.poll = { id: 'true_11111111111@c.us_POLL', to: '11111111111@c.us', from: ME, fromMe: true }
+      payload.vote = { id: 'false_11111111111@c.us_VOTE', selectedOptions: ['Yes'], timestamp: 1692861369, to: ME, from: '11111111111@c.us', fromMe: false }
+    })
+    expect(wahaEnvelopeToEngineEvents(vote)).toEqual([
+      { type: 'poll.vote', chatId: '11111111111@c.us', pollMessageId: 'true_11111111111@c.us_POLL', voter: '11111111111@c.us', fromMe: false, selectedOptions: ['Yes'], timestamp: 1692861369 },
+    ])
+
     const working = publishedEnvelope('session.status', (envelope) => {
       payloadOf(envelope).status = 'WORKING'
       envelope.me = { id: ME, pushName: 'Support desk' }
@@ -184,6 +193,7 @@ describe('wahaEnvelopeToEngineEvents', () => {
       'group.v2.update',
       'presence.update',
       'call.received',
+      'poll.vote',
       'session.status',
     ]
     for (const event of events) {

@@ -14,6 +14,7 @@ import {
   WAHAWebhookMessageEdited,
   WAHAWebhookMessageReaction,
   WAHAWebhookMessageRevoked,
+  WAHAWebhookPollVote,
   WAHAWebhookPresenceUpdate,
   WAHAWebhookSessionStatus,
   WAHAWebhookStateChange,
@@ -45,6 +46,7 @@ const OURS: Record<string, TSchema> = {
   'group.v2.update': WebhookGroupV2Update,
   'presence.update': WAHAWebhookPresenceUpdate,
   'call.received': WAHAWebhookCallReceived,
+  'poll.vote': WAHAWebhookPollVote,
   'state.change': WAHAWebhookStateChange,
 }
 
