@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps) {
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
     .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
     .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
-    .use(sessionsModule(guards, services.sessions))
+    .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps) {
     .use(linkingModule(guards, { bus: deps.bus, keepaliveMs: deps.config.sse.keepaliveMs }))
     .use(linkInvitesModule(guards, services.linkInvites))
     .use(dashboardModule())
-    .use(wahaCallbacksModule(guards, services.wahaCallbacks, { ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
+    .use(wahaCallbacksModule(guards, services.wahaCallbacks, { schemas: (kind) => deps.registry.callbackSchemas(kind), ...(deps.config.waha.webhookHmacKey && { hmacKey: deps.config.waha.webhookHmacKey }) }))
 
   // The docs refine the generated OpenAPI document from the routes, known once all are added.
   let routes: () => readonly DocumentedRoute[] = () => []
@@ -83,7 +83,7 @@ function wahaCompat(deps: AppDeps) {
     ...(deps.config.wahaCompat.defaultSession && { defaultSession: deps.config.wahaCompat.defaultSession }),
     version: deps.version,
     startedAt: deps.startedAt,
-    ...(deps.config.chrome.path && { browser: deps.config.chrome.path }),
+    ...(deps.config.webjs.chrome.path && { browser: deps.config.webjs.chrome.path }),
   }
   return new Elysia({ name: 'waha-compat' }).use(wahaApiModule(wahaDeps)).use(wahaWebSocket({ ...wahaDeps, authenticator: deps.authenticator }))
 }

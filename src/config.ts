@@ -5,13 +5,14 @@
  */
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
+import { EnvReader, type Env } from './lib/env-reader'
 import { parseTrustProxy, TRUST_PROXY_OFF, type TrustProxy } from './lib/client-ip'
 import { parseCidr } from './lib/ip-policy'
-import { EVENT_NAMES } from './providers/engine'
+import { EVENT_NAMES, type EngineDefinition, type EngineName } from './providers/engine'
+import { ENGINES, type EngineSettingsSections } from './providers/registry'
 
-export const ENGINES = ['webjs', 'simulator', 'waha'] as const
-
-export type EngineName = (typeof ENGINES)[number]
+export type { EngineName } from './providers/engine'
+export { splitArgs } from './lib/env-reader'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = (typeof LOG_LEVELS)[number]
@@ -40,12 +41,18 @@ export interface RateLimitConfig {
   authFailuresPerMinute: number
 }
 
-export interface Config {
+/**
+ * The core settings, and (from `EngineSettingsSections`) each engine's own section under its
+ * name (`webjs`, `simulator`, `waha`), read by the engine's registry entry.
+ */
+export interface Config extends EngineSettingsSections {
   port: number
   host: string
   dataDir: string
   databaseUrl: string
   defaultEngine: EngineName
+  /** The engines whose settings were read (the registry's list, or a test's): the registry is built from them. */
+  engines: readonly EngineDefinition[]
   /** Admin key: the plain key or `sha256:<hex>` of it; undefined → generated on first boot unless JWT is configured. */
   apiKey?: string
   jwt?: JwtConfig
@@ -57,25 +64,12 @@ export interface Config {
    * `https://gateway.example.com`: where a WAHA server sends its callbacks.
    */
   publicUrl: string
-  waha: {
-    url?: string
-    apiKey?: string
-    /** Deadline of one request to WAHA, reading the answer included. */
-    timeoutMs: number
-    /** How often a running WAHA session's status (and pending QR) is read back. */
-    pollMs: number
-    /** Largest media file fetched from WAHA for an incoming message or a download. */
-    mediaMaxBytes: number
-    /** When set, inbound WAHA callbacks must carry a valid `X-Webhook-Hmac` (HMAC-SHA512 of the body). */
-    webhookHmacKey?: string
-  }
   /** WAHA's own REST API served at WAHA's paths (`/api/sessions`, `/api/sendText`, `/ws`…), API.md §13. */
   wahaCompat: {
     enabled: boolean
     /** The phone number WAHA's session name `default` stands for; unset, `default` names no session. */
     defaultSession?: string
   }
-  chrome: { path?: string; args: string[] }
   logLevel: LogLevel
   logFormat: LogFormat
   /** Bearer token that may read GET /metrics (and nothing else); the admin key always may. */
@@ -88,7 +82,6 @@ export interface Config {
   printQr: boolean
   /** How a crashed engine is restarted, and how sessions are spaced when restored at boot. */
   restart: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; bootStaggerMs: number }
-  simulator: { qrRefreshMs: number; connectDelayMs: number }
   /** Fetches of user-supplied URLs (media, webhooks) through the one safe fetcher. */
   outbound: {
     /** CIDRs allowed even though private/loopback/link-local (e.g. `127.0.0.1/32` in tests). */
@@ -102,7 +95,6 @@ export interface Config {
   sendPacing: { minDelayMs: number; maxDelayMs: number; typing: boolean }
   /** How long an Idempotency-Key is remembered, in seconds. */
   idempotencyTtlSeconds: number
-  webjs: WebjsConfig
   webhooks: WebhooksConfig
   sse: { keepaliveMs: number; maxBufferBytes: number }
   outbox: { retentionMs: number; pruneIntervalMs: number }
@@ -114,22 +106,6 @@ export interface MediaLimits {
   audio: number
   document: number
   sticker: number
-}
-
-/** How the whatsapp-web.js engine drives Chromium. */
-export interface WebjsConfig {
-  /** From launching Chromium until WhatsApp Web shows a QR or is linked; past it the session is FAILED with the reason. */
-  initTimeoutMs: number
-  /** How often a running session's page is probed (a timed `evaluate` + `getState()`); 0 turns the probe off. */
-  healthIntervalMs: number
-  /** How long one probe may take before the engine is declared hung and restarted. */
-  healthTimeoutMs: number
-  /** QR codes shown before giving up with FAILED; 0 keeps showing new ones for as long as the session runs. */
-  qrMaxRetries: number
-  /** How long `destroy()` may take before the browser's process group is killed. */
-  destroyTimeoutMs: number
-  /** Incoming media up to this size is downloaded as it arrives; larger media only on request. */
-  eagerMediaMaxBytes: number
 }
 
 export interface WebhooksConfig {
@@ -154,95 +130,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>
-
-/** Collects every problem instead of stopping at the first, so one boot shows them all. */
-class EnvReader {
-  readonly problems: string[] = []
-  constructor(private readonly env: Env) {}
-
-  string(name: string): string | undefined {
-    const value = this.env[name]?.trim()
-    return value === undefined || value === '' ? undefined : value
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name)
-    if (raw === undefined) return fallback
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`)
-      return fallback
-    }
-    return Number(raw)
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.string(name)?.toLowerCase()
-    if (raw === undefined) return fallback
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false
-    this.problems.push(`${name} must be true or false (got "${raw}")`)
-    return fallback
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.string(name)
-    if (raw === undefined) return fallback
-    if ((allowed as readonly string[]).includes(raw)) return raw as T
-    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
-    return fallback
-  }
-
-  list(name: string): string[] {
-    return (this.string(name) ?? '').split(',').map((item) => item.trim()).filter(Boolean)
-  }
-
-  url(name: string, protocols: string[]): string | undefined {
-    const raw = this.string(name)
-    if (raw === undefined) return undefined
-    try {
-      const parsed = new URL(raw)
-      if (protocols.includes(parsed.protocol)) return raw
-    } catch {
-      // reported below
-    }
-    this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${raw}")`)
-    return undefined
-  }
-}
-
-/**
- * Splits CHROME_ARGS like a shell would for the cases that matter: flags separated by
- * spaces, and a value in double or single quotes may itself hold spaces
- * (`--host-resolver-rules="MAP web.whatsapp.com 127.0.0.1:8443"`).
- */
-export function splitArgs(raw: string): string[] {
-  const args: string[] = []
-  let current = ''
-  let quote: '"' | "'" | null = null
-  let started = false
-  for (const char of raw) {
-    if (quote) {
-      if (char === quote) quote = null
-      else current += char
-    } else if (char === '"' || char === "'") {
-      quote = char
-      started = true
-    } else if (/\s/.test(char)) {
-      if (started) args.push(current)
-      current = ''
-      started = false
-    } else {
-      current += char
-      started = true
-    }
-  }
-  if (quote) throw new Error(`unbalanced ${quote} quote`)
-  if (started) args.push(current)
-  return args
-}
-
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGINES): Config {
   const read = new EnvReader(env)
 
   const port = read.integer('PORT', 3000, 0, 65535)
@@ -252,7 +140,13 @@ export function loadConfig(env: Env): Config {
   const dataDir = resolve(read.string('DATA_DIR') ?? './data')
   const databaseUrl = read.url('DATABASE_URL', ['sqlite:', 'postgres:', 'postgresql:', 'file:']) ?? `sqlite://${resolve(dataDir, 'whatsapp-web-server.db')}`
 
-  const defaultEngine = read.oneOf('WA_ENGINE', ENGINES, 'webjs')
+  const engineNames = engines.map((engine) => engine.name)
+  const defaultEngine = read.oneOf('WA_ENGINE', engineNames, engineNames.includes('webjs') ? 'webjs' : engineNames[0]!)
+  // Each engine reads its own section; an engine that cannot run as set up cannot be the default.
+  const sections: Record<string, unknown> = {}
+  for (const engine of engines) sections[engine.name] = engine.settings?.(read)
+  const unready = engines.find((engine) => engine.name === defaultEngine)?.notConfigured?.(sections[defaultEngine])
+  if (unready) read.problems.push(`WA_ENGINE=${defaultEngine} ${unready}`)
 
   const apiKey = read.string('API_KEY')
   if (apiKey !== undefined) {
@@ -289,13 +183,6 @@ export function loadConfig(env: Env): Config {
   if (sources === 0 && (issuer || audience || accountClaim))
     read.problems.push('JWT_ISSUER, JWT_AUDIENCE and JWT_ACCOUNT_CLAIM need one of JWT_JWKS_URL, JWT_PUBLIC_KEY or JWT_SECRET')
 
-  const wahaUrl = read.url('WAHA_URL', ['http:', 'https:'])
-  const wahaApiKey = read.string('WAHA_API_KEY')
-  const wahaWebhookHmacKey = read.string('WAHA_WEBHOOK_HMAC_KEY')
-  if (defaultEngine === 'waha' && !wahaUrl) read.problems.push('WA_ENGINE=waha needs WAHA_URL')
-  if (wahaUrl && !wahaApiKey) {
-    read.problems.push('WAHA_URL needs WAHA_API_KEY: WAHA sends it back on its callbacks to /webhook/*, which refuse calls without it')
-  }
   // A wildcard listen address is not a place to send anyone: default links to loopback.
   const linkHost = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
   const wahaCompat = read.boolean('WAHA_COMPAT', true)
@@ -323,18 +210,6 @@ export function loadConfig(env: Env): Config {
     }
   }
   if (corsOrigins.includes('*') && corsOrigins.length > 1) read.problems.push('CORS_ORIGINS is either * or a list of origins, not both')
-
-  let chromeArgs: string[] = []
-  const rawChromeArgs = read.string('CHROME_ARGS')
-  if (rawChromeArgs) {
-    try {
-      chromeArgs = splitArgs(rawChromeArgs)
-      const bad = chromeArgs.find((arg) => !arg.startsWith('--'))
-      if (bad) read.problems.push(`CHROME_ARGS must be flags starting with -- (got "${bad}")`)
-    } catch (error) {
-      read.problems.push(`CHROME_ARGS has an ${(error as Error).message}`)
-    }
-  }
 
   let trustProxy: TrustProxy = TRUST_PROXY_OFF
   try {
@@ -379,12 +254,13 @@ export function loadConfig(env: Env): Config {
     webhooks.default = { url: webhookUrl, events: webhookEvents.length > 0 ? webhookEvents : ['*'], ...(webhookSecret && { secret: webhookSecret }) }
   }
 
-  const config: Config = {
+  const config: Omit<Config, keyof EngineSettingsSections> = {
     port,
     host,
     dataDir,
     databaseUrl,
     defaultEngine,
+    engines,
     rateLimit: {
       requestsPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
       sendsPerMinute: read.integer('RATE_LIMIT_SENDS_PER_MINUTE', 60, 0, 1_000_000),
@@ -392,19 +268,10 @@ export function loadConfig(env: Env): Config {
     },
     trustProxy,
     publicUrl,
-    waha: {
-      ...(wahaUrl && { url: wahaUrl }),
-      ...(wahaApiKey && { apiKey: wahaApiKey }),
-      timeoutMs: read.integer('WAHA_TIMEOUT_MS', 30_000, 100, 600_000),
-      pollMs: read.integer('WAHA_POLL_MS', 5_000, 10, 3_600_000),
-      mediaMaxBytes: read.integer('WAHA_MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
-      ...(wahaWebhookHmacKey && { webhookHmacKey: wahaWebhookHmacKey }),
-    },
     wahaCompat: {
       enabled: wahaCompat,
       ...(wahaDefaultSession !== undefined && { defaultSession: wahaDefaultSession.replace(/^\+/, '') }),
     },
-    chrome: { ...(read.string('CHROME_PATH') && { path: read.string('CHROME_PATH') }), args: chromeArgs },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
     // 140 MiB: a 100 MiB document (WhatsApp's limit) sent as base64 in JSON is ~134 MiB.
@@ -416,10 +283,6 @@ export function loadConfig(env: Env): Config {
       maxDelayMs: read.integer('ENGINE_RESTART_MAX_MS', 60_000, 1, 3_600_000),
       maxAttempts: read.integer('ENGINE_RESTART_MAX_ATTEMPTS', 5, 0, 1000),
       bootStaggerMs: read.integer('BOOT_STAGGER_MS', 0, 0, 600_000),
-    },
-    simulator: {
-      qrRefreshMs: read.integer('SIMULATOR_QR_REFRESH_MS', 20_000, 10, 3_600_000),
-      connectDelayMs: read.integer('SIMULATOR_CONNECT_DELAY_MS', 200, 0, 60_000),
     },
     outbound: {
       allowCidrs,
@@ -434,14 +297,6 @@ export function loadConfig(env: Env): Config {
     },
     sendPacing: { minDelayMs, maxDelayMs, typing: read.boolean('SEND_TYPING', false) },
     idempotencyTtlSeconds: read.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
-    webjs: {
-      initTimeoutMs: read.integer('WEBJS_INIT_TIMEOUT_MS', 120_000, 1000, 3_600_000),
-      healthIntervalMs: read.integer('WEBJS_HEALTH_INTERVAL_MS', 60_000, 0, 3_600_000),
-      healthTimeoutMs: read.integer('WEBJS_HEALTH_TIMEOUT_MS', 30_000, 100, 600_000),
-      qrMaxRetries: read.integer('WEBJS_QR_MAX_RETRIES', 0, 0, 1000),
-      destroyTimeoutMs: read.integer('WEBJS_DESTROY_TIMEOUT_MS', 10_000, 100, 600_000),
-      eagerMediaMaxBytes: read.integer('WEBJS_EAGER_MEDIA_MAX_BYTES', 64 * 1024 * 1024, 0, 2 * 1024 * 1024 * 1024),
-    },
     webhooks,
     sse: {
       keepaliveMs: read.integer('SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
@@ -457,7 +312,14 @@ export function loadConfig(env: Env): Config {
   if (sources > 0) config.jwt = jwt
 
   if (read.problems.length > 0) throw new ConfigError(read.problems)
-  return config
+  const clash = engines.find((engine) => engine.name in config)
+  if (clash) throw new Error(`An engine cannot be named ${clash.name}: that is a core setting's name`)
+  return { ...sections, ...config } as Config
+}
+
+/** An engine's settings section (`config.webjs`, …; a test engine's too), for the registry. */
+export function engineSettingsOf(config: Config, engine: EngineName): unknown {
+  return (config as unknown as Record<string, unknown>)[engine]
 }
 
 /** The process's configuration, read from its environment. */

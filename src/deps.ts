@@ -12,7 +12,7 @@ import { ServerAuthenticator } from './auth/authenticator'
 import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
-import { ConfigError, type Config, type EngineName } from './config'
+import { ConfigError, engineSettingsOf, type Config } from './config'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
@@ -36,16 +36,15 @@ import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
 import { WahaCallbacksService } from './modules/waha-callbacks/service'
 import { WebhooksService } from './modules/webhooks/service'
-import type { EngineFactory } from './providers/engine'
+import type { EngineName } from './providers/engine'
 import { EngineRegistry, type EngineLoader } from './providers/registry'
-import { createSimulatorFactory, SimulatorNetwork } from './providers/simulator'
 import { SessionManager } from './sessions/manager'
 import { ApiKeysRepository } from './storage/api-keys-repo'
 import { LinkInvitesRepository } from './storage/link-invites-repo'
 import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
-import { SimulatorStateRepository } from './storage/simulator-state-repo'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { EngineStateRepository } from './storage/engine-state-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
@@ -111,7 +110,7 @@ export interface AppServices {
 
 export interface DepsOverrides {
   logger?: Logger
-  /** Replace or add engines, e.g. a webjs engine wired to a fake Client in tests. */
+  /** Replace how a registered engine's factory is made, e.g. the webjs engine wired to a fake Client in tests. */
   engines?: Partial<Record<EngineName, EngineLoader>>
   onQr?: (phoneNumber: string, value: string) => void
   /** Clock for key expiry, last use and rate limits (tests step it instead of sleeping). */
@@ -144,23 +143,6 @@ function jwtVerifier(config: Config, logger: Logger): JwtVerifier | undefined {
   }
 }
 
-function engineLoaders(config: Config, logger: Logger, storage: Storage): Partial<Record<EngineName, EngineLoader>> {
-  // The simulated phones keep their chats, contacts and groups across restarts, like real ones.
-  const network = new SimulatorNetwork(new SimulatorStateRepository(storage.db), (error) => logger.error({ err: error }, 'could not save the simulator state'))
-  const simulator = createSimulatorFactory(config.simulator, network)
-  return {
-    simulator: async (): Promise<EngineFactory> => {
-      await network.restore()
-      return simulator
-    },
-    ...(config.waha.url && {
-      waha: async (): Promise<EngineFactory> => (await import('./providers/waha')).createWahaFactoryFromConfig(config, logger, API_BASE),
-    }),
-    // Imported on first use: a simulator-only server never loads whatsapp-web.js or puppeteer.
-    webjs: async (): Promise<EngineFactory> => (await import('./providers/webjs')).createWebjsFactory(config, logger.child({ component: 'webjs' })),
-  }
-}
-
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel, { format: config.logFormat })
   const metrics = new Metrics()
@@ -173,7 +155,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
-  const registry = new EngineRegistry({ ...engineLoaders(config, logger, storage), ...overrides.engines })
+  const engineState = new EngineStateRepository(storage.db)
+  const registry = new EngineRegistry({
+    definitions: config.engines,
+    settingsOf: (engine) => engineSettingsOf(config, engine),
+    host: {
+      logger,
+      publicApiUrl: `${config.publicUrl}${API_BASE}`,
+      stateStore: (engine) => engineState.of(engine),
+    },
+    ...(overrides.engines && { loaders: overrides.engines }),
+  })
   const sessions = new SessionManager({
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
@@ -217,6 +209,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     fetcher,
     logger,
     version: VERSION,
+    envelopeName: (engine) => registry.envelopeName(engine),
     onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
   })
   metrics.readFrom({
@@ -250,7 +243,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest),
+    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {

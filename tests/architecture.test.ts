@@ -81,6 +81,37 @@ describe('layering, from the imports', () => {
     expect(show(elysia)).toEqual([])
   })
 
+  const ENGINE_FOLDERS = [...new Set(SOURCES.flatMap((file) => /^src\/providers\/([^/]+)\//.exec(file)?.[1] ?? []))].map((name) => `src/providers/${name}`)
+
+  test('there are engine folders to judge', () => {
+    expect(ENGINE_FOLDERS).toEqual(expect.arrayContaining(['src/providers/webjs', 'src/providers/simulator', 'src/providers/waha']))
+  })
+
+  test('engines enter through the registry alone: nothing outside src/providers/ imports an engine folder, and in it only registry.ts', () => {
+    const intoEngines = IMPORTS.filter((edge) => ENGINE_FOLDERS.some((folder) => under(edge.target, folder) && !edge.file.startsWith(`${folder}/`)))
+    expect(show(intoEngines.filter((edge) => edge.file !== 'src/providers/registry.ts'))).toEqual([])
+    // …and there it names each engine's definition only, never the engine's code (which loads lazily).
+    expect(show(intoEngines.filter((edge) => !edge.target.endsWith('/definition')))).toEqual([])
+  })
+
+  test('route modules import no engine, directly or through the registry', () => {
+    const engineCode = importsFrom('src/modules/').filter((edge) => under(edge.target, 'src/providers') && edge.target !== 'src/providers/engine')
+    expect(show(engineCode)).toEqual([])
+  })
+
+  test('engines are independent of each other and know nothing of Elysia', () => {
+    for (const folder of ENGINE_FOLDERS) {
+      const edges = importsFrom(`${folder}/`)
+      const otherEngines = edges.filter((edge) => ENGINE_FOLDERS.some((other) => other !== folder && under(edge.target, other)))
+      const elysia = edges.filter((edge) => edge.target === 'elysia' || edge.target.startsWith('@elysiajs/'))
+      expect({ folder, imports: show([...otherEngines, ...elysia]) }).toEqual({ folder, imports: [] })
+    }
+  })
+
+  test('the engine boundary and the registry import no configuration (no config.ts ↔ providers cycle)', () => {
+    expect(show(importsFrom('src/providers/').filter((edge) => isModule(edge.target, 'src/config') || isModule(edge.target, 'src/deps')))).toEqual([])
+  })
+
   test('only src/config.ts reads the environment', () => {
     const readers = SOURCES.filter((file) => file !== 'src/config.ts' && /process\.env|Bun\.env|import\.meta\.env/.test(readFileSync(join(ROOT, file), 'utf8')))
     expect(readers).toEqual([])

@@ -81,7 +81,7 @@ describe('configuration', () => {
       '--ignore-certificate-errors',
     ])
     expect(splitArgs(" --a='x y'   --b ")).toEqual(['--a=x y', '--b'])
-    expect(loadConfig({ CHROME_ARGS: '--proxy-server="http://127.0.0.1:8080" --lang=en' }).chrome.args).toEqual(['--proxy-server=http://127.0.0.1:8080', '--lang=en'])
+    expect(loadConfig({ CHROME_ARGS: '--proxy-server="http://127.0.0.1:8080" --lang=en' }).webjs.chrome.args).toEqual(['--proxy-server=http://127.0.0.1:8080', '--lang=en'])
   })
 
   test('a bad value stops boot with a message naming the variable and a non-zero exit', async () => {

@@ -5,8 +5,10 @@ import { join } from 'node:path'
 const root = join(import.meta.dir, '..')
 const read = (file: string) => readFileSync(join(root, file), 'utf8')
 
-test('every setting src/config.ts reads is documented in the README table and .env.example', () => {
-  const names = [...read('src/config.ts').matchAll(/read\.\w+\('([A-Z0-9_]+)'/g)].map((match) => match[1]!)
+test('every setting src/config.ts and the engines read is documented in the README table and .env.example', () => {
+  const readers = ['src/config.ts', ...new Bun.Glob('src/providers/*/definition.ts').scanSync({ cwd: root })]
+  expect(readers.length).toBeGreaterThan(3)
+  const names = readers.flatMap((file) => [...read(file).matchAll(/read\.\w+\('([A-Z0-9_]+)'/g)].map((match) => match[1]!))
   expect(names.length).toBeGreaterThan(10)
   const readme = read('README.md')
   const example = read('.env.example')

@@ -10,13 +10,11 @@
  * (`session.status` says SCAN_QR_CODE; the QR is fetched from `GET /:phoneNumber/qr`).
  * Pure functions, no I/O: the outbox writes what this returns.
  */
-import type { EngineName } from '../config'
 import { mediaUrl } from '../lib/api-paths'
 import { eventId } from '../lib/ids'
 import { ackName, type EventName, type Me, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../providers/engine'
 import type { SessionEvent } from './bus'
 
-export type EnvelopeEngine = 'WEBJS' | 'SIMULATOR' | 'WAHA'
 
 export interface Envelope {
   id: string
@@ -25,19 +23,16 @@ export interface Envelope {
   event: EventName
   session: string
   me?: Me
-  engine: EnvelopeEngine
+  /** The engine's envelope name (WAHA's names: `WEBJS`, `SIMULATOR`, `WAHA`, …), from the engine registry. */
+  engine: string
   payload: Record<string, unknown>
-}
-
-export const ENVELOPE_ENGINES: Record<EngineName, EnvelopeEngine> = {
-  webjs: 'WEBJS',
-  simulator: 'SIMULATOR',
-  waha: 'WAHA',
 }
 
 export interface EnvelopeOptions {
   /** This server's public base URL, for media links. */
   publicUrl: string
+  /** An engine's envelope name (the registry's); without it, the engine name in capitals. */
+  envelopeName?: (engine: string) => string
 }
 
 
@@ -232,7 +227,7 @@ export function toEnvelopes(source: SessionEvent, options: EnvelopeOptions, stat
     event,
     session: source.session,
     ...(me && { me }),
-    engine: ENVELOPE_ENGINES[source.engine],
+    engine: options.envelopeName?.(source.engine) ?? source.engine.toUpperCase(),
     payload,
   }))
 }

@@ -18,6 +18,8 @@ export interface EventsRuntime {
   outbox: Outbox
   deliverer: WebhookDeliverer
   sse: SseHub
+  /** The `engine` field of an envelope for a session on this engine. */
+  envelopeName(engine: string): string
   /** Starts webhook delivery (pending deliveries from before the restart first) and retention. */
   start(): void
   /** Removes everything a deleted session left: its webhooks, events and open streams. */
@@ -34,6 +36,8 @@ export async function createEventsRuntime(options: {
   fetcher: SafeFetcher
   logger: Logger
   version: string
+  /** An engine's envelope name, from the engine registry. */
+  envelopeName: (engine: string) => string
   /** Told of every webhook delivery attempt (metrics). */
   onDeliveryAttempt?: DelivererOptions['onAttempt']
 }): Promise<EventsRuntime> {
@@ -44,7 +48,7 @@ export async function createEventsRuntime(options: {
   if (config.webhooks.default) await webhooks.upsertDefault(config.webhooks.default)
   else if (webhooks.get(DEFAULT_WEBHOOK_ID)) await webhooks.delete(DEFAULT_WEBHOOK_ID)
 
-  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl })
+  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl, envelopeName: options.envelopeName })
   await outbox.attach(ingest)
   const sse = new SseHub(outbox, config.sse, logger)
   const deliverer = new WebhookDeliverer(
@@ -54,7 +58,7 @@ export async function createEventsRuntime(options: {
     {
       ...config.webhooks,
       userAgent: `WhatsApp-Web-Server/${version} (webhooks)`,
-      wahaEnvironment: wahaEnvironmentBase(version, config.chrome.path),
+      wahaEnvironment: wahaEnvironmentBase(version, config.webjs.chrome.path),
       ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }),
     },
     logger,
@@ -72,6 +76,7 @@ export async function createEventsRuntime(options: {
     outbox,
     deliverer,
     sse,
+    envelopeName: options.envelopeName,
     start() {
       deliverer.start(outbox)
       pruneTimer ??= setInterval(() => {

@@ -3,8 +3,13 @@
  * engine implements, a declared capability set checked before the engine is touched,
  * and typed events. Routes and services talk only to this; they never import an engine.
  */
-import type { EngineName } from '../config'
-import { NotSupportedError } from '../errors'
+import type { TSchema } from '@sinclair/typebox'
+import type { EnvReader } from '../lib/env-reader'
+import { NotSupportedError } from '../lib/errors'
+import type { Logger } from '../lib/logger'
+
+/** An engine's name (`webjs`, `simulator`, `waha`, …): the registry (src/providers/registry.ts) knows which exist. */
+export type EngineName = string
 
 // ─── Session status ──────────────────────────────────────────────────────────
 
@@ -580,4 +585,77 @@ export abstract class BaseEngineSession implements EngineSession {
   setProfileName(_name: string): Promise<void> { return this.unsupported('setting the profile name') }
   setProfileStatus(_status: string): Promise<void> { return this.unsupported('setting the profile status') }
   setProfilePicture(_picture: MediaFile): Promise<void> { return this.unsupported('setting the profile picture') }
+}
+
+// ─── Engine definitions (what the registry holds) ────────────────────────────
+
+/** What the server hands an engine when it loads it, besides the engine's own settings. */
+export interface EngineHost {
+  logger: Logger
+  /** This server's API as reachable from outside (PUBLIC_URL + base path): where an engine's backend sends callbacks. */
+  publicApiUrl: string
+  /** Durable rows an engine keeps beyond one session (the simulator's phones), in the server's database. */
+  stateStore?: (engine: EngineName) => EngineStateStore
+}
+
+/** One engine's durable state: opaque text rows by key, written together. */
+export interface EngineStateStore {
+  load(): Promise<Array<{ key: string; state: string }>>
+  save(rows: Array<{ key: string; state: string }>): Promise<void>
+}
+
+/** The HTTP callbacks an engine's backend may send: `POST /webhook/message` and `POST /webhook/state-change`. */
+export const CALLBACK_KINDS = ['message', 'state-change'] as const
+export type CallbackKind = (typeof CALLBACK_KINDS)[number]
+
+/** One callback, decoded: whose it is, what identifies a retried delivery, and the events it carries. */
+export interface DecodedCallback {
+  /** The phone number of the session it is for. */
+  session: string
+  /** Equal for a redelivery of the same callback: repeats are acknowledged and dropped. */
+  deliveryId: string
+  events: EngineEvent[]
+}
+
+export interface CallbackDecoder {
+  /** `body` has passed the engine's schema for `kind`. */
+  decode(kind: CallbackKind, body: unknown): DecodedCallback
+}
+
+/** How an engine that hears from WhatsApp over HTTP callbacks (as WAHA's webhooks) reads them. */
+export interface EngineCallbacks {
+  /**
+   * Body schemas (TypeBox) of each callback, for validation and the API document. Every
+   * body names its session in a `session` string: the route reads it to find the engine.
+   */
+  readonly schemas: Readonly<Record<CallbackKind, TSchema>>
+  /** Loaded on the first callback, so a server that never receives one never loads the decoding code. */
+  decoder(): Promise<CallbackDecoder>
+}
+
+/**
+ * Everything the server knows about one engine, in one value: one line in the registry's
+ * list adds it. Only this and the `load` it points at name the engine's folder; nothing
+ * else imports an engine.
+ */
+export interface EngineDefinition<Name extends EngineName = EngineName, Settings = unknown> {
+  readonly name: Name
+  /** The `engine` field of the event envelopes (WAHA's names: `WEBJS`, …). */
+  readonly envelopeName: string
+  /**
+   * Reads the engine's settings section (`config[name]`) from the environment, through
+   * config.ts's reader so a bad value is reported with every other. Must not load the engine.
+   */
+  settings?(read: EnvReader): Settings
+  /** Why sessions cannot run on this engine with these settings (e.g. "needs WAHA_URL"); undefined when they can. */
+  notConfigured?(settings: Settings): string | undefined
+  /** Loads the engine (methods, not fields: a list of engines holds definitions of different settings types), lazily: the first session that needs it (a simulator-only server never loads a browser). */
+  load(settings: Settings, host: EngineHost): Promise<EngineFactory>
+  /** Present when the engine's backend reports over HTTP callbacks. */
+  readonly callbacks?: EngineCallbacks
+}
+
+/** Declares an engine with its literal name kept, so `config[name]` is typed with its settings. */
+export function defineEngine<const Name extends EngineName, Settings = undefined>(definition: EngineDefinition<Name, Settings>): EngineDefinition<Name, Settings> {
+  return definition
 }

@@ -183,13 +183,15 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     id: 40,
-    name: 'simulator state',
-    // The simulated network's phones (chats, messages, contacts, groups), durable like a real phone's.
+    name: 'engine state',
+    // Engine-wide durable rows, e.g. the simulated network's phones (chats, messages, contacts, groups).
     sql: `
-      CREATE TABLE simulator_state (
-        key        TEXT PRIMARY KEY,
+      CREATE TABLE engine_state (
+        engine     TEXT NOT NULL,
+        key        TEXT NOT NULL,
         state      TEXT NOT NULL,
-        updated_at BIGINT NOT NULL
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (engine, key)
       )
     `,
   },

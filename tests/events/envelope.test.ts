@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { loadConfig } from '../../src/config'
 import type { SessionEvent } from '../../src/events/bus'
 import { matchesFilter, StatusHistory, toEnvelopes } from '../../src/events/envelope'
+import { ENGINES } from '../../src/providers/registry'
 import type { MessageDTO, EngineEvent } from '../../src/providers/engine'
 import { WAHAWebhookMessage, WAHAWebhookMessageAck, WAHAWebhookMessageAny, WAHAWebhookSessionStatus, WahaMessageWebhookBody } from '../../src/providers/waha/model'
 import { tempDir, testEnv } from '../helpers/app'
@@ -127,9 +128,11 @@ describe('envelopes', () => {
     expect(presence!.payload).toEqual({ id: message.chatId, presences: [{ participant: message.from, lastKnownPresence: 'typing', lastSeen: 1 }] })
   })
 
-  test('engine names are WAHA-style', () => {
+  test("engine names are WAHA-style, each the registry's envelope name of its engine", () => {
+    const names = new Map<string, string>(ENGINES.map((engine) => [engine.name, engine.envelopeName]))
+    const named = { ...options, envelopeName: (engine: string) => names.get(engine)! }
     for (const [engine, name] of [['webjs', 'WEBJS'], ['simulator', 'SIMULATOR'], ['waha', 'WAHA']] as const) {
-      const [envelope] = toEnvelopes({ ...source({ type: 'message', message }), engine }, options, new StatusHistory())
+      const [envelope] = toEnvelopes({ ...source({ type: 'message', message }), engine }, named, new StatusHistory())
       expect(envelope!.engine).toBe(name)
     }
   })

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { createApp } from '../../src/app'
 import { loadConfig } from '../../src/config'
 import { createDeps, type AppDeps, type DepsOverrides } from '../../src/deps'
+import { defineEngine, type EngineCallbacks, type EngineDefinition, type EngineFactory } from '../../src/providers/engine'
+import { ENGINES } from '../../src/providers/registry'
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
 export const BASE = 'http://localhost/api/whatsapp'
@@ -93,9 +95,22 @@ export async function stopSharedPostgres(): Promise<void> {
   if (started) await (await started).stop()
 }
 
-export async function createTestServer(env: Record<string, string> = {}, overrides: DepsOverrides = {}, dataDir = tempDir()) {
+/**
+ * A test-only engine under its own name, registered from the test that uses it the way a real
+ * one is (a definition beside the registry's): nothing outside the test knows it.
+ */
+export function testEngine(name: string, factory: () => EngineFactory | Promise<EngineFactory>, callbacks?: EngineCallbacks): EngineDefinition {
+  return defineEngine({ name, envelopeName: name.toUpperCase().replace(/-/g, '_'), load: async () => factory(), ...(callbacks && { callbacks }) })
+}
+
+export interface TestServerOverrides extends DepsOverrides {
+  /** Engines registered beside the registry's own (`testEngine`). */
+  addEngines?: EngineDefinition[]
+}
+
+export async function createTestServer(env: Record<string, string> = {}, overrides: TestServerOverrides = {}, dataDir = tempDir()) {
   if (sharedPostgres && env.DATABASE_URL === undefined) env = { ...env, DATABASE_URL: await postgresDatabaseFor(dataDir) }
-  const config = loadConfig(testEnv(dataDir, env))
+  const config = loadConfig(testEnv(dataDir, env), [...ENGINES, ...(overrides.addEngines ?? [])])
   const deps: AppDeps = await createDeps(config, overrides)
   const app = createApp(deps)
 

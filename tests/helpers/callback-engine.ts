@@ -1,9 +1,9 @@
 /**
  * A minimal engine that, like the `waha` engine, hears from WhatsApp only through
- * callbacks (`acceptExternalEvents`). Registered as the `waha` engine in tests of the WAHA
- * callback routes, so they run before (and independently of) the real waha engine. It
- * follows the reported status and re-emits every event, which is the contract the real
- * engine must keep.
+ * callbacks (`acceptExternalEvents`), under its own name: tests of the WAHA callback routes
+ * register it (`callbackEngine`, with the waha engine's callback schemas and decoder) so
+ * they run independently of the real waha engine and its client. It follows the reported
+ * status and re-emits every event, which is the contract the real engine must keep.
  */
 import {
   BaseEngineSession,
@@ -15,9 +15,13 @@ import {
   type SessionSnapshot,
   type SessionStatus,
 } from '../../src/providers/engine'
+import { wahaEngine } from '../../src/providers/waha/definition'
+import { testEngine } from './app'
+
+export const CALLBACK_ENGINE = 'callback-fake'
 
 class CallbackSession extends BaseEngineSession {
-  readonly engine = 'waha' as const
+  readonly engine = CALLBACK_ENGINE
   readonly capabilities: ReadonlySet<Capability> = new Set()
   private status: SessionStatus = 'STOPPED'
   private me?: Me
@@ -57,8 +61,13 @@ class CallbackSession extends BaseEngineSession {
 
 export function callbackEngineFactory(): EngineFactory {
   return {
-    engine: 'waha',
+    engine: CALLBACK_ENGINE,
     capabilities: new Set(),
     create: (context) => new CallbackSession(context),
   }
+}
+
+/** The callback engine as a registry entry: WAHA's callbacks (schemas and decoder) reach its sessions. */
+export function callbackEngine() {
+  return testEngine(CALLBACK_ENGINE, callbackEngineFactory, wahaEngine.callbacks)
 }

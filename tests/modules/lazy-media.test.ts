@@ -5,14 +5,14 @@
  */
 import { afterEach, expect, test } from 'bun:test'
 import { ACK, BaseEngineSession, type Capability, type MediaFile, type EngineContext, type EngineFactory, type SessionSnapshot } from '../../src/providers/engine'
-import { createTestServer, waitFor, type TestServer } from '../helpers/app'
+import { createTestServer, waitFor, type TestServer, testEngine } from '../helpers/app'
 import { A, B, jid, PNG } from '../helpers/whatsapp'
 
 const MESSAGE_ID = `false_${jid(B)}_3EB0LAZYMEDIA`
 let downloads = 0
 
 class LazyMediaSession extends BaseEngineSession {
-  readonly engine = 'waha' as const
+  readonly engine = 'lazy-media'
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['messages.media'])
   private status: SessionSnapshot['status'] = 'STOPPED'
 
@@ -58,7 +58,7 @@ class LazyMediaSession extends BaseEngineSession {
   }
 }
 
-const factory: EngineFactory = { engine: 'waha', capabilities: new Set<Capability>(['messages.media']), create: (context) => new LazyMediaSession(context) }
+const factory: EngineFactory = { engine: 'lazy-media', capabilities: new Set<Capability>(['messages.media']), create: (context) => new LazyMediaSession(context) }
 
 let server: TestServer
 afterEach(async () => {
@@ -66,8 +66,8 @@ afterEach(async () => {
 })
 
 test('media the engine did not hand over is fetched from it once, then served from the store', async () => {
-  server = await createTestServer({}, { engines: { waha: async () => factory } })
-  await server.call('POST', `/${A}/start`, { body: { engine: 'waha' } })
+  server = await createTestServer({}, { addEngines: [testEngine('lazy-media', () => factory)] })
+  await server.call('POST', `/${A}/start`, { body: { engine: 'lazy-media' } })
   await waitFor(async () => (await server.call<{ messages: unknown[] }>('GET', `/${A}/messages/${B}`)).body.messages?.length === 1)
   for (let i = 0; i < 2; i++) {
     const response = await server.request('GET', `/${A}/messages/${B}/${MESSAGE_ID}/media`)

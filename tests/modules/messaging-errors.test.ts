@@ -15,7 +15,7 @@ import {
   type SendRequest,
   type SessionSnapshot,
 } from '../../src/providers/engine'
-import { createTestServer, waitFor, type TestServer } from '../helpers/app'
+import { createTestServer, waitFor, type TestServer, testEngine } from '../helpers/app'
 import { A, B, jid, PNG_BASE64, sendText } from '../helpers/whatsapp'
 
 const GROUP = '120363000000000001@g.us'
@@ -99,7 +99,7 @@ function label(route: RouteCase): string {
 // ─── A tiny engine that can only send text ───────────────────────────────────
 
 class TextOnlySession extends BaseEngineSession {
-  readonly engine = 'waha' as const
+  readonly engine = 'text-only'
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['send.text'])
   private status: SessionSnapshot['status'] = 'STOPPED'
   private counter = 0
@@ -146,7 +146,7 @@ class TextOnlySession extends BaseEngineSession {
 }
 
 const textOnlyFactory: EngineFactory = {
-  engine: 'waha',
+  engine: 'text-only',
   capabilities: new Set<Capability>(['send.text']),
   create: (context) => new TextOnlySession(context),
 }
@@ -186,8 +186,8 @@ describe('every route, before and without a session', () => {
 
 describe('an engine without the capability answers 501', () => {
   beforeAll(async () => {
-    server = await createTestServer({}, { engines: { waha: async () => textOnlyFactory } })
-    const started = await server.call('POST', `/${A}/start`, { body: { engine: 'waha' } })
+    server = await createTestServer({}, { addEngines: [testEngine('text-only', () => textOnlyFactory)] })
+    const started = await server.call('POST', `/${A}/start`, { body: { engine: 'text-only' } })
     expect(started.body.status).toBe('WORKING')
   })
   afterAll(async () => {
@@ -198,7 +198,7 @@ describe('an engine without the capability answers 501', () => {
     test(`${label(route)} → 501 naming ${route.capability}`, async () => {
       const response = await server.call(route.method, `/${A}/${route.path}`, route.body ? { body: route.body } : {})
       expect(response.status).toBe(501)
-      expect(response.body).toMatchObject({ code: 'NOT_SUPPORTED', details: { engine: 'waha', feature: route.capability } })
+      expect(response.body).toMatchObject({ code: 'NOT_SUPPORTED', details: { engine: 'text-only', feature: route.capability } })
     })
   }
 

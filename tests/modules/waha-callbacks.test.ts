@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
-import { callbackEngineFactory } from '../helpers/callback-engine'
+import { CALLBACK_ENGINE, callbackEngine } from '../helpers/callback-engine'
 import { startReceiver, type Receiver } from '../helpers/receiver'
 import { SseReader } from '../helpers/sse'
 import { loadWahaOpenApi } from '../helpers/waha-openapi'
@@ -21,7 +21,7 @@ const readers: SseReader[] = []
 async function boot(env: Record<string, string> = {}) {
   server = await createTestServer(
     { WAHA_API_KEY: WAHA_KEY, OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32', ...env },
-    { engines: { waha: async () => callbackEngineFactory() } },
+    { addEngines: [callbackEngine()] },
   )
 }
 
@@ -61,7 +61,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 
 async function startOnWaha(): Promise<void> {
-  const started = await server.call('POST', `/${PHONE}/start`, { body: { engine: 'waha' } })
+  const started = await server.call('POST', `/${PHONE}/start`, { body: { engine: CALLBACK_ENGINE } })
   expect(started.status).toBe(200)
   // The start's own status events are stored before a test subscribes for what follows.
   await server.deps.ingest.idle()
@@ -106,7 +106,7 @@ describe('WAHA callbacks', () => {
     expect(messageEvent.data).toMatchObject({
       event: 'message',
       session: PHONE,
-      engine: 'WAHA',
+      engine: 'CALLBACK_FAKE',
       payload: { id: envelope.payload.id, from: `${OUTSIDER}@c.us`, to: `${PHONE}@c.us`, fromMe: false, body: 'Hello from WAHA', hasMedia: false },
     })
     // Our own envelope id, not WAHA's: the event is ours now.
@@ -136,7 +136,7 @@ describe('WAHA callbacks', () => {
     expect(accepted.status).toBe(200)
     expect(accepted.body.published).toBe(1)
     const state = await server.call('GET', `/${PHONE}/state`)
-    expect(state.body).toMatchObject({ state: 'CONNECTED', status: 'WORKING', engine: 'waha', me: { id: `${PHONE}@c.us`, pushName: 'Support desk' } })
+    expect(state.body).toMatchObject({ state: 'CONNECTED', status: 'WORKING', engine: CALLBACK_ENGINE, me: { id: `${PHONE}@c.us`, pushName: 'Support desk' } })
     await waitFor(() => reader.events.some((e) => e.event === 'session.status'))
     expect(reader.events.find((e) => e.event === 'session.status')!.data.payload).toMatchObject({ name: PHONE, status: 'WORKING' })
 
@@ -200,15 +200,16 @@ describe('WAHA callbacks', () => {
     expect((await post('/webhook/state-change', { ...status, payload: undefined })).status).toBe(400)
   })
 
-  test('404 for an unknown session; 501 for a session whose engine takes no callbacks', async () => {
+  test('404 for an unknown session; 409 for a session on an engine that receives no callbacks, or not running', async () => {
     const unknown = await post('/webhook/message', incomingMessage())
     expect(unknown.status).toBe(404)
     await server.call('POST', `/${PHONE}/start`, { body: { engine: 'simulator' } })
     const simulator = await post('/webhook/message', incomingMessage())
-    expect(simulator.status).toBe(501)
-    expect(simulator.body).toMatchObject({ code: 'NOT_SUPPORTED', details: { engine: 'simulator' } })
+    expect(simulator.status).toBe(409)
+    expect(simulator.body).toMatchObject({ code: 'CONFLICT', details: { engine: 'simulator' } })
+    expect((await post('/webhook/state-change', wahaEnvelope('WAHAWebhookSessionStatus', { payload: { status: 'WORKING' } }))).status).toBe(409)
     await server.call('POST', `/${PHONE}/stop`)
-    await server.call('POST', `/${PHONE}/start`, { body: { engine: 'waha' } })
+    await server.call('POST', `/${PHONE}/start`, { body: { engine: CALLBACK_ENGINE } })
     await server.call('POST', `/${PHONE}/stop`)
     expect((await post('/webhook/message', incomingMessage())).status).toBe(409)
   })

@@ -7,7 +7,7 @@ import {
   type SessionSnapshot,
   type SessionStatus,
 } from '../../src/providers/engine'
-import { createTestServer, waitFor, type TestServer } from '../helpers/app'
+import { createTestServer, waitFor, type TestServer, testEngine } from '../helpers/app'
 
 const PHONE = '966500000001'
 let server: TestServer | undefined
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 /** An engine whose every start dies shortly after, as a browser that cannot run would. */
 class AlwaysCrashing extends BaseEngineSession {
-  readonly engine = 'waha' as const
+  readonly engine = 'flaky'
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>()
   private status: SessionStatus = 'STOPPED'
   constructor(private readonly context: EngineContext, private readonly starts: { count: number }) {
@@ -47,12 +47,12 @@ class AlwaysCrashing extends BaseEngineSession {
 test('an engine that never recovers is restarted the configured number of times, then FAILED with the reason', async () => {
   const starts = { count: 0 }
   const factory: EngineFactory = {
-    engine: 'waha',
+    engine: 'flaky',
     capabilities: new Set<Capability>(),
     create: (context) => new AlwaysCrashing(context, starts),
   }
-  server = await createTestServer({ ENGINE_RESTART_MAX_ATTEMPTS: '3' }, { engines: { waha: async () => factory } })
-  const started = await server.call('POST', `/${PHONE}/start`, { body: { engine: 'waha' } })
+  server = await createTestServer({ ENGINE_RESTART_MAX_ATTEMPTS: '3' }, { addEngines: [testEngine('flaky', () => factory)] })
+  const started = await server.call('POST', `/${PHONE}/start`, { body: { engine: 'flaky' } })
   expect(started.status).toBe(200)
   await waitFor(async () => String((await server!.call('GET', `/${PHONE}/state`)).body.reason).includes('restarted 3 times'))
   const state = await server.call('GET', `/${PHONE}/state`)

@@ -8,14 +8,16 @@ import {
   PairingCodeResult,
   QrResult,
   SessionList,
-  StartBody,
+  startBody,
   StateResult,
 } from './model'
 import type { SessionsService } from './service'
 
 const tags = ['Sessions']
 
-export function sessionsModule(deps: GuardDeps, service: SessionsService) {
+/** `engines`: the names the start body accepts (the engine registry's). */
+export function sessionsModule(deps: GuardDeps, service: SessionsService, engines: readonly string[]) {
+  const StartBody = startBody(engines)
   return new Elysia({ name: 'sessions', seed: deps })
     .use(authGuards(deps))
     .get('/sessions', ({ principal }) => service.list(principal), {

@@ -1,5 +1,4 @@
 import { t } from 'elysia'
-import { ENGINES } from '../../config'
 import { CAPABILITIES, SESSION_STATES, SESSION_STATUSES } from '../../providers/engine'
 import { oneOf } from '../common/model'
 
@@ -10,7 +9,8 @@ const example = {
   status: 'SCAN_QR_CODE',
 }
 
-export const Engine = oneOf(ENGINES, { description: 'Engine that runs the session' })
+/** An engine name in answers: a string, since engines come from the registry (GET /health lists those this server runs). */
+export const Engine = t.String({ description: 'Engine that runs the session', examples: ['simulator'] })
 export const SessionStatus = oneOf(SESSION_STATUSES, { description: "WAHA's detailed status" })
 export const SessionState = oneOf(SESSION_STATES, { description: 'Coarse state: DISCONNECTED, AUTHENTICATING, CONNECTED or CONFLICT' })
 
@@ -19,9 +19,10 @@ export const Me = t.Object({
   pushName: t.Optional(t.String({ examples: ['Support desk'] })),
 })
 
-export const StartBody = t.Object(
+/** The start body, whose `engine` must be one of the registry's engines (given by the app). */
+export const startBody = (engines: readonly string[]) => t.Object(
   {
-    engine: t.Optional(Engine),
+    engine: t.Optional(oneOf(engines as readonly [string, ...string[]], { description: 'Engine that runs the session' })),
     accountId: t.Optional(
       t.String({ minLength: 1, maxLength: 200, description: 'Admin only: start the number on behalf of this account, which then owns it' }),
     ),

@@ -1,5 +1,4 @@
 /** Our DTOs in WAHA's shapes (`WAMessage`, `SessionInfo`, contacts, groups…). Pure functions. */
-import { ENVELOPE_ENGINES } from '../../events/envelope'
 import type { HistoryMessage } from '../../messaging/message-store'
 import type { ChatDTO, ContactDTO, GroupDTO, GroupParticipant, Me } from '../../providers/engine'
 import type { SessionView } from '../../sessions/manager'
@@ -51,10 +50,6 @@ export function toWaMessage(message: HistoryMessage, publicUrl: string, me?: Me)
   }
 }
 
-export function engineName(engine: SessionView['engine']): string {
-  return ENVELOPE_ENGINES[engine]
-}
-
 export function meInfo(me: Me | undefined): { id: string; pushName: string } | null {
   return me ? { id: me.id, pushName: me.pushName ?? '' } : null
 }
@@ -65,7 +60,8 @@ export function sessionDto(name: string, view: SessionView, config: Record<strin
 }
 
 /** `SessionInfo`: SessionDTO plus me, presence, timestamps, engine. */
-export function sessionInfo(name: string, view: SessionView, config: Record<string, unknown> | undefined, activity: number | null) {
+/** `envelopeName`: WAHA's name of the session's engine (the engine registry's, through the events runtime). */
+export function sessionInfo(name: string, view: SessionView, config: Record<string, unknown> | undefined, activity: number | null, envelopeName: (engine: string) => string) {
   return {
     ...sessionDto(name, view, config),
     // Absent until linked (WAHA's schema has no null for it).
@@ -73,7 +69,7 @@ export function sessionInfo(name: string, view: SessionView, config: Record<stri
     // WAHA's own presence of the session; we do not track it, so none is reported.
     presence: {},
     timestamps: { activity },
-    engine: { engine: engineName(view.engine), state: view.state, ...(view.reason !== undefined && { reason: view.reason }) },
+    engine: { engine: envelopeName(view.engine), state: view.state, ...(view.reason !== undefined && { reason: view.reason }) },
     assignedWorker: '',
   }
 }

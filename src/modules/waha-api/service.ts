@@ -146,7 +146,7 @@ export class WahaApiService {
     for (const session of sessions) {
       if (!all && session.status === 'STOPPED') continue
       const view = await this.deps.sessions.get(session.phoneNumber)
-      result.push(sessionInfo(this.nameFor(session.phoneNumber), view, await this.configOf(session.phoneNumber), await this.activity(session.phoneNumber)))
+      result.push(sessionInfo(this.nameFor(session.phoneNumber), view, await this.configOf(session.phoneNumber), await this.activity(session.phoneNumber), this.deps.events.envelopeName))
     }
     return result
   }
@@ -154,7 +154,7 @@ export class WahaApiService {
   async getSession(principal: Principal, name: string) {
     const target = await this.target(principal, name)
     const view = await this.deps.sessions.get(target.phone)
-    return sessionInfo(target.name, view, await this.configOf(target.phone), await this.activity(target.phone))
+    return sessionInfo(target.name, view, await this.configOf(target.phone), await this.activity(target.phone), this.deps.events.envelopeName)
   }
 
   async me(principal: Principal, name: string) {

@@ -2,14 +2,16 @@
  * `POST /webhook/message` and `POST /webhook/state-change`: where a WAHA server reports
  * back (API.md §7.3). Guarded by `requireWahaProtected` (X-Api-Key = WAHA_API_KEY or the
  * admin key); with WAHA_WEBHOOK_HMAC_KEY set, WAHA's `X-Webhook-Hmac` must also verify.
+ * The body schemas are those of the engines that receive callbacks, from the engine
+ * registry; this module imports no engine.
  */
-import { Elysia, t } from 'elysia'
+import { Elysia, t, type TSchema } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { UnauthorizedError } from '../../errors'
 import { keepRawBody, rawBodyOf } from '../../http/body'
 import { API_BASE } from '../../lib/api-paths'
 import { verifyWahaHmac } from '../../events/signing'
-import { WahaMessageWebhookBody, WahaStateChangeWebhookBody } from '../../providers/waha/model'
+import type { CallbackKind } from '../../providers/engine'
 import { ErrorEnvelope, guardedErrors } from '../common/model'
 import type { WahaCallbacksService } from './service'
 
@@ -24,7 +26,7 @@ const CallbackResult = t.Object(
   { examples: [{ success: true, published: 1, duplicate: false }] },
 )
 
-const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, payload, me?, environment?}\`) as WAHA's OpenAPI document describes it; \`session\` is the phone number of a session of this server running on the waha engine (404 unknown, 409 not running on it). Answers 200 once the event is stored in the outbox, so WAHA retries anything not stored. Repeats of an envelope id are acknowledged and dropped. With WAHA_WEBHOOK_HMAC_KEY set, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) must verify (401 otherwise).`
+const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, payload, me?, environment?}\`) as WAHA's OpenAPI document describes it; \`session\` is the phone number of a session of this server running on the waha engine (404 unknown, 409 on an engine that receives no callbacks, or not running). Answers 200 once the event is stored in the outbox, so WAHA retries anything not stored. Repeats of an envelope id are acknowledged and dropped. With WAHA_WEBHOOK_HMAC_KEY set, \`X-Webhook-Hmac\` (hex HMAC-SHA512 of the body) must verify (401 otherwise).`
 
 /**
  * The JSON body exactly as received, for `X-Webhook-Hmac` (computed over these bytes): kept
@@ -32,7 +34,20 @@ const COMMON = `WAHA's envelope (\`{id, timestamp, session, engine, event, paylo
  */
 const CALLBACK_PATHS = new Set([`${API_BASE}/webhook/message`, `${API_BASE}/webhook/state-change`])
 
-export function wahaCallbacksModule(deps: GuardDeps, service: WahaCallbacksService, options: { hmacKey?: string } = {}) {
+export interface CallbackRoutesOptions {
+  /** The body schemas of each callback, one per engine that receives callbacks (the registry's). */
+  schemas: (kind: CallbackKind) => TSchema[]
+  hmacKey?: string
+}
+
+/** One engine's schema as is (its error messages stay precise), several as a union, none as "names a session". */
+function bodyOf(schemas: TSchema[]): TSchema {
+  if (schemas.length === 1) return schemas[0]!
+  if (schemas.length > 1) return t.Union(schemas)
+  return t.Object({ session: t.String() }, { additionalProperties: true })
+}
+
+export function wahaCallbacksModule(deps: GuardDeps, service: WahaCallbacksService, options: CallbackRoutesOptions) {
   const hmacKey = options.hmacKey
   const checkHmac = async (request: Request) => {
     if (!hmacKey) return
@@ -53,11 +68,11 @@ export function wahaCallbacksModule(deps: GuardDeps, service: WahaCallbacksServi
       '/webhook/message',
       async ({ body, request }) => {
         await checkHmac(request)
-        return service.accept(body)
+        return service.accept('message', body)
       },
       {
         requireWahaProtected: true,
-        body: WahaMessageWebhookBody,
+        body: bodyOf(options.schemas('message')),
         response: { 200: CallbackResult, 409: ErrorEnvelope, ...guardedErrors },
         detail: {
           tags,
@@ -70,11 +85,11 @@ export function wahaCallbacksModule(deps: GuardDeps, service: WahaCallbacksServi
       '/webhook/state-change',
       async ({ body, request }) => {
         await checkHmac(request)
-        return service.accept(body)
+        return service.accept('state-change', body)
       },
       {
         requireWahaProtected: true,
-        body: WahaStateChangeWebhookBody,
+        body: bodyOf(options.schemas('state-change')),
         response: { 200: CallbackResult, 409: ErrorEnvelope, ...guardedErrors },
         detail: {
           tags,

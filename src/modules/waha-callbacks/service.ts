@@ -1,16 +1,16 @@
 /**
- * Inbound WAHA callbacks: a WAHA server (the `waha` engine's backend) posts its webhook
- * envelopes here. Each is mapped to our engine events (`wahaEnvelopeToEngineEvents`:
- * one WhatsApp message is one `message` event although WAHA sends `message` and
- * `message.any`) and handed to the session's engine, which updates its state and emits
- * them into the one pipeline (outbox → webhooks, SSE, message store). WAHA retries its
- * webhooks, so a repeated envelope id is acknowledged and dropped.
- *
- * WAHA's session name is our phone number (the waha engine names its WAHA sessions so).
+ * Inbound engine callbacks: an engine's backend (a WAHA server, for the `waha` engine)
+ * posts what it hears from WhatsApp here. The session named in the body decides the engine;
+ * the engine registry gives that engine's decoder, which turns the body into our engine
+ * events (for WAHA: one WhatsApp message is one `message` event although WAHA sends
+ * `message` and `message.any`); the session's engine then updates its state and emits them
+ * into the one pipeline (outbox → webhooks, SSE, message store). Backends retry, so a
+ * repeated delivery id is acknowledged and dropped.
  */
 import type { EventIngest } from '../../events/ingest'
+import { BadRequestError, ConflictError } from '../../errors'
 import { parsePhoneNumber } from '../../lib/phone'
-import { wahaEnvelopeToEngineEvents, type WahaEnvelope } from '../../providers/waha/events'
+import type { CallbackDecoder, CallbackKind, EngineName } from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 
 /** Remembers recent keys per session, forgetting the oldest beyond `capacity`. */
@@ -47,18 +47,24 @@ export class WahaCallbacksService {
   constructor(
     private readonly sessions: SessionManager,
     private readonly ingest: EventIngest,
+    /** The engine registry's decoder of an engine's callbacks; undefined for an engine that receives none. */
+    private readonly decoderOf: (engine: EngineName) => Promise<CallbackDecoder | undefined>,
   ) {}
 
-  async accept(envelope: WahaEnvelope): Promise<CallbackResult> {
-    const session = parsePhoneNumber(envelope.session)
-    if (this.envelopes.has(session, envelope.id)) return { success: true, published: 0, duplicate: true }
-    const events = wahaEnvelopeToEngineEvents(envelope)
-    if (events.length === 0) {
-      await this.sessions.get(session) // 404 for an unknown session, as for every other callback
-      return { success: true, published: 0, duplicate: false }
+  async accept(kind: CallbackKind, body: unknown): Promise<CallbackResult> {
+    const named = (body as { session?: unknown } | null)?.session
+    if (typeof named !== 'string') throw new BadRequestError('Invalid body: session: Required property is missing')
+    const session = parsePhoneNumber(named)
+    const record = await this.sessions.requireRecord(session) // 404 for an unknown session
+    const decoder = await this.decoderOf(record.engine)
+    if (!decoder) {
+      throw new ConflictError(`Session ${session} runs on the ${record.engine} engine, which receives no callbacks: start it on an engine that does (e.g. waha)`, { engine: record.engine })
     }
+    const { deliveryId, events } = decoder.decode(kind, body)
+    if (this.envelopes.has(session, deliveryId)) return { success: true, published: 0, duplicate: true }
+    if (events.length === 0) return { success: true, published: 0, duplicate: false }
     await this.sessions.acceptExternalEvents(session, events)
-    this.envelopes.add(session, envelope.id)
+    this.envelopes.add(session, deliveryId)
     // Answer once the events are committed to the outbox, so WAHA retries anything we did not store.
     await this.ingest.idle()
     return { success: true, published: events.length, duplicate: false }

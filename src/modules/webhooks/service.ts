@@ -8,7 +8,6 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../errors'
 import type { EventsRuntime } from '../../events/runtime'
 import { generateWebhookSecret, isValidWebhookSecret } from '../../events/signing'
 import { DEFAULT_WEBHOOK_ID, type DeliveryRecord, type DeliveryState, type WebhookRecord } from '../../events/webhook-store'
-import { ENVELOPE_ENGINES } from '../../events/envelope'
 import { eventId, webhookId } from '../../lib/ids'
 import { blockedReason, parseCidr, type ParsedCidr } from '../../lib/ip-policy'
 import type { SessionManager } from '../../sessions/manager'
@@ -219,7 +218,7 @@ export class WebhooksService {
       event: WEBHOOK_TEST_EVENT,
       session: phoneNumber,
       ...(session.me && { me: session.me }),
-      engine: ENVELOPE_ENGINES[session.engine],
+      engine: this.events.envelopeName(session.engine),
       payload: { webhookId: webhook.id, message: 'A test event from WhatsApp Web Server: if you can read this, the webhook works.' },
     }
     const attempt = await this.events.deliverer.sendOnce(webhook, { eventId: envelope.id, body: JSON.stringify(envelope) })

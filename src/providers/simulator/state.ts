@@ -4,25 +4,19 @@
  * contacts, block lists, profiles, groups, and packets still waiting for an offline
  * number. One row per account (`account:<phone>`) plus one for what is shared (`world`).
  *
- * The engine knows no database: it is handed a `SimulatorStateStore` (src/storage keeps
- * it in SQLite or Postgres). Maps, Sets and bytes are tagged in the JSON so they come
+ * The engine knows no database: the server hands it a store (EngineHost.stateStore,
+ * kept in SQLite or Postgres by src/storage). Maps, Sets and bytes are tagged in the JSON so they come
  * back as what they were.
  */
+import type { EngineStateStore } from '../engine'
 import { Account, type ChatState } from './account'
 import type { GroupState } from './groups'
 import type { AccountProfile } from './network'
 import type { Packet } from './wire'
 
-export interface StateRow {
-  key: string
-  state: string
-}
-
-/** Where the simulator keeps its rows; implemented in src/storage. */
-export interface SimulatorStateStore {
-  load(): Promise<StateRow[]>
-  save(rows: StateRow[]): Promise<void>
-}
+/** Where the simulator keeps its rows: the server's EngineHost.stateStore (src/storage). */
+export type SimulatorStateStore = EngineStateStore
+export type StateRow = Awaited<ReturnType<EngineStateStore['load']>>[number]
 
 export const WORLD_KEY = 'world'
 export const accountKey = (phone: string) => `account:${phone}`

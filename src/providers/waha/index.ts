@@ -1,10 +1,9 @@
 /**
- * The `waha` engine's factory. Loaded lazily (see `engineLoaders` in src/deps.ts), only
- * when WAHA_URL is set.
+ * The `waha` engine's factory. Loaded lazily by its registry entry (./definition.ts), only
+ * when WAHA_URL is set and a waha session starts.
  */
-import type { Config } from '../../config'
-import type { Logger } from '../../lib/logger'
-import type { EngineContext, EngineFactory } from '../engine'
+import type { EngineContext, EngineFactory, EngineHost } from '../engine'
+import type { WahaSettings } from './definition'
 import { WahaClient } from './client'
 import { WAHA_CAPABILITIES, WahaSession, type WahaSessionOptions } from './session'
 
@@ -20,16 +19,16 @@ export function createWahaFactory(options: WahaSessionOptions): EngineFactory {
   }
 }
 
-/** The factory for a configuration with WAHA_URL (and WAHA_API_KEY, which config requires with it). */
-export function createWahaFactoryFromConfig(config: Config, logger: Logger, apiBase: string): EngineFactory {
-  const { url, apiKey, timeoutMs, pollMs, mediaMaxBytes } = config.waha
+/** The factory for settings with WAHA_URL (and WAHA_API_KEY, which the settings require with it). */
+export function createWahaFactoryFromSettings(settings: WahaSettings, host: EngineHost): EngineFactory {
+  const { url, apiKey, timeoutMs, pollMs, mediaMaxBytes } = settings
   if (!url || !apiKey) throw new Error('The waha engine needs WAHA_URL and WAHA_API_KEY')
   return createWahaFactory({
     client: new WahaClient({ baseUrl: url, apiKey, timeoutMs }),
-    callbackBaseUrl: `${config.publicUrl}${apiBase}`,
+    callbackBaseUrl: host.publicApiUrl,
     callbackApiKey: apiKey,
     pollMs,
     mediaMaxBytes,
-    logger,
+    logger: host.logger,
   })
 }

@@ -1,5 +1,5 @@
 /**
- * Inbound WAHA webhook envelopes, as `t` (TypeBox) schemas for `POST /webhook/message` and
+ * Inbound WAHA webhook envelopes, as TypeBox schemas for `POST /webhook/message` and
  * `POST /webhook/state-change`.
  *
  * Derived from WAHA's published OpenAPI document (2026.7.1): `webhooks` → `WAHAWebhook*`,
@@ -29,8 +29,8 @@
  *   - `_data` (raw engine data) optional wherever it appears;
  *   - `WAMessageAckBody.participant` and `GroupInfo`'s flags optional/nullable.
  */
-import type { TSchema } from '@sinclair/typebox'
-import { t } from 'elysia'
+// TypeBox itself, not Elysia's `t` (the same builders): engines know nothing of the HTTP framework.
+import { Type as t, type TSchema } from '@sinclair/typebox'
 import { EVENT_NAMES, type EventName } from '../engine'
 
 const open = { additionalProperties: true } as const

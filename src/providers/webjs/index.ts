@@ -1,14 +1,14 @@
 /**
  * The webjs engine factory. This module is the only one that loads whatsapp-web.js (and
- * so puppeteer); `src/deps.ts` imports it lazily, the first time a webjs session starts,
+ * so puppeteer); its registry entry (./definition.ts) imports it lazily, the first time a webjs session starts,
  * so a server that only runs the simulator never loads either.
  */
 import { availableParallelism } from 'node:os'
 import type { Browser, Page } from 'puppeteer'
 import { Client, LocalAuth, Location, MessageMedia, Poll } from 'whatsapp-web.js'
-import type { Config, WebjsConfig } from '../../config'
 import type { Logger } from '../../lib/logger'
 import type { EngineContext, EngineFactory } from '../engine'
+import type { WebjsSettings } from './definition'
 import { chromeArgs, resolveChromium } from './chromium'
 import type { BrowserHandles, ClientFactory, ClientSetup, WebjsClient, WebjsRuntime } from './client'
 import { installRejectionGuard } from './guard'
@@ -20,7 +20,7 @@ export { WEBJS_CAPABILITIES, WebjsSession } from './session'
 export const WEBJS_RUNTIME: WebjsRuntime = { MessageMedia, Location, Poll }
 
 export interface WebjsEngineOptions {
-  settings: WebjsConfig
+  settings: WebjsSettings
   logger: Logger
   createClient: ClientFactory
   runtime?: WebjsRuntime
@@ -90,13 +90,13 @@ export function realClientFactory(executablePath: string, args: string[]): Clien
 }
 
 /** The engine as the server runs it: Chromium from CHROME_PATH or the usual places, CHROME_ARGS passed through. */
-export async function createWebjsFactory(config: Config, logger: Logger): Promise<EngineFactory> {
-  const executablePath = resolveChromium(config.chrome.path)
+export async function createWebjsFactory(settings: WebjsSettings, logger: Logger): Promise<EngineFactory> {
+  const executablePath = resolveChromium(settings.chrome.path)
   installRejectionGuard(logger)
-  logger.info({ chromium: executablePath, extraArgs: config.chrome.args }, 'webjs engine loaded')
+  logger.info({ chromium: executablePath, extraArgs: settings.chrome.args }, 'webjs engine loaded')
   return createWebjsEngine({
-    settings: config.webjs,
+    settings,
     logger,
-    createClient: realClientFactory(executablePath, chromeArgs(config.chrome.args)),
+    createClient: realClientFactory(executablePath, chromeArgs(settings.chrome.args)),
   })
 }

@@ -16,7 +16,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { WebjsConfig } from '../../config'
+import type { WebjsSettings } from './definition'
 import { AppError, ClientNotReadyError, NoLinkPendingError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { stateOf, type EngineContext, type Me, type SessionSnapshot, type SessionStatus } from '../engine'
@@ -27,7 +27,7 @@ import { LOGOUT_REASON, mismatchReason, outcomeOfState } from './mappers'
 
 export interface WebjsSupervisorOptions {
   createClient: ClientFactory
-  settings: WebjsConfig
+  settings: WebjsSettings
   logger: Logger
   /** How long to let whatsapp-web.js settle after LOGOUT before closing the browser (default LOGOUT_SETTLE_MS). */
   logoutSettleMs?: number

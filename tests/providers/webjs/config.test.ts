@@ -11,6 +11,7 @@ describe('WEBJS_* settings', () => {
       qrMaxRetries: 0,
       destroyTimeoutMs: 10_000,
       eagerMediaMaxBytes: 64 * 1024 * 1024,
+      chrome: { args: [] },
     })
   })
 
@@ -24,7 +25,7 @@ describe('WEBJS_* settings', () => {
         WEBJS_DESTROY_TIMEOUT_MS: '3000',
         WEBJS_EAGER_MEDIA_MAX_BYTES: '1048576',
       }).webjs,
-    ).toEqual({ initTimeoutMs: 5000, healthIntervalMs: 0, healthTimeoutMs: 2500, qrMaxRetries: 5, destroyTimeoutMs: 3000, eagerMediaMaxBytes: 1_048_576 })
+    ).toEqual({ initTimeoutMs: 5000, healthIntervalMs: 0, healthTimeoutMs: 2500, qrMaxRetries: 5, destroyTimeoutMs: 3000, eagerMediaMaxBytes: 1_048_576, chrome: { args: [] } })
   })
 
   test('bad values are refused, each named', () => {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { ClientNotReadyError, UpstreamError } from '../../../src/errors'
-import type { WebjsConfig } from '../../../src/config'
+import type { WebjsSettings as WebjsConfig } from '../../../src/providers/webjs/definition'
 import type { EngineEvent } from '../../../src/providers/engine'
 import { LOGOUT_REASON } from '../../../src/providers/webjs/mappers'
 import type { WebjsSession } from '../../../src/providers/webjs/session'
