@@ -210,7 +210,13 @@ function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: St
               fromMe: event.fromMe,
               to: event.fromMe ? event.chatId : own,
             },
-            poll: { id: event.pollMessageId, chatId: event.chatId },
+            poll: {
+              id: event.pollMessageId,
+              chatId: event.chatId,
+              fromMe: event.pollMessageId.startsWith('true_'),
+              from: event.pollMessageId.startsWith('true_') ? own : event.chatId,
+              to: event.pollMessageId.startsWith('true_') ? event.chatId : own,
+            },
           },
         },
       ]

@@ -7,7 +7,7 @@ import { exportSPKI, base64url } from 'jose'
 import { createHmac } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { ConfigError } from '../../src/config'
-import { createTestServer, tempDir, type TestServer } from '../helpers/app'
+import { createTestServer, tempDir, type TestServer, ADMIN_KEY } from '../helpers/app'
 import { AUDIENCE, ISSUER, jwtEnv, makeKey, nowSeconds, serveJwks, signToken, type JwksServer, type TestKey } from '../helpers/jwks'
 
 let jwks: JwksServer
@@ -131,6 +131,14 @@ describe('each rejection is a 401 with WWW-Authenticate', () => {
     const token = await signToken(rsa, { sub: 'u', org_id: 'o' })
     const response = await server.request('GET', `/sessions?access_token=${token}&api_key=${token}`, { key: null })
     expect(response.status).toBe(401)
+  })
+
+  test('so is the admin key in the query string (access_token, as @elysiajs/bearer would read it), on every guard', async () => {
+    for (const path of ['/sessions', `/15550001111/state`, '/webhook/message']) {
+      const method = path.startsWith('/webhook') ? 'POST' : 'GET'
+      const response = await server.request(method, `${path}?access_token=${ADMIN_KEY}&api_key=${ADMIN_KEY}&x-api-key=${ADMIN_KEY}`, { key: null, ...(method === 'POST' && { body: {} }) })
+      expect({ path, status: response.status }).toEqual({ path, status: 401 })
+    }
   })
 
   test('no 401 leaks a stack or key material', async () => {

@@ -81,7 +81,7 @@ beforeAll(async () => {
   restrictedA = await accountKey('org_a', PHONE_A)
 
   routes = server.app.routes
-    .filter((route) => route.path.includes(':phoneNumber'))
+    .filter((route) => route.path.startsWith('/api/whatsapp/') && route.path.includes(':phoneNumber'))
     .map((route) => ({
       method: route.method,
       path: route.path,

@@ -16,6 +16,9 @@
  *    those values.
  * 4. an array of bare `{type: "object"}` items whose own `example` is an array of strings
  *    (`WebhookConfig.events`, the same artefact) → items of type string.
+ * 5. an array whose items are arrays of strings but carry a single string as `example`
+ *    (`MessagePollVoteRequest.votes`: NestJS doubling `isArray` with `type: [String]`;
+ *    WAHA itself takes `votes: string[]`) → items of type string.
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import { existsSync, readFileSync } from 'node:fs'
@@ -114,6 +117,17 @@ function repairSchema(schema: JsonSchema, at: string, repairs: string[]): void {
     ) {
       items.type = 'string'
       repairs.push(`${at}/items: bare "type: object" with a string example → type string`)
+    }
+  }
+
+  // 5. array of arrays of strings whose inner array's own `example` is ONE string
+  //    (NestJS swagger doubling `isArray` with `type: [String]`: MessagePollVoteRequest.votes).
+  if (schema.type === 'array' && isRecord(schema.items)) {
+    const items = schema.items
+    if (items.type === 'array' && isRecord(items.items) && items.items.type === 'string' && typeof items.example === 'string') {
+      const { description, example } = items
+      schema.items = { type: 'string', ...(description !== undefined && { description }), example }
+      repairs.push(`${at}/items: array of string arrays with a single-string example → string items`)
     }
   }
 

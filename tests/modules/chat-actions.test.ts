@@ -238,7 +238,7 @@ describe('polls', () => {
       [jid(C), ['Mon'], false],
       [jid(C), ['Tue'], false],
     ])
-    expect(events[0].payload.poll).toEqual({ id: poll, chatId: group })
+    expect(events[0].payload.poll).toEqual({ id: poll, chatId: group, fromMe: true, from: jid(A), to: group })
     const own = (await server.deps.events.outbox.replay(B, 0, 1000)).filter((e) => e.event === 'poll.vote').map((e) => JSON.parse(e.body))
     expect(own[0].payload.vote).toMatchObject({ id: onB, from: jid(B), fromMe: true, selectedOptions: ['Tue'] })
 

@@ -36,6 +36,9 @@ import type {
   ChatSummary,
   CreateGroupRequest,
   EditMessageRequest,
+  MessagePollVoteRequest,
+  MessageStarRequest,
+  PinMessageRequest,
   GetChatMessagesQuery,
   GroupParticipant,
   ImageStatus,
@@ -576,6 +579,55 @@ export class WahaClient {
       method: 'DELETE',
       path: `/api/${seg(session)}/chats/${seg(chatId)}/messages/${seg(messageId)}`,
     })
+  }
+
+  /** `PUT /api/star` (ChattingController_setStar). */
+  async setStar(session: string, request: MessageStarRequest): Promise<void> {
+    await this.empty({ operation: 'ChattingController_setStar', method: 'PUT', path: '/api/star', body: { ...request, session } })
+  }
+
+  /** `POST /api/sendPollVote` (ChattingController_sendPollVote). */
+  async sendPollVote(session: string, request: MessagePollVoteRequest): Promise<void> {
+    await this.empty({ operation: 'ChattingController_sendPollVote', method: 'POST', path: '/api/sendPollVote', body: { ...request, session } })
+  }
+
+  /** `POST /api/{session}/chats/{chatId}/messages/{messageId}/pin` (ChatsController_pinMessage). */
+  async pinMessage(session: string, chatId: string, messageId: string, request: PinMessageRequest): Promise<void> {
+    await this.empty({
+      operation: 'ChatsController_pinMessage',
+      method: 'POST',
+      path: `/api/${seg(session)}/chats/${seg(chatId)}/messages/${seg(messageId)}/pin`,
+      body: request,
+    })
+  }
+
+  /** `POST /api/{session}/chats/{chatId}/messages/{messageId}/unpin` (ChatsController_unpinMessage). */
+  async unpinMessage(session: string, chatId: string, messageId: string): Promise<void> {
+    await this.empty({ operation: 'ChatsController_unpinMessage', method: 'POST', path: `/api/${seg(session)}/chats/${seg(chatId)}/messages/${seg(messageId)}/unpin` })
+  }
+
+  /** `POST /api/{session}/chats/{chatId}/archive` / `unarchive` (ChatsController_archiveChat / unarchiveChat). */
+  async setArchived(session: string, chatId: string, archived: boolean): Promise<void> {
+    await this.empty({
+      operation: archived ? 'ChatsController_archiveChat' : 'ChatsController_unarchiveChat',
+      method: 'POST',
+      path: `/api/${seg(session)}/chats/${seg(chatId)}/${archived ? 'archive' : 'unarchive'}`,
+    })
+  }
+
+  /** `POST /api/{session}/chats/{chatId}/unread` (ChatsController_unreadChat). */
+  async markChatUnread(session: string, chatId: string): Promise<void> {
+    await this.empty({ operation: 'ChatsController_unreadChat', method: 'POST', path: `/api/${seg(session)}/chats/${seg(chatId)}/unread` })
+  }
+
+  /** `DELETE /api/{session}/chats/{chatId}/messages` (ChatsController_clearMessages). */
+  async clearChatMessages(session: string, chatId: string): Promise<void> {
+    await this.empty({ operation: 'ChatsController_clearMessages', method: 'DELETE', path: `/api/${seg(session)}/chats/${seg(chatId)}/messages` })
+  }
+
+  /** `DELETE /api/{session}/chats/{chatId}` (ChatsController_deleteChat). */
+  async deleteChat(session: string, chatId: string): Promise<void> {
+    await this.empty({ operation: 'ChatsController_deleteChat', method: 'DELETE', path: `/api/${seg(session)}/chats/${seg(chatId)}` })
   }
 
   // ── Status (stories) ───────────────────────────────────────────────────────────

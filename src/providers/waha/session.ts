@@ -17,6 +17,7 @@ import { STATUS_BROADCAST, userOf } from '../../lib/chat-id'
 import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { jidOf } from '../../lib/phone'
+import { pageOfChats } from '../chat-query'
 import {
   BaseEngineSession,
   capabilitiesExcept,
@@ -33,6 +34,7 @@ import {
   type NumberCheck,
   type Page,
   type ParticipantAction,
+  type PinDuration,
   type PresenceState,
   type ProfileDTO,
   type EngineContext,
@@ -68,16 +70,9 @@ export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
   'send.audio',
   'send.sticker',
   'sandbox',
-  // Issue 13, not mapped to WAHA yet.
-  'chats.archive',
+  // WAHA's document has no operation for these: pinning or muting a chat, reading a poll's votes.
   'chats.pin',
-  'chats.unread',
   'chats.mute',
-  'chats.clear',
-  'chats.delete',
-  'message.star',
-  'message.pin',
-  'poll.vote',
   'poll.votes',
 )
 
@@ -517,6 +512,39 @@ export class WahaSession extends BaseEngineSession {
     await this.client.deleteMessage(this.wahaSession, this.chatOf(messageId), messageId)
   }
 
+  override async starMessage(messageId: string, starred: boolean): Promise<void> {
+    await this.client.setStar(this.wahaSession, { messageId, chatId: this.chatOf(messageId), star: starred })
+  }
+
+  override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
+    await this.client.pinMessage(this.wahaSession, this.chatOf(messageId), messageId, { duration: durationSeconds })
+  }
+
+  override async unpinMessage(messageId: string): Promise<void> {
+    await this.client.unpinMessage(this.wahaSession, this.chatOf(messageId), messageId)
+  }
+
+  /** WAHA takes option names as they are; the poll is known to WAHA, not to us, so it checks them. */
+  override async votePoll(messageId: string, options: string[]): Promise<void> {
+    await this.client.sendPollVote(this.wahaSession, { chatId: this.chatOf(messageId), pollMessageId: messageId, votes: [...new Set(options)] })
+  }
+
+  override async archiveChat(chatId: string, archived: boolean): Promise<void> {
+    await this.client.setArchived(this.wahaSession, chatId, archived)
+  }
+
+  override async markUnread(chatId: string): Promise<void> {
+    await this.client.markChatUnread(this.wahaSession, chatId)
+  }
+
+  override async clearChat(chatId: string): Promise<void> {
+    await this.client.clearChatMessages(this.wahaSession, chatId)
+  }
+
+  override async deleteChat(chatId: string): Promise<void> {
+    await this.client.deleteChat(this.wahaSession, chatId)
+  }
+
   override async forwardMessage(messageId: string, chatId: string): Promise<MessageDTO> {
     const result = await this.client.forwardMessage(this.wahaSession, { chatId, messageId })
     const message = forwardedMessageToDto(result, chatId, this.myJid)
@@ -576,12 +604,7 @@ export class WahaSession extends BaseEngineSession {
    */
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     const chats = await this.client.listChats(this.wahaSession, { sortBy: 'conversationTimestamp', sortOrder: 'desc' })
-    const all = chats
-      .map(wahaChatToDto)
-      .filter((chat) => query.archived === undefined || chat.archived === query.archived)
-      .sort((a, b) => b.timestamp - a.timestamp)
-    const start = (query.page - 1) * query.limit
-    return { items: all.slice(start, start + query.limit), total: all.length }
+    return pageOfChats(chats.map(wahaChatToDto), query)
   }
 
   override async getChat(chatId: string): Promise<ChatDTO> {

@@ -257,6 +257,25 @@ export interface WAHASessionPresence {
   chatId?: string
   presence: WahaPresence
 }
+/** `PUT /api/star` body (MessageStarRequest; `session` added by the client). */
+export interface MessageStarRequest {
+  messageId: string
+  chatId: string
+  star: boolean
+}
+
+/** `POST /api/sendPollVote` body (MessagePollVoteRequest; `session` added by the client). */
+export interface MessagePollVoteRequest {
+  chatId: string
+  pollMessageId: string
+  votes: string[]
+}
+
+/** `POST …/messages/{messageId}/pin` body (PinMessageRequest): 86400, 604800 or 2592000 seconds. */
+export interface PinMessageRequest {
+  duration: number
+}
+
 export interface EditMessageRequest {
   text: string
   linkPreview?: boolean

@@ -177,6 +177,16 @@ describe('wahaEnvelopeToEngineEvents', () => {
     expect(wahaEnvelopeToEngineEvents(passkey)).toEqual([{ type: 'session.status', status: 'STARTING', reason: expect.stringContaining('passkey') }])
 
     expect(wahaEnvelopeToEngineEvents(publishedEnvelope('state.change'))).toEqual([])
+
+    // poll.vote: the poll's chat from its id, the voter, the options by name.
+    const groupVote = publishedEnvelope('poll.vote', (envelope) => {
+      const payload = payloadOf(envelope) as { vote: Record<string, unknown>; poll: Record<string, unknown> }
+      Object.assign(payload.poll, { id: `true_${GROUP}_3EB0POLL`, fromMe: true, from: ME, to: GROUP })
+      Object.assign(payload.vote, { id: `false_${GROUP}_3EB0VOTE_966500000003@c.us`, from: GROUP, participant: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 })
+    })
+    expect(wahaEnvelopeToEngineEvents(groupVote)).toEqual([
+      { type: 'poll.vote', chatId: GROUP, pollMessageId: `true_${GROUP}_3EB0POLL`, voter: '966500000003@c.us', fromMe: false, selectedOptions: ['Tue'], timestamp: 1767225600 },
+    ])
   })
 
   test('every event we subscribe WAHA to maps from its published sample without throwing', () => {

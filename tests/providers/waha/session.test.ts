@@ -563,6 +563,43 @@ describe('waha capabilities against the stand-in', () => {
     expect(await (await engine('profile.get')).getProfile()).not.toHaveProperty('status')
   })
 
+  test('chat actions, star, message pins and poll votes (issue 13) through our routes, each one WAHA operation', async () => {
+    const message = `false_${CHAT}_3EB0C767D26A1D2B8F`
+    const chat = encodeURIComponent(CHAT)
+    const cases: Array<[string, string, Record<string, unknown> | undefined, string, string, unknown]> = [
+      ['POST', `chat/${CHAT}/archive`, undefined, 'ChatsController_archiveChat', `/api/${PHONE}/chats/${chat}/archive`, undefined],
+      ['POST', `chat/${CHAT}/unarchive`, undefined, 'ChatsController_unarchiveChat', `/api/${PHONE}/chats/${chat}/unarchive`, undefined],
+      ['POST', `chat/${CHAT}/unread`, undefined, 'ChatsController_unreadChat', `/api/${PHONE}/chats/${chat}/unread`, undefined],
+      ['POST', `chat/${CHAT}/clear`, undefined, 'ChatsController_clearMessages', `/api/${PHONE}/chats/${chat}/messages`, undefined],
+      ['DELETE', `chat/${CHAT}`, undefined, 'ChatsController_deleteChat', `/api/${PHONE}/chats/${chat}`, undefined],
+      ['POST', `messages/${message}/star`, undefined, 'ChattingController_setStar', '/api/star', { messageId: message, chatId: CHAT, star: true, session: PHONE }],
+      ['POST', `messages/${message}/unstar`, undefined, 'ChattingController_setStar', '/api/star', { messageId: message, chatId: CHAT, star: false, session: PHONE }],
+      ['POST', `messages/${message}/pin`, { duration: 2592000 }, 'ChatsController_pinMessage', `/api/${PHONE}/chats/${chat}/messages/${encodeURIComponent(message)}/pin`, { duration: 2592000 }],
+      ['POST', `messages/${message}/unpin`, undefined, 'ChatsController_unpinMessage', `/api/${PHONE}/chats/${chat}/messages/${encodeURIComponent(message)}/unpin`, undefined],
+      ['POST', `messages/${message}/vote`, { options: ['Yes', 'Yes'] }, 'ChattingController_sendPollVote', '/api/sendPollVote', { chatId: CHAT, pollMessageId: message, votes: ['Yes'], session: PHONE }],
+    ]
+    for (const [method, path, body, operationId, wahaPath, wahaBody] of cases) {
+      let status = 0
+      const calls = await callsOf(async () => {
+        status = (await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})).status
+      })
+      expect({ path, status }).toEqual({ path, status: 200 })
+      expect(calls.map((call) => [call.operationId, call.path, call.body])).toEqual([[operationId, wahaPath, wahaBody]])
+    }
+    // WAHA has no operation for these: 501 before WAHA is touched.
+    for (const [method, path, body] of [
+      ['POST', `chat/${CHAT}/pin`, undefined],
+      ['POST', `chat/${CHAT}/mute`, {}],
+      ['GET', `messages/${message}/votes`, undefined],
+    ] as const) {
+      const calls = await callsOf(async () => {
+        const response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})
+        expect(response).toMatchObject({ status: 501, body: { code: 'NOT_SUPPORTED', details: { engine: 'waha' } } })
+      })
+      expect(calls).toEqual([])
+    }
+  })
+
   test("WAHA's own refusals come back as our errors", async () => {
     h.standin.setResponse('ChattingController_sendText', {
       status: 422,
