@@ -666,6 +666,14 @@ export interface EngineHost {
   logger: Logger
   /** This server's API as reachable from outside (PUBLIC_URL + base path): where an engine's backend sends callbacks. */
   publicApiUrl: string
+  /** Durable rows an engine keeps beyond one session (the simulator's phones), in the server's database. */
+  stateStore?: (engine: EngineName) => EngineStateStore
+}
+
+/** One engine's durable state: opaque text rows by key, written together. */
+export interface EngineStateStore {
+  load(): Promise<Array<{ key: string; state: string }>>
+  save(rows: Array<{ key: string; state: string }>): Promise<void>
 }
 
 /** The HTTP callbacks an engine's backend may send: `POST /webhook/message` and `POST /webhook/state-change`. */
