@@ -44,6 +44,7 @@ import { LinkInvitesRepository } from './storage/link-invites-repo'
 import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
+import { EngineStateRepository } from './storage/engine-state-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
@@ -154,10 +155,15 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
+  const engineState = new EngineStateRepository(storage.db)
   const registry = new EngineRegistry({
     definitions: config.engines,
     settingsOf: (engine) => engineSettingsOf(config, engine),
-    host: { logger, publicApiUrl: `${config.publicUrl}${API_BASE}` },
+    host: {
+      logger,
+      publicApiUrl: `${config.publicUrl}${API_BASE}`,
+      stateStore: (engine) => engineState.of(engine),
+    },
     ...(overrides.engines && { loaders: overrides.engines }),
   })
   const sessions = new SessionManager({

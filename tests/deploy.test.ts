@@ -12,8 +12,12 @@ import { createTestServer } from './helpers/app'
 const root = join(import.meta.dir, '..')
 const read = (file: string) => readFileSync(join(root, file), 'utf8')
 
-/** Every setting src/config.ts reads. */
-const SETTINGS = new Set([...read('src/config.ts').matchAll(/read\.\w+\('([A-Z0-9_]+)'/g)].map((match) => match[1]!))
+/** Every setting the server reads: src/config.ts, and each engine's own (src/providers/<engine>/definition.ts). */
+const SETTINGS = new Set(
+  ['src/config.ts', ...new Bun.Glob('src/providers/*/definition.ts').scanSync({ cwd: root })].flatMap((file) =>
+    [...read(file).matchAll(/read\.\w+\('([A-Z0-9_]+)'/g)].map((match) => match[1]!),
+  ),
+)
 
 interface Instruction {
   name: string

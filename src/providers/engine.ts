@@ -587,6 +587,78 @@ export abstract class BaseEngineSession implements EngineSession {
   setProfilePicture(_picture: MediaFile): Promise<void> { return this.unsupported('setting the profile picture') }
 }
 
+/**
+ * Which EngineSession member serves each capability: the one table behind the session
+ * manager's 501 check (a capability the engine does not declare, or declares without
+ * overriding the base's NOT_SUPPORTED default, is refused before the engine is touched)
+ * and behind the engine contract suite, which calls exactly these members.
+ */
+export const CAPABILITY_METHODS = {
+  'session.qr': 'snapshot',
+  'session.pairingCode': 'requestPairingCode',
+  'send.text': 'send',
+  'send.image': 'send',
+  'send.file': 'send',
+  'send.video': 'send',
+  'send.voice': 'send',
+  'send.audio': 'send',
+  'send.sticker': 'send',
+  'send.location': 'send',
+  'send.contact': 'send',
+  'send.poll': 'send',
+  'message.react': 'react',
+  'message.edit': 'editMessage',
+  'message.delete': 'deleteMessage',
+  'message.forward': 'forwardMessage',
+  'chat.seen': 'markSeen',
+  'chat.presence': 'setPresence',
+  'status.post': 'postStatus',
+  'chats.list': 'listChats',
+  'chats.get': 'getChat',
+  'messages.history': 'getMessages',
+  'messages.media': 'downloadMedia',
+  'contacts.list': 'listContacts',
+  'contacts.get': 'getContact',
+  'contacts.profilePicture': 'getProfilePictureUrl',
+  'contacts.exists': 'checkNumber',
+  'contacts.block': 'setBlocked',
+  'groups.list': 'listGroups',
+  'groups.create': 'createGroup',
+  'groups.get': 'getGroup',
+  'groups.update': 'updateGroup',
+  'groups.leave': 'leaveGroup',
+  'groups.participants': 'updateParticipants',
+  'groups.inviteLink': 'getInviteLink',
+  'groups.picture': 'setGroupPicture',
+  'profile.get': 'getProfile',
+  'profile.name': 'setProfileName',
+  'profile.status': 'setProfileStatus',
+  'profile.picture': 'setProfilePicture',
+  'chats.archive': 'archiveChat',
+  'chats.pin': 'pinChat',
+  'chats.unread': 'markUnread',
+  'chats.mute': 'muteChat',
+  'chats.clear': 'clearChat',
+  'chats.delete': 'deleteChat',
+  'message.star': 'starMessage',
+  'message.pin': 'pinMessage',
+  'poll.vote': 'votePoll',
+  'poll.votes': 'getPollVotes',
+  sandbox: 'sandbox',
+} as const satisfies Record<Capability, keyof EngineSession>
+
+/**
+ * Whether a session really serves a capability: declared, and its member (CAPABILITY_METHODS)
+ * present and not BaseEngineSession's NOT_SUPPORTED default.
+ */
+export function servesCapability(session: EngineSession, capability: Capability): boolean {
+  if (!session.capabilities.has(capability)) return false
+  const member = CAPABILITY_METHODS[capability]
+  const value = session[member]
+  if (value === undefined) return false
+  return !(session instanceof BaseEngineSession) || value !== (BaseEngineSession.prototype as unknown as Record<string, unknown>)[member]
+}
+
 // ─── Engine definitions (what the registry holds) ────────────────────────────
 
 /** What the server hands an engine when it loads it, besides the engine's own settings. */
@@ -594,6 +666,14 @@ export interface EngineHost {
   logger: Logger
   /** This server's API as reachable from outside (PUBLIC_URL + base path): where an engine's backend sends callbacks. */
   publicApiUrl: string
+  /** Durable rows an engine keeps beyond one session (the simulator's phones), in the server's database. */
+  stateStore?: (engine: EngineName) => EngineStateStore
+}
+
+/** One engine's durable state: opaque text rows by key, written together. */
+export interface EngineStateStore {
+  load(): Promise<Array<{ key: string; state: string }>>
+  save(rows: Array<{ key: string; state: string }>): Promise<void>
 }
 
 /** The HTTP callbacks an engine's backend may send: `POST /webhook/message` and `POST /webhook/state-change`. */

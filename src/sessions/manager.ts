@@ -12,6 +12,7 @@ import { KeyedMutex } from '../lib/keyed-mutex'
 import type { Logger } from '../lib/logger'
 import type { EngineRegistry } from '../providers/registry'
 import {
+  servesCapability,
   stateOf,
   type Capability,
   type EngineContext,
@@ -206,6 +207,8 @@ export class SessionManager {
     const engine = record.engine as EngineName
     const capabilities = live?.engineSession.capabilities ?? (await this.options.registry.get(engine)).capabilities
     if (capability && !capabilities.has(capability)) throw new NotSupportedError(engine, capability)
+    // Declared without its method (still the base's default) is a bug; it answers 501 all the same, before the engine is touched.
+    if (capability && live && !servesCapability(live.engineSession, capability)) throw new NotSupportedError(engine, capability)
     if (!live) throw new ClientNotReadyError('DISCONNECTED', 'STOPPED')
     return live.engineSession
   }

@@ -182,6 +182,20 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 40,
+    name: 'engine state',
+    // Engine-wide durable rows, e.g. the simulated network's phones (chats, messages, contacts, groups).
+    sql: `
+      CREATE TABLE engine_state (
+        engine     TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (engine, key)
+      )
+    `,
+  },
+  {
     id: 60,
     name: 'webhook secret rotation',
     // The secret being rotated out keeps signing (beside the new one) until previous_secret_until.

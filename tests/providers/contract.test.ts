@@ -1,12 +1,17 @@
 /**
  * The engine contract: the behaviour every engine owes the routes, run against the
- * simulator and against the webjs engine wired to the typed fake whatsapp-web.js Client.
+ * simulator and against the webjs engine wired to the typed fake whatsapp-web.js Client;
+ * the capability check also against the waha engine on its stand-in.
  * Engine-specific mappings live in tests/providers/webjs/*.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { AppError, ClientNotReadyError, NoLinkPendingError, NotFoundError, NotSupportedError } from '../../src/errors'
-import { CAPABILITIES, type Capability, type EngineEvent, type EngineSession } from '../../src/providers/engine'
+import { CAPABILITIES, CAPABILITY_METHODS, servesCapability, type Capability, type EngineEvent, type EngineSession } from '../../src/providers/engine'
 import { simulatorHarness, until, webjsHarness, type EngineHarness, type SessionHandle } from './harness'
+import { silentLogger } from '../../src/lib/logger'
+import { createWahaFactory, WahaClient } from '../../src/providers/waha'
+import { tempDir } from '../helpers/app'
+import { startWahaStandin } from '../helpers/waha-standin'
 
 const PHONE = '15550001111'
 const PEER = '15550002222'
@@ -43,6 +48,24 @@ async function errorOf(work: () => Promise<unknown>): Promise<unknown> {
 }
 
 const TINY_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/**
+ * The call for a capability, made on exactly the member CAPABILITY_METHODS names (the table
+ * the session manager's 501 check uses): a proxy refuses any other member.
+ */
+function callThroughTable(capability: Capability, engine: EngineSession, chatId: string): (() => Promise<unknown>) | undefined {
+  const allowed = CAPABILITY_METHODS[capability]
+  const guarded = new Proxy(engine, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value === 'function' && property !== allowed && property !== 'constructor') {
+        throw new Error(`${capability} is served by ${allowed} in CAPABILITY_METHODS, but its call uses ${String(property)}`)
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return callFor(capability, guarded, chatId)
+}
 
 /** One call per capability, as the route for it would make it. */
 function callFor(capability: Capability, engine: EngineSession, chatId: string): (() => Promise<unknown>) | undefined {
@@ -305,7 +328,9 @@ for (const [engine, make] of ENGINES) {
       await until(() => messages(handle.events).length === 1, 'the message')
       const chatId = `${PEER}@c.us`
       for (const capability of CAPABILITIES) {
-        const call = callFor(capability, handle.engine, chatId)
+        // Declared means served: the member the manager's check relies on is the engine's own.
+        expect({ capability, served: servesCapability(handle.engine, capability) }).toEqual({ capability, served: handle.engine.capabilities.has(capability) })
+        const call = callThroughTable(capability, handle.engine, chatId)
         if (!call) continue
         const error = await errorOf(call)
         if (handle.engine.capabilities.has(capability)) {
@@ -325,3 +350,44 @@ for (const [engine, make] of ENGINES) {
     })
   })
 }
+
+describe('engine contract: waha (on the WAHA stand-in, which checks every request against WAHA\'s OpenAPI document)', () => {
+  test('capabilities are honest: undeclared ones answer NOT_SUPPORTED, declared ones are implemented', async () => {
+    const phone = '966500000001' // the stand-in's linked account
+    const key = 'waha-contract-key-0123456789'
+    const standin = startWahaStandin({ apiKey: key })
+    const events: EngineEvent[] = []
+    const factory = createWahaFactory({
+      client: new WahaClient({ baseUrl: standin.url, apiKey: key, timeoutMs: 5000 }),
+      callbackBaseUrl: 'http://127.0.0.1:9/api/whatsapp',
+      callbackApiKey: key,
+      pollMs: 20,
+      mediaMaxBytes: 1024 * 1024,
+      logger: silentLogger,
+    })
+    const engine = factory.create({
+      phoneNumber: phone,
+      dataDir: tempDir(),
+      authState: { load: async () => undefined, save: async () => {}, clear: async () => {} },
+      emit: (event) => events.push(event),
+    })
+    try {
+      await engine.start()
+      await until(() => standin.sessions.has(phone), 'the WAHA session')
+      standin.sessions.get(phone)!.status = 'WORKING'
+      await until(() => engine.snapshot().status === 'WORKING', 'WORKING')
+      const chatId = `${PEER}@c.us`
+      for (const capability of CAPABILITIES) {
+        expect({ capability, served: servesCapability(engine, capability) }).toEqual({ capability, served: engine.capabilities.has(capability) })
+        const call = callThroughTable(capability, engine, chatId)
+        if (!call) continue
+        const error = await errorOf(call)
+        expect({ capability, notSupported: error instanceof NotSupportedError }).toEqual({ capability, notSupported: !engine.capabilities.has(capability) })
+      }
+      expect(standin.errors).toEqual([])
+    } finally {
+      await engine.stop()
+      await standin.close()
+    }
+  })
+})

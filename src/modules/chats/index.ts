@@ -1,6 +1,7 @@
 /** §6 chat routes: the chat list, one chat, message history and media downloads. */
 import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
+import { BadRequestError } from '../../errors'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, PhoneChatParams } from '../common/whatsapp-model'
 import { Chat, ChatList, ChatsQuery, History, HistoryQuery, MediaParams } from './model'
@@ -48,7 +49,14 @@ export function chatsModule(deps: GuardDeps, service: ChatsService) {
       response: { 200: Chat, ...connectedErrors },
       detail: { tags, summary: 'Get a chat', description: 'One chat with its unread count and last message. 404 for a chat the number does not have.' },
     })
-    .get('/:phoneNumber/messages/:chatId', ({ phoneNumber, params, query }) => service.history(phoneNumber, params.chatId, query), {
+    .get('/:phoneNumber/messages/:chatId', ({ phoneNumber, params, query, request }) => {
+      // History pages by cursor, so a new message never shifts what page 2 means; a `page`
+      // that was silently ignored would hand a client page 1 again and again.
+      if (new URL(request.url).searchParams.has('page')) {
+        throw new BadRequestError('History does not take page: it pages by cursor. Pass before = the id of the last message of the previous page (while hasMore)', { field: 'page', use: 'before' })
+      }
+      return service.history(phoneNumber, params.chatId, query)
+    }, {
       requireSingleAccountProtected: true,
       params: PhoneChatParams,
       query: HistoryQuery,
@@ -57,7 +65,7 @@ export function chatsModule(deps: GuardDeps, service: ChatsService) {
         tags,
         summary: 'Message history',
         description:
-          "Messages of a chat, newest first, from this server's message store (every message sent or received while the server ran, on any engine), with acks, replies, edits, deletions and reactions applied. Page with `limit` (1–200, default 50) and `before` = the last id of the previous page while `hasMore`. 404 for an unknown chat or cursor.",
+          "Messages of a chat, newest first, from this server's message store (every message sent or received while the server ran, on any engine), with acks, replies, edits, deletions and reactions applied. Page with `limit` (1–200, default 50) and `before` = the last id of the previous page while `hasMore`; `page` is refused with a 400 naming `before` (a cursor, so new messages never shift a page). 404 for an unknown chat or cursor.",
       },
     })
     .get('/:phoneNumber/messages/:chatId/:messageId/media', async ({ phoneNumber, params }) => mediaResponse(await service.media(phoneNumber, params.chatId, params.messageId)), {

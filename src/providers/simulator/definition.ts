@@ -10,5 +10,11 @@ export const simulatorEngine = defineEngine({
     connectDelayMs: read.integer('SIMULATOR_CONNECT_DELAY_MS', 200, 0, 60_000),
   }),
   // One factory per server: all its simulator sessions share one network and can message each other.
-  load: async (settings) => (await import('./index')).createSimulatorFactory(settings),
+  // Its phones keep their chats, contacts and groups in the server's database, like real ones.
+  load: async (settings, host) => {
+    const { createSimulatorFactory, SimulatorNetwork } = await import('./index')
+    const network = new SimulatorNetwork(host.stateStore?.('simulator'), (error) => host.logger.error({ err: error }, 'could not save the simulator state'))
+    await network.restore()
+    return createSimulatorFactory(settings, network)
+  },
 })

@@ -70,6 +70,19 @@ export class GroupRegistry {
     }
   }
 
+  /** Every group, for the durable state. */
+  all(): GroupState[] {
+    return [...this.groups.values()]
+  }
+
+  /** Brings groups back from the durable state (at boot, before any session runs). */
+  restore(groups: readonly GroupState[]): void {
+    for (const group of groups) {
+      this.groups.set(group.id, group)
+      for (const { joinedAt } of group.participants.values()) joinCounter = Math.max(joinCounter, joinedAt)
+    }
+  }
+
   get(id: string): GroupState | undefined {
     return this.groups.get(id)
   }

@@ -9,11 +9,19 @@
  * or kept in the account's inbox while no device is online and handed over when one
  * links again — so the sender's ack stays at SERVER (one tick) until then, as on
  * WhatsApp.
+ *
+ * With a state store (./state.ts) all of it is durable like a phone's: `restore()` reads it
+ * back at boot, and every change is written shortly after it happened (`changed()` marks
+ * what to write; the rows go out together, SAVE_DELAY_MS later) and at `close()`.
  */
 import type { MediaFile } from '../engine'
 import { Account } from './account'
 import { GroupRegistry } from './groups'
+import { accountKey, decodeAccount, decodeWorld, encodeAccount, encodeWorld, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
 import type { Packet } from './wire'
+
+/** Changes within this long are written together. */
+const SAVE_DELAY_MS = 25
 
 /** What a linked device must handle when the network talks to it. */
 export interface NetworkDevice {
@@ -35,9 +43,75 @@ export class SimulatorNetwork {
   /** Numbers known to be on WhatsApp without being linked here (they wrote in through the sandbox). */
   private readonly outside = new Set<string>()
   readonly groups: GroupRegistry
+  private readonly dirtyAccounts = new Set<string>()
+  private worldDirty = false
+  private saveTimer?: ReturnType<typeof setTimeout>
+  private saving: Promise<void> = Promise.resolve()
+  private restoring?: Promise<void>
 
-  constructor() {
+  constructor(
+    private readonly store?: SimulatorStateStore,
+    private readonly onSaveError: (error: unknown) => void = () => undefined,
+  ) {
     this.groups = new GroupRegistry((phone, notification) => this.send(phone, { kind: 'group', notification }))
+  }
+
+  /** Reads the durable state back, once, before any session of this network runs. */
+  restore(): Promise<void> {
+    this.restoring ??= this.load().catch((error: unknown) => {
+      this.restoring = undefined
+      throw error
+    })
+    return this.restoring
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return
+    for (const row of await this.store.load()) {
+      if (row.key === WORLD_KEY) {
+        const world = decodeWorld(row.state)
+        for (const [phone, profile] of world.profiles) this.profiles.set(phone, profile)
+        for (const phone of world.outside) this.outside.add(phone)
+        this.groups.restore(world.groups)
+      } else if (row.key.startsWith('account:')) {
+        const account = decodeAccount(row.state)
+        this.accounts.set(account.phone, account)
+      }
+    }
+  }
+
+  /** Something of `phone`'s account (or, without one, of the shared state) changed: write it soon. */
+  changed(phone?: string): void {
+    if (!this.store) return
+    if (phone !== undefined) this.dirtyAccounts.add(phone)
+    this.worldDirty = true
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined
+      void this.flush()
+    }, SAVE_DELAY_MS)
+  }
+
+  /** Writes what changed; one write at a time, in order. */
+  flush(): Promise<void> {
+    clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
+    const rows: StateRow[] = []
+    for (const phone of this.dirtyAccounts) {
+      const account = this.accounts.get(phone)
+      if (account) rows.push({ key: accountKey(phone), state: encodeAccount(account) })
+    }
+    this.dirtyAccounts.clear()
+    if (this.worldDirty) rows.push({ key: WORLD_KEY, state: encodeWorld({ profiles: this.profiles, outside: this.outside, groups: this.groups.all() }) })
+    this.worldDirty = false
+    if (rows.length === 0 || !this.store) return this.saving
+    const store = this.store
+    this.saving = this.saving.then(() => store.save(rows)).catch(this.onSaveError)
+    return this.saving
+  }
+
+  /** Writes anything still pending (the server is shutting down). */
+  async close(): Promise<void> {
+    await this.flush()
   }
 
   /** A device links: its number becomes an account here, and what waited in its inbox is handed over. */
@@ -46,6 +120,7 @@ export class SimulatorNetwork {
     const current = this.profiles.get(device.phoneNumber)
     this.profiles.set(device.phoneNumber, { status: '', ...current, pushName: profile.pushName })
     const account = this.account(device.phoneNumber)
+    this.changed(device.phoneNumber)
     const waiting = account.inbox.splice(0)
     for (const packet of waiting) queueMicrotask(() => this.handOver(device, packet))
     return account
@@ -84,7 +159,10 @@ export class SimulatorNetwork {
   }
 
   registerOutside(phoneNumber: string): void {
-    if (!this.accounts.has(phoneNumber)) this.outside.add(phoneNumber)
+    if (!this.accounts.has(phoneNumber) && !this.outside.has(phoneNumber)) {
+      this.outside.add(phoneNumber)
+      this.changed()
+    }
   }
 
   profile(phoneNumber: string): AccountProfile | undefined {
@@ -94,6 +172,7 @@ export class SimulatorNetwork {
   setProfile(phoneNumber: string, update: Partial<AccountProfile>): void {
     const current = this.profiles.get(phoneNumber) ?? { pushName: phoneNumber, status: '' }
     this.profiles.set(phoneNumber, { ...current, ...update })
+    this.changed()
   }
 
   /**
@@ -104,6 +183,8 @@ export class SimulatorNetwork {
     if (!this.accounts.has(to)) return false
     // Each side owns its copy: a later change on one side never mutates the other's.
     const copy = structuredClone(packet)
+    // Written after the device handled it (next microtask), or with it waiting in the inbox.
+    this.changed(to)
     const device = this.devices.get(to)
     if (device) queueMicrotask(() => this.handOver(device, copy))
     else this.account(to).inbox.push(copy)

@@ -1060,7 +1060,9 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     }
   }
 
+  /** Every operation starts here; what it changes (this phone's data, groups) is written shortly after. */
   private requireWorking(): void {
     if (this.status !== 'WORKING') throw new ClientNotReadyError(stateOf(this.status), this.status)
+    this.network.changed(this.phoneNumber)
   }
 }
