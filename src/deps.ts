@@ -31,6 +31,7 @@ import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
 import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
+import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
 import { MessagesService } from './modules/messages/service'
@@ -112,6 +113,7 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  cluster: ClusterService
 }
 
 export interface DepsOverrides {
@@ -269,6 +271,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {
