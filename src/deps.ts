@@ -48,6 +48,7 @@ import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
+import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
@@ -200,7 +201,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     logger,
     restart: config.restart,
     onEngineRestart: (engine) => metrics.engineRestart(engine),
-    ...(cluster && { placement: cluster }),
+    ...(cluster && { placement: cluster, snapshots: new EngineSnapshotsRepository(storage.db) }),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
