@@ -117,6 +117,24 @@ describe('session leases on Postgres', () => {
   })
 })
 
+describe('a member with NODE_CAPACITY', () => {
+  test('claims no more sessions than its capacity; a start beyond it, with no other node, is 503', async () => {
+    const { db } = await storage()
+    await wantRunning(db, '7001', '7002', '7003')
+    const started: string[] = []
+    const runner: LeasedSessionRunner = { runLeased: async (phone) => void started.push(phone), stopUnleased: async () => undefined }
+    const member = new ClusterMember({ db, node: node('a', 2), leaseTtlMs: 60_000, logger: silentLogger, writesSettled: async () => undefined })
+    await member.start(runner)
+    await waitFor(() => started.length === 2, 2000)
+    expect(member.heldSessions().sort()).toEqual(started.sort())
+    const refused = await member.acquire('7003', 'simulator').catch((error: unknown) => error)
+    expect(refused).toMatchObject({ statusCode: 503, code: 'ENGINE_UNAVAILABLE' })
+    await member.close()
+    // Closing released both: they are free for any node at once.
+    expect(await new LeaseTable(db, 60_000).claimOrphans(node('b'), 10)).toHaveLength(3)
+  })
+})
+
 describe('login snapshots', () => {
   test('two generations are kept; a corrupt newest one falls back to the one before; clear removes all', async () => {
     const { db } = await storage()
