@@ -143,13 +143,13 @@ describe('login snapshots', () => {
     const big = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => i % 251)
     await snapshots.save('6001', 'webjs', new Uint8Array([1, 2, 3]))
     await snapshots.save('6001', 'webjs', big)
-    expect(await snapshots.load('6001', 'webjs')).toEqual(big)
+    expect((await snapshots.load('6001', 'webjs'))?.archive).toEqual(big)
     await snapshots.save('6001', 'webjs', new Uint8Array([7, 7, 7]))
     const generations: Array<{ generation: string }> = await db`SELECT generation FROM engine_snapshots WHERE phone_number = '6001' ORDER BY generation`
     expect(generations.map((row) => Number(row.generation))).toEqual([2, 3])
     // A torn write of the newest generation: its bytes no longer match the checksum.
     await db`UPDATE engine_snapshot_chunks SET data = ${new Uint8Array([9, 9, 9])} WHERE phone_number = '6001' AND generation = 3`
-    expect(await snapshots.load('6001', 'webjs')).toEqual(big)
+    expect((await snapshots.load('6001', 'webjs'))?.archive).toEqual(big)
     await snapshots.clear('6001')
     expect(await snapshots.load('6001', 'webjs')).toBeUndefined()
   })
