@@ -9,7 +9,9 @@
  * back as what they were.
  */
 import type { EngineStateStore } from '../engine'
-import { Account, type ChatState } from './account'
+import { Account, type CallRecord, type ChatState } from './account'
+import type { ChannelState } from './channels'
+import type { StoredLabel } from './labels'
 import type { GroupState } from './groups'
 import type { AccountProfile } from './network'
 import type { Packet } from './wire'
@@ -25,6 +27,8 @@ export interface WorldState {
   profiles: Map<string, AccountProfile>
   outside: Set<string>
   groups: GroupState[]
+  /** Absent in rows written before channels existed. */
+  channels?: ChannelState[]
 }
 
 interface AccountState {
@@ -32,6 +36,9 @@ interface AccountState {
   chats: ChatState[]
   blocked: Set<string>
   inbox: Packet[]
+  /** Absent in rows written before labels and calls existed: the starter labels, no calls. */
+  labels?: Map<string, StoredLabel>
+  calls?: Map<string, CallRecord>
 }
 
 function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
@@ -62,7 +69,7 @@ export function decode<T>(text: string): T {
 }
 
 export function encodeAccount(account: Account): string {
-  return encode({ phone: account.phone, chats: [...account.chats.values()], blocked: account.blocked, inbox: account.inbox } satisfies AccountState)
+  return encode({ phone: account.phone, chats: [...account.chats.values()], blocked: account.blocked, inbox: account.inbox, labels: account.labels, calls: account.calls } satisfies AccountState)
 }
 
 export function decodeAccount(text: string): Account {
@@ -74,6 +81,8 @@ export function decodeAccount(text: string): Account {
   }
   for (const blocked of state.blocked) account.blocked.add(blocked)
   account.inbox.push(...state.inbox)
+  if (state.labels) account.labels = state.labels
+  for (const [id, call] of state.calls ?? []) account.calls.set(id, call)
   return account
 }
 

@@ -74,6 +74,18 @@ export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
   'chats.pin',
   'chats.mute',
   'poll.votes',
+  // Issue 13 part B: not mapped onto this engine yet.
+  'labels.list',
+  'labels.manage',
+  'labels.chats',
+  'labels.assign',
+  'calls.reject',
+  'channels.list',
+  'channels.get',
+  'channels.create',
+  'channels.delete',
+  'channels.follow',
+  'channels.mute',
 )
 
 export interface WahaSessionOptions {

@@ -56,7 +56,21 @@ import { WebjsSupervisor, type RunEvents, type WebjsSupervisorOptions } from './
 
 
 /** Everything whatsapp-web.js offers: all but the simulator's sandbox. */
-export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('sandbox')
+export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
+  'sandbox',
+  // Issue 13 part B: not mapped onto this engine yet.
+  'labels.list',
+  'labels.manage',
+  'labels.chats',
+  'labels.assign',
+  'calls.reject',
+  'channels.list',
+  'channels.get',
+  'channels.create',
+  'channels.delete',
+  'channels.follow',
+  'channels.mute',
+)
 
 export interface WebjsSessionOptions extends WebjsSupervisorOptions {
   runtime: WebjsRuntime
