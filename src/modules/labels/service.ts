@@ -52,6 +52,18 @@ export class LabelsService {
     return (await engine.getLabelChats(labelId)).map(chatView)
   }
 
+  /** The labels on one chat (WAHA's GET /labels/chats/{chatId}); engines whose chats do not carry them are asked label by label. */
+  async chatLabels(phone: string, rawChatId: string): Promise<LabelDTO[]> {
+    const chatId = normalizeChatId(rawChatId)
+    const engine = await this.sessions.requireConnected(phone, 'labels.list')
+    const all = await engine.getLabels()
+    const chat = engine.capabilities.has('chats.get') ? await engine.getChat(chatId) : undefined
+    if (chat?.labels !== undefined) return all.filter((label) => chat.labels!.includes(label.id))
+    if (!engine.capabilities.has('labels.chats')) return []
+    const carrying = await Promise.all(all.map(async (label) => ((await engine.getLabelChats(label.id)).some((c) => c.id === chatId) ? label : undefined)))
+    return carrying.filter((label): label is LabelDTO => label !== undefined)
+  }
+
   async setChatLabels(phone: string, rawChatId: string, labelIds: string[]): Promise<{ labels: LabelDTO[] }> {
     const chatId = normalizeChatId(rawChatId)
     const engine = await this.sessions.requireConnected(phone, 'labels.assign')
