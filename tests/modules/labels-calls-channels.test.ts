@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
+import { startReceiver } from '../helpers/receiver'
 import { A, B, C, history, historyWhen, jid, PNG_BASE64, sendText } from '../helpers/whatsapp'
 
 let server: TestServer
@@ -321,5 +322,38 @@ describe('durable like a phone', () => {
     expect((await server.call<Array<{ id: string }>>('GET', `/${A}/labels/6/chats`)).body.map((c) => c.id)).toEqual([jid(B)])
     expect((await server.call<Channel>('GET', `/${B}/channels/${id}`)).body).toMatchObject({ role: 'SUBSCRIBER', subscribers: 1 })
     expect((await server.call('GET', `/${B}/settings`)).body).toEqual({ rejectCalls: true, rejectCallsMessage: 'Busy' })
+  })
+})
+
+describe('delivered as webhooks', () => {
+  test('a webhook subscribed to the label and call events receives them in WAHA\'s envelope; others do not reach it', async () => {
+    await server.close()
+    const receiver = startReceiver()
+    server = await createTestServer({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32' })
+    try {
+      await server.link(A)
+      await server.link(B)
+      const hook = await server.call('POST', `/${B}/webhooks`, { body: { url: `${receiver.url}/hook`, events: ['label.upsert', 'label.chat.added', 'call.received'] } })
+      expect(hook.status).toBe(201)
+      await receivedFrom(A, B, 'hello')
+      await server.call('POST', `/${B}/labels`, { body: { name: 'VIP', color: 13 } })
+      await server.call('PUT', `/${B}/chat/${jid(A)}/labels`, { body: { labelIds: ['6'] } })
+      const call = await server.call<{ id: string }>('POST', `/${A}/sandbox/call`, { body: { to: B, video: true } })
+      await waitFor(() => receiver.received.length >= 3, 10_000)
+      expect(receiver.received.map((hit) => [hit.json.event, hit.json.session, hit.json.engine])).toEqual([
+        ['label.upsert', B, 'SIMULATOR'],
+        ['label.chat.added', B, 'SIMULATOR'],
+        ['call.received', B, 'SIMULATOR'],
+      ])
+      expect(receiver.received.map((hit) => hit.json.payload)).toEqual([
+        { id: '6', name: 'VIP', color: 13, colorHex: '#f74848' },
+        { labelId: '6', chatId: jid(A), label: { id: '6', name: 'VIP', color: 13, colorHex: '#f74848' } },
+        expect.objectContaining({ id: call.body.id, from: jid(A), isVideo: true, isGroup: false }),
+      ])
+      // An unknown event name is refused when subscribing.
+      expect((await server.call('POST', `/${B}/webhooks`, { body: { url: `${receiver.url}/x`, events: ['label.renamed'] } })).status).toBe(400)
+    } finally {
+      await receiver.close()
+    }
   })
 })

@@ -8,6 +8,9 @@ import { ChatLabelsBody, ChatLabelsResult, CreateLabelBody, Label, LabelList, Ph
 import type { LabelsService } from './service'
 
 const tags = ['Labels']
+/** WAHA's label event payloads, for the routes that cause them. */
+const EVENTS =
+  ' Events (webhooks, SSE): `label.upsert` and `label.deleted` carry the label `{id, name, color, colorHex}`; `label.chat.added` and `label.chat.deleted` carry `{labelId, chatId, label}` (`label` null when it is gone).'
 const NOTES =
   ' WhatsApp Business only: needs a CONNECTED session (409 otherwise) whose engine can do it (501 NOT_SUPPORTED otherwise, see `capabilities` in `GET /:phoneNumber/state`).'
 
@@ -28,7 +31,7 @@ export function labelsModule(deps: GuardDeps, service: LabelsService) {
       detail: {
         tags,
         summary: 'Create a label',
-        description: 'Creates a label (colour 0 unless `color` or `colorHex` says otherwise) and publishes `label.upsert`. 409 when a label of that name exists; 400 beyond WhatsApp\'s 20 labels.' + NOTES,
+        description: 'Creates a label (colour 0 unless `color` or `colorHex` says otherwise) and publishes `label.upsert`. 409 when a label of that name exists; 400 beyond WhatsApp\'s 20 labels.' + EVENTS + NOTES,
       },
     })
     .put('/:phoneNumber/labels/:labelId', ({ phoneNumber, params, body }) => service.update(phoneNumber, params.labelId, body), {
@@ -64,6 +67,7 @@ export function labelsModule(deps: GuardDeps, service: LabelsService) {
         summary: "Set a chat's labels",
         description:
           "Replaces the chat's labels with `labelIds` (`[]` removes them all) and answers with the labels it now has; `label.chat.added` / `label.chat.deleted` are published for what changed. 400 naming unknown label ids, 404 for an unknown chat." +
+          EVENTS +
           NOTES,
       },
     })
