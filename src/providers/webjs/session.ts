@@ -376,7 +376,12 @@ export class WebjsSession extends BaseEngineSession {
   }
 
   override getChat(chatId: string): Promise<ChatDTO> {
-    return this.op('read the chat', async (client) => toChatDTO(await this.chat(client, chatId)))
+    return this.op('read the chat', async (client) => {
+      const chat = toChatDTO(await this.chat(client, chatId))
+      // Chat objects do not carry their labels; one chat's are one call (none on WhatsApp Messenger).
+      const labels = await client.getChatLabels(chatId).catch(() => [])
+      return { ...chat, labels: labels.map((label) => String(label.id)) }
+    })
   }
 
   /**

@@ -71,6 +71,8 @@ describe('labels', () => {
       ['label.chat.deleted', '1', PEER_JID],
     ])
     expect((await engine.getLabelChats('2')).map((chat) => [chat.id, chat.labels])).toEqual([[PEER_JID, ['2']]])
+    expect((await engine.getChat(PEER_JID)).labels).toEqual(['2'])
+    expect((await engine.getChat(OTHER_JID)).labels).toEqual([])
     expect(world.callsOf('getChatsByLabelId')).toEqual([['2']])
     const page = await engine.listChats({ page: 1, limit: 10, labelId: '2' })
     expect(page.items.map((chat) => chat.id)).toEqual([PEER_JID])
