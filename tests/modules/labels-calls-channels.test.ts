@@ -213,6 +213,13 @@ describe('calls', () => {
     expect((await server.call('PUT', `/${B}/settings`, { body: { rejectCalls: 'yes' } })).status).toBe(400)
     expect((await server.call('PUT', `/${B}/settings`, { body: { rejectCallsMessage: '' } })).status).toBe(400)
     expect((await server.call('GET', `/${B}/settings`, { key: null })).status).toBe(401)
+
+    // Deleting the session deletes its settings: a new session of the number starts with the defaults.
+    await server.call('PUT', `/${C}/settings`, { body: { rejectCalls: true } })
+    expect((await server.call('DELETE', `/${C}`)).status).toBe(200)
+    expect((await server.call('GET', `/${C}/settings`)).status).toBe(404)
+    expect((await server.call('POST', `/${C}/start`)).status).toBe(200)
+    expect((await server.call('GET', `/${C}/settings`)).body).toEqual({ rejectCalls: false, rejectCallsMessage: null })
   })
 })
 
