@@ -619,6 +619,8 @@ export class WahaSession extends BaseEngineSession {
    * `total` is then exact.
    */
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
+    // WAHA's chats do not say their labels: a label filter reads the label's chats instead.
+    if (query.labelId !== undefined) return pageOfChats(await this.getLabelChats(query.labelId).catch(() => []), query)
     const chats = await this.client.listChats(this.wahaSession, { sortBy: 'conversationTimestamp', sortOrder: 'desc' })
     return pageOfChats(chats.map(wahaChatToDto), query)
   }
@@ -627,7 +629,9 @@ export class WahaSession extends BaseEngineSession {
     const summaries = await this.client.getChatsOverview(this.wahaSession, { ids: [chatId] })
     const summary = summaries.find((candidate) => candidate.id === chatId)
     if (!summary) throw new NotFoundError(`Chat ${chatId} not found`)
-    return wahaChatSummaryToDto(summary)
+    // The chat's labels are one more call; an engine without labels (not WhatsApp Business) has none.
+    const labels = await this.client.getChatLabels(this.wahaSession, chatId).catch(() => [])
+    return { ...wahaChatSummaryToDto(summary), labels: labels.map((label) => String(label.id)) }
   }
 
   /** Newest first. `before` becomes WAHA's `filter.timestamp.lte` at that message's time. */

@@ -678,6 +678,13 @@ describe('waha capabilities against the stand-in', () => {
     expect(ops(unknown)).toEqual(['LabelsController_getAll'])
     expect((await h.server.call('GET', `/${PHONE}/labels/9/chats`)).status).toBe(404)
     expect((await h.server.call('PUT', `/${PHONE}/labels/9`, { body: { name: 'x' } })).status).toBe(404)
+    // WAHA's chats do not say their labels: the label filter reads the label's chats, one chat asks for its labels.
+    const filtered = await callsOf(async () => {
+      const response = await h.server.call<{ chats: Array<{ id: string; labels: string[] }> }>('GET', `/${PHONE}/chats?labelId=1`)
+      expect(response.body.chats.map((c) => [c.id, c.labels])).toEqual([[CHAT, ['1']]])
+    })
+    expect(ops(filtered)).toEqual(['LabelsController_getAll', 'LabelsController_getChatsByLabel'])
+    expect((await h.server.call<{ labels: string[] }>('GET', `/${PHONE}/chat/${CHAT}`)).body.labels).toEqual(['1'])
     // WAHA's 404 for a channel comes back as ours.
     h.standin.setResponse('ChannelsController_get', { status: 404, body: { statusCode: 404, message: 'Channel not found', error: 'Not Found' } })
     expect((await h.server.call('GET', `/${PHONE}/channels/${channel}`)).status).toBe(404)
