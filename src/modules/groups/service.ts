@@ -32,7 +32,7 @@ export class GroupsService {
   async update(phone: string, rawGroupId: string, body: GroupUpdate) {
     const groupId = normalizeGroupId(rawGroupId)
     if (Object.values(body).every((value) => value === undefined)) {
-      throw new BadRequestError('Give at least one of subject, description, messagesAdminsOnly, infoAdminsOnly', { field: 'body' })
+      throw new BadRequestError('Give at least one of subject, description, messagesAdminsOnly, infoAdminsOnly, membershipApproval', { field: 'body' })
     }
     const engine = await this.sessions.requireConnected(phone, 'groups.update')
     return engine.updateGroup(groupId, body)
