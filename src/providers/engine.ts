@@ -318,6 +318,10 @@ export interface GroupDTO {
   membershipApproval?: boolean
 }
 
+export interface GroupCreateOptions {
+  membershipApproval?: boolean
+}
+
 export interface GroupUpdate {
   subject?: string
   description?: string
@@ -517,8 +521,8 @@ export interface EngineSession {
   setBlocked(contactId: string, blocked: boolean): Promise<void>
 
   listGroups(): Promise<GroupDTO[]>
-  /** Participants are `…@c.us` ids; emits `group.v2.join` on every member's side. */
-  createGroup(name: string, participants: string[]): Promise<GroupDTO>
+  /** Participants are `…@c.us` ids; emits `group.v2.join` on every member's side. `membershipApproval`: joins by link wait for an admin. */
+  createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO>
   getGroup(groupId: string): Promise<GroupDTO>
   updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO>
   leaveGroup(groupId: string): Promise<void>
@@ -636,7 +640,7 @@ export abstract class BaseEngineSession implements EngineSession {
   checkNumber(_number: string): Promise<NumberCheck> { return this.unsupported('number checks') }
   setBlocked(_contactId: string, _blocked: boolean): Promise<void> { return this.unsupported('blocking contacts') }
   listGroups(): Promise<GroupDTO[]> { return this.unsupported('listing groups') }
-  createGroup(_name: string, _participants: string[]): Promise<GroupDTO> { return this.unsupported('creating groups') }
+  createGroup(_name: string, _participants: string[], _options?: GroupCreateOptions): Promise<GroupDTO> { return this.unsupported('creating groups') }
   getGroup(_groupId: string): Promise<GroupDTO> { return this.unsupported('reading groups') }
   updateGroup(_groupId: string, _update: GroupUpdate): Promise<GroupDTO> { return this.unsupported('updating groups') }
   leaveGroup(_groupId: string): Promise<void> { return this.unsupported('leaving groups') }

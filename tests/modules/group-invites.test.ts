@@ -158,6 +158,12 @@ describe('membership approval', () => {
     await waitFor(() => eventsOf(B, 'group.v2.participants').some((e) => e.type === 'group.v2.participants' && e.participants.includes(jid(C))))
     expect(eventsOf(D, 'group.v2.join')).toEqual([])
 
+    // A group can be created approving members from the start.
+    const guarded = await server.call<{ groupId: string; membershipApproval: boolean }>('POST', `/${B}/group/create`, { body: { name: 'Guarded', participants: [A], membershipApproval: true } })
+    expect(guarded.body.membershipApproval).toBe(true)
+    const guardedLink = (await server.call<{ inviteLink: string }>('GET', `/${B}/group/${guarded.body.groupId}/invite-link`)).body.inviteLink
+    expect((await server.call('POST', `/${C}/group/join`, { body: { invite: guardedLink } })).body).toEqual({ groupId: guarded.body.groupId, pending: true })
+
     // A rejected requester may ask again.
     expect((await server.call('POST', `/${D}/group/join`, { body: { invite: link } })).body).toEqual({ groupId, pending: true })
     expect((await server.call<Array<{ id: string }>>('GET', `/${A}/group/${groupId}/requests`)).body.map((r) => r.id)).toEqual([jid(D)])

@@ -36,7 +36,11 @@ export const Group = t.Object(GroupFields, { examples: [groupExample] })
 export const GroupList = t.Object({ groups: t.Array(Group) })
 
 export const CreateGroupBody = t.Object(
-  { name: Subject, participants: Participants },
+  {
+    name: Subject,
+    participants: Participants,
+    membershipApproval: t.Optional(t.Boolean({ description: 'Admins approve who joins by invite link (see `GET /group/:groupId/requests`); 501 on engines that cannot' })),
+  },
   { examples: [{ name: 'Support team', participants: ['966500000002', '966500000003@c.us'] }] },
 )
 

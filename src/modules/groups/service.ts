@@ -16,10 +16,10 @@ export class GroupsService {
     return { groups: await engine.listGroups() }
   }
 
-  async create(phone: string, body: { name: string; participants: string[] }) {
+  async create(phone: string, body: { name: string; participants: string[]; membershipApproval?: boolean }) {
     const participants = normalizeContactIds(body.participants, 'participants')
     const engine = await this.sessions.requireConnected(phone, 'groups.create')
-    const group = await engine.createGroup(body.name, participants)
+    const group = body.membershipApproval ? await engine.createGroup(body.name, participants, { membershipApproval: true }) : await engine.createGroup(body.name, participants)
     return { groupId: group.id, ...group }
   }
 

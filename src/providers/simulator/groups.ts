@@ -107,7 +107,7 @@ export class GroupRegistry {
     return group.participants.get(phone)?.isAdmin === true
   }
 
-  create(owner: string, subject: string, participants: string[]): GroupState {
+  create(owner: string, subject: string, participants: string[], membershipApproval = false): GroupState {
     const now = nowSeconds()
     const group: GroupState = {
       id: groupId(),
@@ -118,6 +118,7 @@ export class GroupRegistry {
       messagesAdminsOnly: false,
       infoAdminsOnly: false,
       createdAt: now,
+      ...(membershipApproval && { membershipApproval }),
     }
     for (const phone of participants) if (phone !== owner) group.participants.set(phone, member(false))
     this.groups.set(group.id, group)

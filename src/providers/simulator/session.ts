@@ -27,6 +27,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -569,12 +570,12 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     return this.network.groups.forMember(this.phoneNumber).map((group) => this.network.groups.dto(group))
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     this.requireWorking()
     const phones = this.groupPhones(participants).filter((phone) => phone !== this.phoneNumber)
     const unknown = phones.filter((phone) => !this.network.exists(phone))
     if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
-    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones))
+    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones, options?.membershipApproval === true))
   }
 
   override async getGroup(groupId: string): Promise<GroupDTO> {

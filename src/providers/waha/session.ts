@@ -25,6 +25,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -696,7 +697,8 @@ export class WahaSession extends BaseEngineSession {
     return (await this.client.listGroups(this.wahaSession)).map(wahaGroupToDto)
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
+    if (options?.membershipApproval) this.unsupported('creating a group with membership approval (WAHA has no option for it)')
     const created = await this.client.createGroup(this.wahaSession, { name, participants: participants.map((id) => ({ id })) })
     const id = groupIdOf(created)
     if (!id) throw new UpstreamError('WAHA created the group but answered without its id')

@@ -16,6 +16,7 @@ import {
   type ChatQuery,
   type ContactDTO,
   type EngineContext,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupInviteInfo,
   type GroupJoinResult,
@@ -452,9 +453,11 @@ export class WebjsSession extends BaseEngineSession {
     return this.op('list groups', async (client) => (await client.getChats()).filter(isGroupChat).map(toGroupDTO))
   }
 
-  override createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     return this.op('create the group', async (client) => {
-      const result = await client.createGroup(name, participants)
+      const result = options?.membershipApproval
+        ? await client.createGroup(name, participants, { membershipApprovalMode: true })
+        : await client.createGroup(name, participants)
       if (typeof result === 'string') throw new UpstreamError(`WhatsApp did not create the group: ${result}`)
       return toGroupDTO(await this.group(client, result.gid._serialized))
     })

@@ -652,6 +652,7 @@ describe('waha capabilities against the stand-in', () => {
       ['POST', `group/${GROUP}/requests/approve`, { participants: [CHAT] }],
       ['POST', `group/${GROUP}/requests/reject`, { participants: [CHAT] }],
       ['PUT', `group/${GROUP}`, { membershipApproval: true }],
+      ['POST', 'group/create', { name: 'Guarded', participants: [CHAT], membershipApproval: true }],
     ] as const) {
       const calls = await callsOf(async () => {
         const response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})

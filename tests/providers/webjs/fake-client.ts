@@ -414,6 +414,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
           restrict: false,
           creation: Math.floor(Date.now() / 1000),
           inviteCode: 'FakeInviteCode123',
+          membershipApproval: options?.membershipApprovalMode === true,
         },
       })
       return { title, gid: contactId(gid), participants: Object.fromEntries(ids.map((id) => [id, { statusCode: 200, message: '', isGroupCreator: false, isInviteV4Sent: false }])) }

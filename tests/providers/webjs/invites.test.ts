@@ -153,6 +153,16 @@ describe('group picture and membership requests', () => {
     expect(await errorOf(() => engine.reviewMembershipRequests(asMember.id, [OTHER_JID], true))).toBeInstanceOf(ForbiddenError)
   })
 
+  test('a group created with membership approval passes membershipApprovalMode to createGroup', async () => {
+    const created = await engine.createGroup('Guarded', [PEER_JID], { membershipApproval: true })
+    expect(world.callsOf('createGroup')).toEqual([['Guarded', [PEER_JID], { membershipApprovalMode: true }]])
+    expect(created.membershipApproval).toBe(true)
+    world.calls.length = 0
+    const plain = await engine.createGroup('Open', [PEER_JID])
+    expect(world.callsOf('createGroup')).toEqual([['Open', [PEER_JID], undefined]])
+    expect(plain.membershipApproval).toBe(false)
+  })
+
   test('membership approval cannot be changed on an existing group through whatsapp-web.js: 501', async () => {
     const { id } = group({ meAdmin: true })
     expect(await errorOf(() => engine.updateGroup(id, { membershipApproval: true }))).toBeInstanceOf(NotSupportedError)
