@@ -23,6 +23,11 @@ export interface StoredMessage {
   votes?: Map<string, string[]>
 }
 
+export interface SavedName {
+  firstName: string
+  lastName?: string
+}
+
 export interface ChatState {
   id: string
   unreadCount: number
@@ -58,6 +63,8 @@ export class Account {
   /** Arrival order of each message, kept in its row so a restore rebuilds each chat in order. */
   private readonly order = new WeakMap<StoredMessage, number>()
   private nextOrder = 0
+  /** The phone's address book: names this number saved for contacts (JID → name). */
+  readonly savedNames = new Map<string, SavedName>()
 
   constructor(readonly phone: string) {}
 

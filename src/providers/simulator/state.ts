@@ -13,7 +13,7 @@
  * back as what they were.
  */
 import type { EngineStateStore } from '../engine'
-import { Account, type ChatState, type StoredMessage } from './account'
+import { Account, type ChatState, type SavedName, type StoredMessage } from './account'
 import type { GroupState } from './groups'
 import type { AccountProfile } from './network'
 import type { Packet } from './wire'
@@ -40,6 +40,8 @@ interface AccountState {
   chats: Array<Omit<ChatState, 'messages'> & { messages?: StoredMessage[] }>
   blocked: Set<string>
   inbox: Packet[]
+  /** Absent in rows written before contacts could be saved. */
+  savedNames?: Map<string, SavedName>
 }
 
 interface MessageState {
@@ -79,7 +81,7 @@ export function decode<T>(text: string): T {
 /** The account's head row: everything but the messages. */
 export function encodeAccount(account: Account): string {
   const chats = [...account.chats.values()].map(({ messages: _messages, ...chat }) => chat)
-  return encode({ phone: account.phone, chats, blocked: account.blocked, inbox: account.inbox } satisfies AccountState)
+  return encode({ phone: account.phone, chats, blocked: account.blocked, inbox: account.inbox, savedNames: account.savedNames } satisfies AccountState)
 }
 
 /** What a save of this account writes and deletes: its head, the messages added or changed, the ids of those gone. */
@@ -109,6 +111,7 @@ export function decodeAccount(text: string): Account {
   }
   for (const blocked of state.blocked) account.blocked.add(blocked)
   account.inbox.push(...state.inbox)
+  for (const [id, name] of state.savedNames ?? []) account.savedNames.set(id, name)
   return account
 }
 
