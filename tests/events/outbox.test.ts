@@ -11,6 +11,9 @@ beforeEach(async () => {
   receiver = startReceiver()
   server = await createTestServer({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '100' })
   await server.call('POST', `/${PHONE}/start`)
+  // The start's own status events (STARTING, then SCAN_QR_CODE a moment later) are in before a test counts.
+  await waitFor(async () => (await server.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'SCAN_QR_CODE')
+  await server.deps.ingest.idle()
 })
 afterEach(async () => {
   await server.close()
