@@ -17,12 +17,16 @@ import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
 import { chatActionsModule } from './modules/chat-actions'
 import { clusterModule } from './modules/cluster'
+import { callsModule } from './modules/calls'
+import { channelsModule } from './modules/channels'
+import { labelsModule } from './modules/labels'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
 import { linkingModule } from './modules/linking'
 import { linkInvitesModule } from './modules/link-invites'
 import { groupsModule } from './modules/groups'
+import { groupInvitesModule } from './modules/group-invites'
 import { messagesModule } from './modules/messages'
 import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
@@ -45,7 +49,11 @@ export function createApp(deps: AppDeps) {
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))
     .use(chatActionsModule(guards, services.chatActions))
+    .use(labelsModule(guards, services.labels))
+    .use(callsModule(guards, services.calls))
+    .use(channelsModule(guards, services.channels))
     .use(contactsModule(guards, services.contacts))
+    .use(groupInvitesModule(guards, services.groupInvites))
     .use(groupsModule(guards, services.groups))
     .use(profileModule(guards, services.profile))
     .use(webhooksModule(guards, services.webhooks))

@@ -34,6 +34,7 @@ import { ChatsService } from './modules/chats/service'
 import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
+import { GroupInvitesService } from './modules/group-invites/service'
 import { MessagesService } from './modules/messages/service'
 import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
@@ -50,6 +51,10 @@ import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './
 import { EngineStateRepository } from './storage/engine-state-repo'
 import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
+import { CallSettingsRepository } from './storage/call-settings-repo'
+import { CallsService } from './modules/calls/service'
+import { ChannelsService } from './modules/channels/service'
+import { LabelsService } from './modules/labels/service'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -110,11 +115,16 @@ export interface AppServices {
   chatActions: ChatActionsService
   contacts: ContactsService
   groups: GroupsService
+  groupInvites: GroupInvitesService
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
   cluster: ClusterService
+  // Issue 13 part B: labels, calls, channels.
+  labels: LabelsService
+  calls: CallsService
+  channels: ChannelsService
 }
 
 export interface DepsOverrides {
@@ -261,20 +271,33 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const callSettings = new CallSettingsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => callSettings.delete(phoneNumber))
+  const messages = new MessagesService(sessions, messaging)
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
-    messages: new MessagesService(sessions, messaging),
+    messages,
     chats: new ChatsService(sessions, messaging),
     chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
     groups: new GroupsService(sessions, messaging),
+    groupInvites: new GroupInvitesService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
     cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
+    labels: new LabelsService(sessions),
+    calls: new CallsService(sessions, {
+      settings: callSettings,
+      capabilitiesOf: async (engine) => (await registry.get(engine)).capabilities,
+      reply: (phone, chatId, text) => messages.sendText(phone, { chatId, text }),
+      logger,
+    }),
+    channels: new ChannelsService(sessions),
   }
+  bus.subscribe((event) => services.calls.onEvent(event))
   return {
     config,
     version: VERSION,

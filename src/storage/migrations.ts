@@ -273,6 +273,19 @@ export const MIGRATIONS: Migration[] = [
       )
     `,
   },
+  {
+    id: 140,
+    name: 'call settings',
+    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
+    sql: `
+      CREATE TABLE call_settings (
+        phone_number   TEXT PRIMARY KEY,
+        reject_calls   INTEGER NOT NULL,
+        reject_message TEXT,
+        updated_at     BIGINT NOT NULL
+      )
+    `,
+  },
 ]
 
 /** Transaction-level advisory lock key under which Postgres nodes migrate one at a time ("WWS" 2). */

@@ -10,6 +10,7 @@ import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import { NotSupportedError } from '../../errors'
+import { MAX_LABEL_COLOR } from '../../lib/label-colors'
 import { routePath, WAHA_OPERATIONS, type WahaOperation } from './catalog'
 import {
   AdminsOnlyBody,
@@ -30,6 +31,11 @@ import {
   GroupsQuery,
   ListSessionsQuery,
   MediaStatusBody,
+  VoiceStatusBody,
+  DeleteStatusBody,
+  JoinInfoQuery,
+  JoinGroupBody,
+  ContactUpdateBody,
   MessagesQuery,
   OverviewBody,
   PinBody,
@@ -57,7 +63,13 @@ import {
   SessionUpdateBody,
   SubjectBody,
   TextStatusBody,
+  ChannelsQuery,
+  CreateChannelBody,
+  LabelBody,
+  RejectCallBody,
+  SetLabelsBody,
 } from './model'
+import { waChannel } from './mappers'
 import { WahaApiService, type WahaApiDeps } from './service'
 
 export { wahaErrorResponder } from './errors'
@@ -77,6 +89,12 @@ function created<T>(set: SetStatus, value: T): T {
 }
 
 export interface WahaApiModuleDeps extends WahaApiDeps, GuardDeps {}
+
+/** WAHA's label colour: a palette index (0–19) wins over a hex colour; anything else is left to the default. */
+function labelColor(body: { color?: number | null; colorHex?: string | null }): { color?: number; colorHex?: string } {
+  if (typeof body.color === 'number' && Number.isInteger(body.color) && body.color >= 0 && body.color <= MAX_LABEL_COLOR) return { color: body.color }
+  return body.colorHex ? { colorHex: body.colorHex } : {}
+}
 
 /** The session a not-implemented operation names: in the path, the query or the body. */
 function sessionOf(params: Record<string, string> | undefined, query: Record<string, unknown> | undefined, body: unknown): string | undefined {
@@ -186,6 +204,8 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/:session/status/text', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'text', ...body })), { ...auth(), body: TextStatusBody })
     .post('/api/:session/status/image', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'image', ...body })), { ...auth(), body: MediaStatusBody })
     .post('/api/:session/status/video', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'video', ...body })), { ...auth(), body: MediaStatusBody })
+    .post('/api/:session/status/voice', async ({ principal, params, body, set }) => created(set, await waha.postVoiceStatus(principal, params.session, body)), { ...auth(), body: VoiceStatusBody })
+    .post('/api/:session/status/delete', async ({ principal, params, body, set }) => created(set, await waha.deleteStatus(principal, params.session, body.id)), { ...auth(), body: DeleteStatusBody })
 
     // ─── Contacts ──────────────────────────────────────────────────────────
     .get('/api/contacts/all', ({ principal, query }) => waha.allContacts(principal, query.session, query), { ...auth(), query: ContactsAllQuery })
@@ -195,11 +215,20 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/contacts/block', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, true)), { ...auth(), body: ContactBody })
     .post('/api/contacts/unblock', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, false)), { ...auth(), body: ContactBody })
     .get('/api/:session/contacts/:id', ({ principal, params }) => waha.contact(principal, params.session, params.id), auth())
+    .get('/api/contacts/about', ({ principal, query }) => waha.about(principal, query.session, query.contactId), { ...auth(), query: ContactQuery })
+    .put('/api/:session/contacts/:chatId', async ({ principal, params, body }) => {
+      await waha.groupAction(principal, params.session, (phone) => waha.contacts.save(phone, params.chatId, { firstName: body.firstName, ...(body.lastName !== undefined && { lastName: body.lastName }) }))
+      return { success: true }
+    }, { ...auth(), body: ContactUpdateBody })
 
     // ─── Groups ────────────────────────────────────────────────────────────
     .post('/api/:session/groups', async ({ principal, params, body, set }) => created(set, await waha.createGroup(principal, params.session, body)), { ...auth(), body: CreateGroupBody })
     .get('/api/:session/groups', ({ principal, params, query }) => waha.listGroups(principal, params.session, query), { ...auth(), query: GroupsQuery })
     .get('/api/:session/groups/count', ({ principal, params }) => waha.groupsCount(principal, params.session), auth())
+    .get('/api/:session/groups/join-info', ({ principal, params, query }) => waha.joinInfo(principal, params.session, query.code), { ...auth(), query: JoinInfoQuery })
+    .post('/api/:session/groups/join', ({ principal, params, body }) => waha.joinGroup(principal, params.session, body.code), { ...auth(), body: JoinGroupBody })
+    .post('/api/:session/groups/:id/invite-code/revoke', ({ principal, params }) => waha.revokeInviteCode(principal, params.session, params.id), auth())
+    .delete('/api/:session/groups/:id/picture', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.groupInvites.deletePicture(phone, params.id)), auth())
     .post('/api/:session/groups/refresh', async ({ principal, params }) => {
       // Groups are read from the engine on every request: nothing is cached to refresh.
       await waha.groupsCount(principal, params.session)
@@ -241,11 +270,46 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/:session/groups/:id/admin/promote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'promote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
     .post('/api/:session/groups/:id/admin/demote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'demote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
 
+    // ─── Labels, calls, channels (issue 13 part B) ──────────────────────────
+    .get('/api/:session/labels', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.list(phone)), auth())
+    .post('/api/:session/labels', async ({ principal, params, body, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.labels.create(phone, { name: body.name, ...labelColor(body) }))), { ...auth(), body: LabelBody })
+    .put('/api/:session/labels/:labelId', ({ principal, params, body }) =>
+      waha.act(principal, params.session, (phone) => waha.labels.update(phone, params.labelId, { name: body.name, ...labelColor(body) })), { ...auth(), body: LabelBody })
+    .delete('/api/:session/labels/:labelId', async ({ principal, params }) => {
+      await waha.act(principal, params.session, (phone) => waha.labels.remove(phone, params.labelId))
+      return {}
+    }, auth())
+    .get('/api/:session/labels/chats/:chatId', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.chatLabels(phone, params.chatId)), auth())
+    .put('/api/:session/labels/chats/:chatId', async ({ principal, params, body }) => {
+      await waha.act(principal, params.session, (phone) => waha.labels.setChatLabels(phone, params.chatId, body.labels.map((label) => label.id)))
+      return {}
+    }, { ...auth(), body: SetLabelsBody })
+    .get('/api/:session/labels/:labelId/chats', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.chats(phone, params.labelId)), auth())
+    .post('/api/:session/calls/reject', async ({ principal, params, body, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.calls.reject(phone, body.id))), { ...auth(), body: RejectCallBody })
+    .get('/api/:session/channels', async ({ principal, params, query }) => {
+      const channels = await waha.act(principal, params.session, (phone) => waha.channels.list(phone))
+      return channels.filter((channel) => query.role === undefined || channel.role === query.role).map(waChannel)
+    }, { ...auth(), query: ChannelsQuery })
+    .post('/api/:session/channels', async ({ principal, params, body, set }) =>
+      created(set, waChannel((await waha.act(principal, params.session, (phone) => waha.channels.create(phone, body.name, body.description))).channel)), { ...auth(), body: CreateChannelBody })
+    .get('/api/:session/channels/:id', async ({ principal, params }) => waChannel(await waha.act(principal, params.session, (phone) => waha.channels.get(phone, params.id))), auth())
+    .delete('/api/:session/channels/:id', async ({ principal, params }) => {
+      await waha.act(principal, params.session, (phone) => waha.channels.remove(phone, params.id))
+      return {}
+    }, auth())
+    .post('/api/:session/channels/:id/follow', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'follow'))), auth())
+    .post('/api/:session/channels/:id/unfollow', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'unfollow'))), auth())
+    .post('/api/:session/channels/:id/mute', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'mute'))), auth())
+    .post('/api/:session/channels/:id/unmute', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'unmute'))), auth())
+
     // ─── Profile and presence ──────────────────────────────────────────────
     .get('/api/:session/profile', ({ principal, params }) => waha.myProfile(principal, params.session), auth())
     .put('/api/:session/profile/name', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setName(phone, body.name)), { ...auth(), body: ProfileNameBody })
     .put('/api/:session/profile/status', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setStatus(phone, body.status)), { ...auth(), body: ProfileStatusBody })
     .put('/api/:session/profile/picture', ({ principal, params, body }) => waha.setProfilePicture(principal, params.session, body.file), { ...auth(), body: PictureBody })
+    .delete('/api/:session/profile/picture', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.profile.deletePicture(phone)), auth())
     .post('/api/:session/presence', async ({ principal, params, body, set }) => created(set, await waha.setPresence(principal, params.session, body)), { ...auth(), body: PresenceBody })
 
   return withNotImplemented(app, waha)

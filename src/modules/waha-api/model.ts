@@ -245,6 +245,23 @@ export const TextStatusBody = t.Object({
   id: PregeneratedId,
 })
 
+export const VoiceStatusBody = t.Object({
+  file: FileInput,
+  convert: t.Optional(t.Boolean()),
+  backgroundColor: t.Optional(t.String({ pattern: '^#[0-9A-Fa-f]{6}$' })),
+  contacts: t.Optional(t.Nullable(t.Array(t.String()))),
+  id: PregeneratedId,
+})
+
+export const DeleteStatusBody = t.Object({
+  id: t.String({ minLength: 1, maxLength: 200 }),
+  contacts: t.Optional(t.Nullable(t.Array(t.String()))),
+})
+
+export const JoinInfoQuery = t.Object({ code: t.String({ minLength: 1, maxLength: 200 }) })
+export const JoinGroupBody = t.Object({ code: t.String({ minLength: 1, maxLength: 200 }) })
+export const ContactUpdateBody = t.Object({ firstName: t.String({ minLength: 1, maxLength: 100 }), lastName: t.Optional(t.String({ maxLength: 100 })) })
+
 export const MediaStatusBody = t.Object({
   file: FileInput,
   caption: t.Optional(t.Nullable(t.String())),
@@ -265,3 +282,15 @@ export const WsQuery = t.Object({
   events: t.Optional(t.Union([t.String(), t.Array(t.String())])),
   'x-api-key': t.Optional(t.String()),
 })
+
+// ─── Labels, calls, channels (issue 13 part B) ─────────────────────────────
+
+export const LabelBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 100 }),
+  colorHex: t.Optional(t.Nullable(t.String({ pattern: '^#?[0-9A-Fa-f]{6}$' }))),
+  color: t.Optional(t.Nullable(t.Number())),
+})
+export const SetLabelsBody = t.Object({ labels: t.Array(t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }), { maxItems: 20 }) })
+export const RejectCallBody = t.Object({ from: t.String(), id: t.String({ minLength: 1, maxLength: 128 }) })
+export const CreateChannelBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }), description: t.Optional(t.String({ maxLength: 2048 })), picture: t.Optional(t.Unknown()) })
+export const ChannelsQuery = t.Object({ role: t.Optional(t.Union([t.Literal('OWNER'), t.Literal('ADMIN'), t.Literal('SUBSCRIBER')])) })

@@ -27,6 +27,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -43,14 +44,22 @@ import {
   type ProfileDTO,
   type EngineContext,
   type EngineEvent,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type MembershipRequest,
+  type OwnPresence,
   type SandboxControls,
   type SandboxIncoming,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
+  type ChannelDTO,
+  type LabelDTO,
+  type LabelInput,
 } from '../engine'
 import type { Account, ChatState, StoredMessage } from './account'
+import { labelDto, requireLabel, saveLabel } from './labels'
 import type { GroupState } from './groups'
 import type { NetworkDevice, SimulatorNetwork } from './network'
 import { jid, messageKey, nowSeconds, ownId, phoneOf, receivedId, type GroupNotification, type Packet, type WireMessage } from './wire'
@@ -69,6 +78,9 @@ export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcep
 /** WhatsApp's windows: edits within 15 minutes, deletes for everyone within about 60 hours. */
 export const EDIT_WINDOW_SECONDS = 15 * 60
 export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
+
+/** How long a call rings before it counts as missed. */
+export const CALL_RING_SECONDS = 60
 
 /** WhatsApp pins at most three chats. */
 export const MAX_PINNED_CHATS = 3
@@ -97,6 +109,8 @@ interface Route {
   chatId: string
   recipients: string[]
   group?: GroupState
+  /** A channel post: the chat is the channel, the recipients its followers. */
+  channel?: boolean
 }
 
 export class SimulatorSession extends BaseEngineSession implements NetworkDevice {
@@ -127,6 +141,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         this.disconnect('FAILED', reason)
         this.context.emit({ type: 'engine.crashed', reason })
       },
+      call: (to, video) => this.placeCall(to, video),
     }
   }
 
@@ -191,7 +206,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: route.group ? route.group.id : phoneOf(route.chatId),
+      to: route.group ? route.group.id : route.channel ? route.chatId : phoneOf(route.chatId),
       timestamp: nowSeconds(),
       type: 'text',
       body: '',
@@ -250,7 +265,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: route.group ? route.group.id : phoneOf(route.chatId),
+      to: route.group ? route.group.id : route.channel ? route.chatId : phoneOf(route.chatId),
       timestamp: nowSeconds(),
       type: dto.type,
       body: dto.body,
@@ -271,7 +286,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       to: STATUS_BROADCAST,
       timestamp: nowSeconds(),
       type: content.type,
-      body: content.type === 'text' ? content.text : (content.caption ?? ''),
+      body: content.type === 'text' ? content.text : content.type === 'voice' ? '' : (content.caption ?? ''),
       ...(content.type !== 'text' && { media: content.media }),
     }
     // The Status audience: the numbers of this network that have a chat with this one.
@@ -310,6 +325,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     target.dto.body = text
     target.dto.edited = true
+    this.account.touch(target)
     const chatId = target.dto.chatId
     this.context.emit({ type: 'message.edited', chatId, editedMessageId: messageId, body: text, from: this.myJid, fromMe: true, timestamp })
     this.tell(target, { kind: 'edit', from: this.phoneNumber, ...this.groupField(chatId), targetKey: target.key, body: text, timestamp })
@@ -345,6 +361,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const message of chat.messages) {
       if (message.dto.fromMe || message.seen) continue
       message.seen = true
+      this.account.touch(message)
       const sender = phoneOf(message.dto.participant ?? message.dto.from)
       bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
     }
@@ -367,7 +384,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST).map((chat) => this.chatDto(chat))
+    // Channels are listed apart (GET /channels), as WhatsApp shows them under Updates.
+    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST && !chat.id.endsWith('@newsletter')).map((chat) => this.chatDto(chat))
     return pageOfChats(all, query)
   }
 
@@ -448,6 +466,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const target = this.requireMessage(messageId)
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be starred')
     target.starred = starred
+    this.account.touch(target)
   }
 
   override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
@@ -456,6 +475,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be pinned')
     this.requirePinRights(target)
     target.pinnedUntil = nowSeconds() + durationSeconds
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: target.pinnedUntil })
   }
 
@@ -465,6 +485,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.pinnedUntil === undefined || target.pinnedUntil <= nowSeconds()) throw new BadRequestError('The message is not pinned')
     this.requirePinRights(target)
     delete target.pinnedUntil
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: 0 })
   }
 
@@ -485,6 +506,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     poll.votes ??= new Map()
     poll.votes.set(this.myJid, choice)
+    this.account.touch(poll)
     this.emit({ type: 'poll.vote', chatId, pollMessageId: messageId, voter: this.myJid, fromMe: true, selectedOptions: choice, timestamp })
     this.tell(poll, { kind: 'vote', from: this.phoneNumber, ...this.groupField(chatId), targetKey: poll.key, options: choice, timestamp })
   }
@@ -523,6 +545,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const phone of this.network.accountNumbers()) if (phone !== this.phoneNumber) ids.add(jid(phone))
     for (const chatId of this.account.chats.keys()) if (chatId.endsWith('@c.us') && chatId !== this.myJid) ids.add(chatId)
     for (const blocked of this.account.blocked) ids.add(blocked)
+    for (const saved of this.account.savedNames.keys()) ids.add(saved)
     return [...ids].sort().map((id) => this.contactDto(id))
   }
 
@@ -564,12 +587,12 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     return this.network.groups.forMember(this.phoneNumber).map((group) => this.network.groups.dto(group))
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     this.requireWorking()
     const phones = this.groupPhones(participants).filter((phone) => phone !== this.phoneNumber)
     const unknown = phones.filter((phone) => !this.network.exists(phone))
     if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
-    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones))
+    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones, options?.membershipApproval === true))
   }
 
   override async getGroup(groupId: string): Promise<GroupDTO> {
@@ -637,6 +660,196 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.network.setProfile(this.phoneNumber, { picture })
   }
 
+  // ─── Labels, calls, channels (issue 13 part B) ─────────────────────────
+
+  override async getLabels(): Promise<LabelDTO[]> {
+    this.requireWorking()
+    return [...this.account.labels.values()].map(labelDto)
+  }
+
+  override async saveLabel(input: LabelInput): Promise<LabelDTO> {
+    this.requireWorking()
+    const label = labelDto(saveLabel(this.account.labels, input))
+    this.emit({ type: 'label.upsert', label })
+    return label
+  }
+
+  override async deleteLabel(labelId: string): Promise<void> {
+    this.requireWorking()
+    const label = labelDto(requireLabel(this.account.labels, labelId))
+    for (const chat of this.account.chats.values()) {
+      if (!chat.labels.includes(labelId)) continue
+      chat.labels = chat.labels.filter((id) => id !== labelId)
+      this.emit({ type: 'label.chat.deleted', labelId, chatId: chat.id, label })
+    }
+    this.account.labels.delete(labelId)
+    this.emit({ type: 'label.deleted', label })
+  }
+
+  override async getLabelChats(labelId: string): Promise<ChatDTO[]> {
+    this.requireWorking()
+    requireLabel(this.account.labels, labelId)
+    return [...this.account.chats.values()]
+      .filter((chat) => chat.labels.includes(labelId))
+      .map((chat) => this.chatDto(chat))
+      .sort((a, b) => b.timestamp - a.timestamp)
+  }
+
+  override async setChatLabels(chatId: string, labelIds: string[]): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    const wanted = [...new Set(labelIds)]
+    const unknown = wanted.filter((id) => !this.account.labels.has(id))
+    if (unknown.length > 0) throw new BadRequestError(`Unknown label ids: ${unknown.join(', ')} (GET /:phoneNumber/labels lists them)`, { field: 'labelIds', unknown })
+    const removed = chat.labels.filter((id) => !wanted.includes(id))
+    const added = wanted.filter((id) => !chat.labels.includes(id))
+    chat.labels = wanted
+    const labelOf = (id: string) => {
+      const label = this.account.labels.get(id)
+      return label ? labelDto(label) : null
+    }
+    for (const labelId of removed) this.emit({ type: 'label.chat.deleted', labelId, chatId, label: labelOf(labelId) })
+    for (const labelId of added) this.emit({ type: 'label.chat.added', labelId, chatId, label: labelOf(labelId) })
+  }
+
+  override async rejectCall(callId: string): Promise<void> {
+    this.requireWorking()
+    const call = this.account.calls.get(callId)
+    if (!call || nowSeconds() - call.timestamp > CALL_RING_SECONDS) throw new NotFoundError(`No call ${callId} is ringing`)
+    if (call.rejected) throw new ConflictError(`Call ${callId} was rejected already`)
+    call.rejected = true
+  }
+
+  override async listChannels(): Promise<ChannelDTO[]> {
+    this.requireWorking()
+    return this.network.channels.forNumber(this.phoneNumber).map((channel) => this.network.channels.dto(channel, this.phoneNumber))
+  }
+
+  override async getChannel(channelId: string): Promise<ChannelDTO> {
+    this.requireWorking()
+    return this.network.channels.dto(this.network.channels.require(channelId), this.phoneNumber)
+  }
+
+  override async createChannel(name: string, description?: string): Promise<ChannelDTO> {
+    this.requireWorking()
+    const channel = this.network.channels.create(this.phoneNumber, name, description ?? '', nowSeconds())
+    this.account.chat(channel.id, channel.createdAt)
+    return this.network.channels.dto(channel, this.phoneNumber)
+  }
+
+  override async deleteChannel(channelId: string): Promise<void> {
+    this.requireWorking()
+    for (const follower of this.network.channels.delete(this.phoneNumber, channelId)) this.network.changed(follower)
+    this.account.clear(channelId, true)
+  }
+
+  override async followChannel(channelId: string, follow: boolean): Promise<void> {
+    this.requireWorking()
+    this.network.channels.follow(this.phoneNumber, channelId, follow)
+    if (follow) this.account.chat(channelId, nowSeconds())
+  }
+
+  override async muteChannel(channelId: string, muted: boolean): Promise<void> {
+    this.requireWorking()
+    this.network.channels.mute(this.phoneNumber, channelId, muted)
+  }
+
+  /** The sandbox's call: rings on `to` (a number of this network, or every other member of a group). */
+  private async placeCall(to: string, video: boolean): Promise<{ id: string }> {
+    this.requireWorking()
+    const id = randomBytes(16).toString('hex').toUpperCase()
+    const timestamp = nowSeconds()
+    if (to.endsWith('@g.us')) {
+      const group = this.network.groups.requireMember(this.phoneNumber, to)
+      for (const phone of group.participants.keys()) {
+        if (phone !== this.phoneNumber) this.network.send(phone, { kind: 'call', from: this.phoneNumber, group: to, id, video, timestamp })
+      }
+      return { id }
+    }
+    const phone = phoneOf(to)
+    if (phone === this.phoneNumber) throw new BadRequestError('A number cannot call itself')
+    if (!this.network.hasAccount(phone)) throw new NotFoundError(`${jid(phone)} is not a number of this simulated network`)
+    this.network.send(phone, { kind: 'call', from: this.phoneNumber, id, video, timestamp })
+    return { id }
+  }
+
+  private onCall(packet: Extract<Packet, { kind: 'call' }>): void {
+    // A call that waited in the inbox longer than it rings was missed: nothing rings any more.
+    if (nowSeconds() - packet.timestamp > CALL_RING_SECONDS || this.isBlocked(packet.from, packet.group)) return
+    for (const [id, call] of this.account.calls) if (nowSeconds() - call.timestamp > CALL_RING_SECONDS) this.account.calls.delete(id)
+    this.account.calls.set(packet.id, { id: packet.id, from: packet.from, ...(packet.group && { group: packet.group }), video: packet.video, timestamp: packet.timestamp, rejected: false })
+    this.emit({ type: 'call.received', id: packet.id, from: jid(packet.from), isVideo: packet.video, isGroup: packet.group !== undefined, timestamp: packet.timestamp })
+  }
+
+  // ─── Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras ──
+
+  override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    this.requireWorking()
+    const { group, pending } = this.network.groups.join(this.phoneNumber, inviteCode)
+    return { groupId: group.id, pending }
+  }
+
+  override async getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    this.requireWorking()
+    return this.network.groups.inviteInfo(inviteCode)
+  }
+
+  override async revokeInviteLink(groupId: string): Promise<string> {
+    this.requireWorking()
+    return this.network.groups.revokeInvite(this.phoneNumber, groupId)
+  }
+
+  override async deleteGroupPicture(groupId: string): Promise<void> {
+    this.requireWorking()
+    this.network.groups.deletePicture(this.phoneNumber, groupId)
+  }
+
+  override async listMembershipRequests(groupId: string): Promise<MembershipRequest[]> {
+    this.requireWorking()
+    return this.network.groups.requestsOf(this.phoneNumber, groupId)
+  }
+
+  override async reviewMembershipRequests(groupId: string, participants: string[], approve: boolean): Promise<string[]> {
+    this.requireWorking()
+    return this.network.groups.review(this.phoneNumber, groupId, this.groupPhones(participants), approve)
+  }
+
+  override async getContactAbout(contactId: string): Promise<string | null> {
+    this.requireWorking()
+    if (contactId !== this.myJid && !this.knowsContact(contactId)) throw new NotFoundError(`Contact ${contactId} not found`)
+    return this.network.profile(phoneOf(contactId))?.status || null
+  }
+
+  override async saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    this.requireWorking()
+    if (!contactId.endsWith('@c.us')) throw new BadRequestError('Only phone numbers (…@c.us) can be saved as contacts', { contactId })
+    if (contactId === this.myJid) throw new BadRequestError('A number cannot save itself as a contact')
+    this.account.savedNames.set(contactId, { firstName: name.firstName, ...(name.lastName !== undefined && { lastName: name.lastName }) })
+  }
+
+  /** Told to the numbers this one chats with (as WhatsApp shows "online" in their chat), not to those it blocked. */
+  override async setOwnPresence(state: OwnPresence): Promise<void> {
+    this.requireWorking()
+    const timestamp = nowSeconds()
+    for (const phone of this.network.accountNumbers()) {
+      if (phone === this.phoneNumber || this.account.blocked.has(jid(phone))) continue
+      if (!this.account.chats.has(jid(phone)) && !this.network.account(phone).chats.has(this.myJid)) continue
+      this.network.send(phone, { kind: 'presence', from: this.phoneNumber, state, timestamp })
+    }
+  }
+
+  override async deleteProfilePicture(): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { picture: undefined })
+  }
+
+  override async deleteStatus(messageId: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.chatId !== STATUS_BROADCAST || !target.dto.fromMe) throw new BadRequestError(`Message ${messageId} is not one of this number's Status posts`)
+    await this.deleteMessage(messageId, true)
+  }
+
   // ─── NetworkDevice ───────────────────────────────────────────────────────
 
   handle(packet: Packet): void {
@@ -668,6 +881,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!target || phoneOf(target.dto.participant ?? target.dto.from) !== packet.from) return
         target.dto.body = packet.body
         target.dto.edited = true
+        this.account.touch(target)
         this.emit({ type: 'message.edited', chatId, editedMessageId: target.dto.id, body: packet.body, from: jid(packet.from), fromMe: false, timestamp: packet.timestamp })
         return
       }
@@ -695,6 +909,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!poll || poll.dto.type !== 'poll' || this.isBlocked(packet.from, packet.group)) return
         poll.votes ??= new Map()
         poll.votes.set(jid(packet.from), packet.options)
+        this.account.touch(poll)
         this.emit({
           type: 'poll.vote',
           chatId,
@@ -706,12 +921,16 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         })
         return
       }
+      case 'call':
+        this.onCall(packet)
+        return
       case 'pin': {
         const chatId = packet.group ?? jid(packet.from)
         const target = this.account.findByKey(chatId, packet.targetKey)
         if (!target) return
         if (packet.until > 0) target.pinnedUntil = packet.until
         else delete target.pinnedUntil
+        this.account.touch(target)
         return
       }
     }
@@ -742,14 +961,15 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   /** A message from the network (or the sandbox): stored, reported, and receipted to its sender. */
   private receive(wire: WireMessage): MessageDTO | undefined {
     if (this.status !== 'WORKING') return undefined
-    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST ? wire.to : undefined
+    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST || wire.to.endsWith('@newsletter') ? wire.to : undefined
     if (this.isBlocked(wire.from, group)) return undefined
     const chatId = group ?? jid(wire.from)
     if (this.account.findByKey(chatId, wire.key)) return undefined
     const stored: StoredMessage = { key: wire.key, dto: this.toDto(wire, chatId, false, ACK.DEVICE), ...(wire.media && { media: wire.media }) }
     this.account.add(chatId, stored)
     this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
-    if (group !== STATUS_BROADCAST) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
+    // Channel posts are not receipted to their author (WhatsApp shows channels' view counts instead).
+    if (group !== STATUS_BROADCAST && !group?.endsWith('@newsletter')) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
     return stored.dto
   }
 
@@ -760,6 +980,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       if (!message?.dto.fromMe) continue
       message.receivedBy?.add(from)
       if (ack >= ACK.READ) message.readBy?.add(from)
+      this.account.touch(message)
       // In a group the ticks turn only when every recipient got (read) it, as on WhatsApp.
       const everyone = message.recipients ?? [from]
       const level = everyone.every((p) => message.readBy?.has(p)) ? ACK.READ : everyone.every((p) => message.receivedBy?.has(p)) ? ACK.DEVICE : ACK.SERVER
@@ -820,6 +1041,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private route(chatId: string): Route {
     if (chatId === STATUS_BROADCAST) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
     if (chatId.endsWith('@lid')) throw new NotFoundError(`The simulator knows no contact ${chatId}`)
+    if (chatId.endsWith('@newsletter')) return { chatId, recipients: this.network.channels.postTargets(this.phoneNumber, chatId), channel: true }
     if (chatId.endsWith('@g.us')) {
       const group = this.network.groups.requireMember(this.phoneNumber, chatId)
       if (group.messagesAdminsOnly && !this.network.groups.isAdmin(group, this.phoneNumber)) {
@@ -860,6 +1082,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     delete target.dto.vcards
     delete target.dto.poll
     delete target.media
+    this.account.touch(target)
   }
 
   private groupPhones(participants: string[]): string[] {
@@ -872,26 +1095,29 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private knowsContact(contactId: string): boolean {
     if (!contactId.endsWith('@c.us') || contactId === this.myJid) return false
     const phone = phoneOf(contactId)
-    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId)
+    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId) || this.account.savedNames.has(contactId)
   }
 
   private contactDto(id: string): ContactDTO {
     const phone = phoneOf(id)
     const isAccount = this.network.hasAccount(phone)
     const pushName = this.network.profile(phone)?.pushName ?? null
+    const saved = this.account.savedNames.get(id)
     return {
       id,
-      // Every number linked on this network is in the simulated address book.
-      name: isAccount ? pushName : null,
+      // Every number linked on this network is in the simulated address book; a saved name wins.
+      name: saved ? [saved.firstName, saved.lastName].filter(Boolean).join(' ') : isAccount ? pushName : null,
       pushname: pushName,
       number: phone,
-      isMyContact: isAccount,
+      isMyContact: isAccount || saved !== undefined,
       isBusiness: false,
       isBlocked: this.account.blocked.has(id),
     }
   }
 
   private toDto(wire: WireMessage, chatId: string, fromMe: boolean, ack: Ack): MessageDTO {
+    // A channel's posts come from the channel itself, with no author shown.
+    const inChannel = chatId.endsWith('@newsletter')
     const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST
     const author = !fromMe && inGroup ? jid(wire.from) : undefined
     const quoted = wire.quotedKey ? this.account.findByKey(chatId, wire.quotedKey) : undefined
@@ -899,7 +1125,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       id: fromMe ? ownId(chatId, wire.key) : receivedId(chatId, wire.key, author),
       timestamp: wire.timestamp,
       chatId,
-      from: fromMe ? this.myJid : inGroup ? chatId : jid(wire.from),
+      from: fromMe ? this.myJid : inGroup || inChannel ? chatId : jid(wire.from),
       to: fromMe ? chatId : inGroup ? chatId : this.myJid,
       fromMe,
       ...(inGroup && { participant: fromMe ? this.myJid : jid(wire.from) }),

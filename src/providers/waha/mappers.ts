@@ -9,9 +9,14 @@
 import { userOf } from '../../lib/chat-id'
 import { messageTypeOfMime, WWEB_MESSAGE_TYPES } from '../message-types'
 import { UpstreamError } from '../../errors'
+import { labelColorHex } from '../../lib/label-colors'
 import {
   ACK,
+  CHANNEL_ROLES,
   type Ack,
+  type ChannelDTO,
+  type ChannelRole,
+  type LabelDTO,
   type ChatDTO,
   type ContactDTO,
   type GroupDTO,
@@ -23,6 +28,7 @@ import {
   type Poll,
   type ProfileDTO,
   type SessionStatus,
+  type GroupInviteInfo,
 } from '../engine'
 import { messageIdOf } from './client'
 import type { WahaSessionStatus } from './model'
@@ -407,6 +413,27 @@ export function wahaGroupToDto(group: WahaGroup): GroupDTO {
   }
 }
 
+/**
+ * WAHA's join-info answer (the engine's own group metadata: WEBJS/NOWEB `GroupMetadata`,
+ * GOWS `GroupInfo`) → what an invite tells before joining.
+ */
+export function wahaInviteInfoToDto(info: WahaEngineObject): GroupInviteInfo {
+  const id = serializedId(info.id) ?? serializedId(info.JID) ?? serializedId(info.gid)
+  if (!id) throw new UpstreamError('WAHA answered the invite info without a group id')
+  const participants = info.participants ?? info.Participants
+  const approval = rec(info.MembershipApprovalMode)
+  const createdAt = unixSeconds(info.creation) ?? unixSeconds(info.GroupCreated)
+  return {
+    groupId: id,
+    subject: str(info.subject) ?? str(info.Name) ?? '',
+    description: str(info.desc) ?? str(info.description) ?? str(info.Topic) ?? null,
+    owner: serializedId(info.owner) ?? serializedId(info.OwnerJID) ?? null,
+    size: num(info.size) ?? (Array.isArray(participants) ? participants.length : 0),
+    membershipApproval: bool(info.membershipApprovalMode) ?? bool(info.joinApprovalMode) ?? bool(approval?.IsJoinApprovalRequired) ?? false,
+    ...(createdAt !== undefined && { createdAt }),
+  }
+}
+
 /** WAHA's invite code answer (a code or a whole link) → the link. */
 export function inviteLinkOf(code: string): string {
   const trimmed = code.trim()
@@ -423,5 +450,25 @@ export function wahaProfileToDto(profile: MyProfile, about?: string | null): Pro
     phone: userOf(profile.id),
     ...(typeof about === 'string' && { status: about }),
     pictureUrl: profile.picture ?? null,
+  }
+}
+
+// ─── Issue 13 part B: labels and channels ──────────────────────────────────
+
+/** A WAHA label; the colour as WAHA gives it (index and hex), the hex derived when an engine leaves it out. */
+export function wahaLabelToDto(label: { id: string; name: string; color: number; colorHex?: string }): LabelDTO {
+  const color = Number.isInteger(label.color) ? label.color : 0
+  return { id: String(label.id), name: label.name, color, colorHex: (label.colorHex || labelColorHex(color)).toLowerCase() }
+}
+
+export function wahaChannelToDto(channel: { id: string; name: string; description?: string; role: string; subscribersCount?: number; invite?: string }): ChannelDTO {
+  const role = (CHANNEL_ROLES as readonly string[]).includes(channel.role) ? (channel.role as ChannelRole) : 'GUEST'
+  return {
+    id: channel.id,
+    name: channel.name,
+    description: channel.description ?? '',
+    role,
+    ...(typeof channel.subscribersCount === 'number' && { subscribers: channel.subscribersCount }),
+    ...(channel.invite && { invite: channel.invite }),
   }
 }

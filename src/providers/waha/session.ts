@@ -16,6 +16,7 @@
 import { STATUS_BROADCAST, userOf } from '../../lib/chat-id'
 import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
+import { labelColorHex } from '../../lib/label-colors'
 import { jidOf } from '../../lib/phone'
 import { pageOfChats } from '../chat-query'
 import {
@@ -25,6 +26,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -39,10 +41,16 @@ import {
   type ProfileDTO,
   type EngineContext,
   type EngineEvent,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type OwnPresence,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
+  type ChannelDTO,
+  type LabelDTO,
+  type LabelInput,
 } from '../engine'
 import { buildCallbackWebhooks, type WahaClient } from './client'
 import type { WahaMessageEvent } from './events'
@@ -51,6 +59,8 @@ import {
   groupIdOf,
   inviteLinkOf,
   parseMessageId,
+  serializedId,
+  wahaInviteInfoToDto,
   sentMessageToDto,
   wahaChatSummaryToDto,
   wahaChatToDto,
@@ -61,6 +71,8 @@ import {
   wahaProfileToDto,
   wahaStatusToSessionStatus,
   type SentMessage,
+  wahaChannelToDto,
+  wahaLabelToDto,
 } from './mappers'
 import type { WahaSessionStatus } from './model'
 import type { BinaryFile, MeInfo, Result, SessionConfig, SessionInfo, WAMessage, WebhookConfig } from './types'
@@ -74,6 +86,9 @@ export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
   'chats.pin',
   'chats.mute',
   'poll.votes',
+  // Nor for a group's membership requests.
+  'groups.requests',
+  'groups.requestsReview',
 )
 
 export interface WahaSessionOptions {
@@ -100,6 +115,8 @@ const ACTIVE_WAHA_STATUSES: ReadonlySet<WahaSessionStatus> = new Set([
 
 /** How many message ids are remembered to drop a message WAHA delivers twice. */
 const RECENT_MESSAGE_IDS = 2048
+/** Calls remembered for rejecting (WAHA rejects by id and caller); the oldest are forgotten first. */
+const MAX_RINGING_CALLS = 256
 /** Extra messages read around a history cursor, for messages stamped the same second. */
 const SAME_SECOND_SLACK = 20
 
@@ -146,6 +163,8 @@ export class WahaSession extends BaseEngineSession {
   /** Callbacks are processed one batch at a time, in arrival order. */
   private callbacks: Promise<void> = Promise.resolve()
   private readonly recentMessageIds = new Set<string>()
+  /** Calls heard through WAHA's call.received callbacks, id → caller. */
+  private readonly ringing = new Map<string, string>()
   private readonly client: WahaClient
   private readonly logger: Logger
 
@@ -268,6 +287,12 @@ export class WahaSession extends BaseEngineSession {
         case 'engine.crashed':
           // WAHA restarts its own sessions; its status callbacks say how that goes.
           this.logger.warn({ reason: event.reason }, 'WAHA reported an engine failure')
+          break
+        case 'call.received':
+          // WAHA rejects a call by id and caller: remember who rings.
+          this.ringing.set(event.id, event.from)
+          if (this.ringing.size > MAX_RINGING_CALLS) this.ringing.delete(this.ringing.keys().next().value!)
+          this.context.emit(event)
           break
         default:
           this.context.emit(event)
@@ -591,6 +616,17 @@ export class WahaSession extends BaseEngineSession {
         sent = this.sent(STATUS_BROADCAST, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, undefined)
         break
       }
+      case 'voice': {
+        const { media } = content
+        result = await this.client.sendVoiceStatus(session, {
+          file: { mimetype: media.mimeType, filename: media.filename ?? `voice.${extensionOf(media.mimeType)}`, data: base64(media.data) },
+          // Voice notes are OGG/Opus; anything else is converted by WAHA.
+          convert: !/^audio\/ogg\b/.test(media.mimeType),
+          backgroundColor: content.backgroundColor ?? '#38b42f',
+        })
+        sent = this.sent(STATUS_BROADCAST, { type: 'voice', body: '', media: mediaInfo(media) }, undefined)
+        break
+      }
     }
     return sentMessageToDto(result, sent)
   }
@@ -603,6 +639,8 @@ export class WahaSession extends BaseEngineSession {
    * `total` is then exact.
    */
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
+    // WAHA's chats do not say their labels: a label filter reads the label's chats instead.
+    if (query.labelId !== undefined) return pageOfChats(await this.getLabelChats(query.labelId).catch(() => []), query)
     const chats = await this.client.listChats(this.wahaSession, { sortBy: 'conversationTimestamp', sortOrder: 'desc' })
     return pageOfChats(chats.map(wahaChatToDto), query)
   }
@@ -611,7 +649,9 @@ export class WahaSession extends BaseEngineSession {
     const summaries = await this.client.getChatsOverview(this.wahaSession, { ids: [chatId] })
     const summary = summaries.find((candidate) => candidate.id === chatId)
     if (!summary) throw new NotFoundError(`Chat ${chatId} not found`)
-    return wahaChatSummaryToDto(summary)
+    // The chat's labels are one more call; an engine without labels (not WhatsApp Business) has none.
+    const labels = await this.client.getChatLabels(this.wahaSession, chatId).catch(() => [])
+    return { ...wahaChatSummaryToDto(summary), labels: labels.map((label) => String(label.id)) }
   }
 
   /** Newest first. `before` becomes WAHA's `filter.timestamp.lte` at that message's time. */
@@ -677,7 +717,8 @@ export class WahaSession extends BaseEngineSession {
     return (await this.client.listGroups(this.wahaSession)).map(wahaGroupToDto)
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
+    if (options?.membershipApproval) this.unsupported('creating a group with membership approval (WAHA has no option for it)')
     const created = await this.client.createGroup(this.wahaSession, { name, participants: participants.map((id) => ({ id })) })
     const id = groupIdOf(created)
     if (!id) throw new UpstreamError('WAHA created the group but answered without its id')
@@ -697,6 +738,7 @@ export class WahaSession extends BaseEngineSession {
 
   override async updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO> {
     const session = this.wahaSession
+    if (update.membershipApproval !== undefined) this.unsupported("changing a group's membership approval (WAHA has no operation for it)")
     if (update.subject !== undefined) await this.client.setGroupSubject(session, groupId, update.subject)
     if (update.description !== undefined) await this.client.setGroupDescription(session, groupId, update.description)
     if (update.messagesAdminsOnly !== undefined) await this.client.setGroupMessagesAdminOnly(session, groupId, update.messagesAdminsOnly)
@@ -761,8 +803,120 @@ export class WahaSession extends BaseEngineSession {
     this.succeeded('setting the profile picture', await this.client.setProfilePicture(this.wahaSession, binaryFile(picture)))
   }
 
+  // ─── Issue 13 part A: invites, contacts, presence, profile and Status extras ──
+
+  /** WAHA tells nothing of approval on join, so the invite is read first for it. */
+  override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    const info = await this.getInviteInfo(inviteCode)
+    const joined = await this.client.joinGroup(this.wahaSession, { code: inviteCode })
+    return { groupId: serializedId(joined?.id) ?? info.groupId, pending: info.membershipApproval }
+  }
+
+  override async getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    const info = await this.client.groupJoinInfo(this.wahaSession, inviteCode)
+    if (Object.keys(info).length === 0) throw new NotFoundError('This invite link is not valid: it is mistyped, or an admin reset it')
+    return wahaInviteInfoToDto(info)
+  }
+
+  override async revokeInviteLink(groupId: string): Promise<string> {
+    return inviteLinkOf(await this.client.revokeGroupInviteCode(this.wahaSession, groupId))
+  }
+
+  override async deleteGroupPicture(groupId: string): Promise<void> {
+    this.succeeded('removing the group picture', await this.client.deleteGroupPicture(this.wahaSession, groupId))
+  }
+
+  override async getContactAbout(contactId: string): Promise<string | null> {
+    const answer = await this.client.getContactAbout(this.wahaSession, contactId)
+    return typeof answer.about === 'string' && answer.about ? answer.about : null
+  }
+
+  override async saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    this.succeeded('saving the contact', await this.client.updateContact(this.wahaSession, contactId, { firstName: name.firstName, lastName: name.lastName ?? '' }))
+  }
+
+  override async setOwnPresence(state: OwnPresence): Promise<void> {
+    await this.client.setPresence(this.wahaSession, { presence: state })
+  }
+
+  override async deleteProfilePicture(): Promise<void> {
+    this.succeeded('removing the profile picture', await this.client.deleteProfilePicture(this.wahaSession))
+  }
+
+  /** WAHA deletes a Status by its key; the store learns of it from WAHA's revoke callback. */
+  override async deleteStatus(messageId: string): Promise<void> {
+    const parsed = parseMessageId(messageId)
+    if (!parsed || parsed.chatId !== STATUS_BROADCAST || !parsed.fromMe) throw new BadRequestError(`Message ${messageId} is not one of this account's Status posts`)
+    await this.client.deleteStatus(this.wahaSession, { id: parsed.key })
+  }
+
   /** WAHA answers `{success: false}` (with 2xx) when WhatsApp refused. */
   private succeeded(what: string, result: Result | null): void {
     if (result && result.success === false) throw new UpstreamError(`WAHA reported failure ${what}`)
+  }
+
+  // ─── Issue 13 part B: labels, calls, channels ─────────────────────────────
+  // WAHA reports label changes itself (label.* callbacks): nothing is emitted here.
+
+  override async getLabels(): Promise<LabelDTO[]> {
+    return (await this.client.getLabels(this.wahaSession)).map(wahaLabelToDto)
+  }
+
+  override async saveLabel(input: LabelInput): Promise<LabelDTO> {
+    const body = { name: input.name, color: input.color, colorHex: labelColorHex(input.color) }
+    if (input.id === undefined) return wahaLabelToDto(await this.client.createLabel(this.wahaSession, body))
+    const updated = await this.client.updateLabel(this.wahaSession, input.id, body)
+    return updated ? wahaLabelToDto(updated) : { id: input.id, name: input.name, color: input.color, colorHex: labelColorHex(input.color) }
+  }
+
+  override async deleteLabel(labelId: string): Promise<void> {
+    await this.client.deleteLabel(this.wahaSession, labelId)
+  }
+
+  override async getLabelChats(labelId: string): Promise<ChatDTO[]> {
+    if (!(await this.getLabels()).some((label) => label.id === labelId)) throw new NotFoundError(`Label ${labelId} not found`)
+    return (await this.client.getChatsByLabel(this.wahaSession, labelId)).map((chat) => {
+      const dto = wahaChatToDto(chat)
+      return { ...dto, labels: [...new Set([...(dto.labels ?? []), labelId])] }
+    })
+  }
+
+  override async setChatLabels(chatId: string, labelIds: string[]): Promise<void> {
+    const known = new Set((await this.getLabels()).map((label) => label.id))
+    const unknown = labelIds.filter((id) => !known.has(id))
+    if (unknown.length > 0) throw new BadRequestError(`Unknown label ids: ${unknown.join(', ')} (GET /:phoneNumber/labels lists them)`, { field: 'labelIds', unknown })
+    await this.client.putChatLabels(this.wahaSession, chatId, labelIds)
+  }
+
+  override async rejectCall(callId: string): Promise<void> {
+    const from = this.ringing.get(callId)
+    if (from === undefined) throw new NotFoundError(`No call ${callId} is ringing (this server heard of no such call)`)
+    await this.client.rejectCall(this.wahaSession, { from, id: callId })
+    this.ringing.delete(callId)
+  }
+
+  override async listChannels(): Promise<ChannelDTO[]> {
+    // WAHA lists every known channel (also those only looked at): the list is those followed or run.
+    return (await this.client.listChannels(this.wahaSession)).map(wahaChannelToDto).filter((channel) => channel.role !== 'GUEST')
+  }
+
+  override async getChannel(channelId: string): Promise<ChannelDTO> {
+    return wahaChannelToDto(await this.client.getChannel(this.wahaSession, channelId))
+  }
+
+  override async createChannel(name: string, description?: string): Promise<ChannelDTO> {
+    return wahaChannelToDto(await this.client.createChannel(this.wahaSession, { name, ...(description !== undefined && { description }) }))
+  }
+
+  override async deleteChannel(channelId: string): Promise<void> {
+    await this.client.deleteChannel(this.wahaSession, channelId)
+  }
+
+  override async followChannel(channelId: string, follow: boolean): Promise<void> {
+    await this.client.channelAction(this.wahaSession, channelId, follow ? 'follow' : 'unfollow')
+  }
+
+  override async muteChannel(channelId: string, muted: boolean): Promise<void> {
+    await this.client.channelAction(this.wahaSession, channelId, muted ? 'mute' : 'unmute')
   }
 }

@@ -19,6 +19,7 @@ import type {
   ClientFactory,
   ClientSetup,
   WCall,
+  WChannel,
   WChat,
   WContact,
   WebjsClient,
@@ -26,6 +27,7 @@ import type {
   WebjsClientEvents,
   WGroupChat,
   WGroupNotification,
+  WLabel,
   WMessage,
   WReaction,
 } from '../../../src/providers/webjs/client'
@@ -79,6 +81,10 @@ interface StoredChat {
     creation: number
     inviteCode?: string
     picture?: string
+    /** Admins approve who joins by invite (WhatsApp Web's `membershipApprovalMode`). */
+    membershipApproval?: boolean
+    /** Pending membership requests: requester JID and when (unix seconds). */
+    requests?: Array<{ id: string; t: number }>
   }
 }
 
@@ -109,6 +115,21 @@ export interface FakeBehaviour {
   operationError?: unknown
   /** setSubject/setDescription/… and setPicture answer false (not an admin). */
   notAdmin: boolean
+  /** The account is WhatsApp Messenger, not Business: label changes throw whatsapp-web.js's LT01. */
+  notBusiness?: boolean
+  /** createChannel answers this sentence instead of a result (channel creation disabled…). */
+  createChannelRefusal?: string
+}
+
+interface StoredChannel {
+  id: string
+  name: string
+  description: string
+  /** WhatsApp Web's membership type for this account. */
+  membershipType: 'owner' | 'admin' | 'subscriber' | 'guest'
+  subscribersCount: number
+  isMuted: boolean
+  inviteCode: string
 }
 
 export class FakeWhatsApp {
@@ -119,6 +140,13 @@ export class FakeWhatsApp {
   readonly chats = new Map<string, StoredChat>()
   readonly contacts = new Map<string, { name?: string; pushname: string; isMyContact: boolean; isBusiness: boolean; isBlocked: boolean; about?: string; picture?: string }>()
   readonly unregistered = new Set<string>()
+  /** WhatsApp Business labels, and each chat's label ids. */
+  readonly labels = new Map<string, WLabel>([
+    ['1', { id: '1', name: 'New customer', hexColor: '#64C4FF' }],
+    ['2', { id: '2', name: 'Paid', hexColor: '#55ccb3' }],
+  ])
+  readonly chatLabels = new Map<string, string[]>()
+  readonly channels = new Map<string, StoredChannel>()
   readonly behaviour: FakeBehaviour = { hangInitialize: false, noBrowser: false, hangDestroy: false, hangProbe: false, notAdmin: false }
   /** The phone number WhatsApp will call "me" after the next scan. */
   me?: { phone: string; pushname: string }
@@ -310,7 +338,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   sendMessage(chatId: string, content: WAWebJS.MessageContent, options: WAWebJS.MessageSendOptions = {}): Promise<WMessage | undefined> {
     return this.op('sendMessage', [chatId, content, options], () => {
-      if (chatId !== 'status@broadcast' && !/@(c\.us|g\.us|lid)$/.test(chatId)) return undefined
+      if (chatId !== 'status@broadcast' && !/@(c\.us|g\.us|lid|newsletter)$/.test(chatId)) return undefined
       const chat = this.world.chat(chatId)
       const key = stanzaId()
       const me = this.meId()
@@ -365,6 +393,9 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   getChatById(chatId: string): Promise<WChat | WGroupChat | undefined> {
     return this.op('getChatById', [chatId], () => {
+      // As whatsapp-web.js's ChatFactory: a newsletter id gives a Channel.
+      const stored = this.world.channels.get(chatId)
+      if (stored) return channelView(this.world, stored) as unknown as WChat
       const chat = this.world.chats.get(chatId)
       return chat ? chatView(this.world, this, chat) : undefined
     })
@@ -410,6 +441,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
           restrict: false,
           creation: Math.floor(Date.now() / 1000),
           inviteCode: 'FakeInviteCode123',
+          membershipApproval: options?.membershipApprovalMode === true,
         },
       })
       return { title, gid: contactId(gid), participants: Object.fromEntries(ids.map((id) => [id, { statusCode: 200, message: '', isGroupCreator: false, isInviteV4Sent: false }])) }
@@ -437,6 +469,162 @@ export class FakeClient extends EventEmitter implements WebjsClient {
     return this.op('setProfilePicture', [media], () => true)
   }
 
+  getLabels(): Promise<WLabel[]> {
+    return this.op('getLabels', [], () => [...this.world.labels.values()])
+  }
+
+  getChatLabels(chatId: string): Promise<WLabel[]> {
+    return this.op('getChatLabels', [chatId], () => (this.world.chatLabels.get(chatId) ?? []).flatMap((id) => this.world.labels.get(id) ?? []))
+  }
+
+  getChatsByLabelId(labelId: string): Promise<Array<WChat | WGroupChat>> {
+    return this.op('getChatsByLabelId', [labelId], () => {
+      // whatsapp-web.js reads `Label.get(labelId).labelItemCollection`: an unknown label throws.
+      if (!this.world.labels.has(labelId)) throw new TypeError("Cannot read properties of undefined (reading 'labelItemCollection')")
+      return [...this.world.chatLabels.entries()]
+        .filter(([, ids]) => ids.includes(labelId))
+        .flatMap(([chatId]) => {
+          const chat = this.world.chats.get(chatId)
+          return chat ? [chatView(this.world, this, chat)] : []
+        })
+    })
+  }
+
+  addOrRemoveLabels(labelIds: Array<number | string>, chatIds: string[]): Promise<void> {
+    return this.op('addOrRemoveLabels', [labelIds, chatIds], () => {
+      if (this.world.behaviour.notBusiness) throw new Error('Evaluation failed: [LT01] Only Whatsapp business')
+      const known = labelIds.map(String).filter((id) => this.world.labels.has(id))
+      for (const chatId of chatIds) if (this.world.chats.has(chatId)) this.world.chatLabels.set(chatId, known)
+    })
+  }
+
+  getChannels(): Promise<WChannel[]> {
+    return this.op('getChannels', [], () => [...this.world.channels.values()].map((channel) => channelView(this.world, channel)))
+  }
+
+  createChannel(title: string, options?: WAWebJS.CreateChannelOptions): Promise<WAWebJS.CreateChannelResult | string> {
+    return this.op('createChannel', [title, options], () => {
+      if (this.world.behaviour.createChannelRefusal) return this.world.behaviour.createChannelRefusal
+      const id = `1203630${String(++counter).padStart(11, '0')}@newsletter`
+      const inviteCode = `FakeChannel${counter}`
+      this.world.channels.set(id, { id, name: title, description: options?.description ?? '', membershipType: 'owner', subscribersCount: 0, isMuted: false, inviteCode })
+      return { title, nid: contactId(id), inviteLink: `https://whatsapp.com/channel/${inviteCode}`, createdAtTs: Math.floor(Date.now() / 1000) }
+    })
+  }
+
+  deleteChannel(channelId: string): Promise<boolean> {
+    return this.op('deleteChannel', [channelId], () => this.world.channels.delete(channelId))
+  }
+
+  subscribeToChannel(channelId: string): Promise<boolean> {
+    return this.op('subscribeToChannel', [channelId], () => {
+      const channel = this.world.channels.get(channelId)
+      if (!channel) return false
+      if (channel.membershipType === 'guest') channel.subscribersCount += 1
+      channel.membershipType = 'subscriber'
+      return true
+    })
+  }
+
+  unsubscribeFromChannel(channelId: string, options?: WAWebJS.UnsubscribeOptions): Promise<boolean> {
+    return this.op('unsubscribeFromChannel', [channelId, options], () => {
+      const channel = this.world.channels.get(channelId)
+      if (!channel) return false
+      if (channel.membershipType === 'subscriber') channel.subscribersCount -= 1
+      channel.membershipType = 'guest'
+      return true
+    })
+  }
+
+  // Issue 13 part A: as WhatsApp Web answers them out of the page.
+
+  private groupByInvite(code: string): StoredChat {
+    const chat = [...this.world.chats.values()].find((c) => c.group?.inviteCode === code)
+    // WhatsApp's answer to a wrong or reset code, as the page throws it.
+    if (!chat) throw new Error('ServerStatusCodeError: 404 item-not-found')
+    return chat
+  }
+
+  acceptInvite(inviteCode: string): Promise<string> {
+    return this.op('acceptInvite', [inviteCode], () => {
+      const chat = this.groupByInvite(inviteCode)
+      const group = chat.group!
+      if (group.membershipApproval) (group.requests ??= []).push({ id: this.meId(), t: Math.floor(Date.now() / 1000) })
+      else group.participants.push({ id: this.meId(), isAdmin: false, isSuperAdmin: false })
+      return chat.id
+    })
+  }
+
+  getInviteInfo(inviteCode: string): Promise<object> {
+    return this.op('getInviteInfo', [inviteCode], () => {
+      const chat = this.groupByInvite(inviteCode)
+      const group = chat.group!
+      return {
+        id: { server: 'g.us', user: chat.id.split('@')[0], _serialized: chat.id },
+        subject: chat.name,
+        desc: group.description,
+        owner: contactId(group.owner),
+        creation: group.creation,
+        size: group.participants.length,
+        participants: group.participants.map((p) => ({ id: contactId(p.id), isAdmin: p.isAdmin, isSuperAdmin: p.isSuperAdmin })),
+        membershipApprovalMode: group.membershipApproval === true,
+      }
+    })
+  }
+
+  getGroupMembershipRequests(groupId: string): Promise<WAWebJS.GroupMembershipRequest[]> {
+    return this.op('getGroupMembershipRequests', [groupId], () =>
+      (this.world.chats.get(groupId)?.group?.requests ?? []).map((r) => ({ id: contactId(r.id), addedBy: contactId(r.id), parentGroupId: null, requestMethod: 'InviteLink', t: r.t })),
+    )
+  }
+
+  approveGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]> {
+    return this.op('approveGroupMembershipRequests', [groupId, options], () => this.requestAction(groupId, options, true))
+  }
+
+  rejectGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]> {
+    return this.op('rejectGroupMembershipRequests', [groupId, options], () => this.requestAction(groupId, options, false))
+  }
+
+  private requestAction(groupId: string, options: WAWebJS.MembershipRequestActionOptions, approve: boolean): WAWebJS.MembershipRequestActionResult[] {
+    const group = this.world.chats.get(groupId)?.group
+    if (!group) return []
+    const ids = options.requesterIds === null ? (group.requests ?? []).map((r) => r.id) : Array.isArray(options.requesterIds) ? options.requesterIds : [options.requesterIds]
+    return ids.map((id) => {
+      if (!(group.requests ?? []).some((r) => r.id === id)) return { requesterId: id, error: 404, message: 'ParticipantRequestNotFoundError' }
+      group.requests = (group.requests ?? []).filter((r) => r.id !== id)
+      if (approve) group.participants.push({ id, isAdmin: false, isSuperAdmin: false })
+      return { requesterId: id, message: approve ? 'MembershipRequestApproved' : 'MembershipRequestRejected' }
+    })
+  }
+
+  saveOrEditAddressbookContact(phoneNumber: string, firstName: string, lastName: string, syncToAddressbook?: boolean): Promise<void> {
+    return this.op('saveOrEditAddressbookContact', [phoneNumber, firstName, lastName, syncToAddressbook], () => {
+      const id = `${phoneNumber}@c.us`
+      const known = this.world.contacts.get(id) ?? { pushname: '', isMyContact: false, isBusiness: false, isBlocked: false }
+      this.world.contacts.set(id, { ...known, name: [firstName, lastName].filter(Boolean).join(' '), isMyContact: true })
+    })
+  }
+
+  sendPresenceAvailable(): Promise<void> {
+    return this.op('sendPresenceAvailable', [], () => undefined)
+  }
+
+  sendPresenceUnavailable(): Promise<void> {
+    return this.op('sendPresenceUnavailable', [], () => undefined)
+  }
+
+  deleteProfilePicture(): Promise<boolean> {
+    return this.op('deleteProfilePicture', [], () => true)
+  }
+
+  revokeStatusMessage(messageId: string): Promise<void> {
+    return this.op('revokeStatusMessage', [messageId], () => {
+      const message = this.world.findMessage(messageId)
+      if (message) message.type = 'revoked'
+    })
+  }
+
   // ─── Server-side events, for tests ─────────────────────────────────────────
 
   ack(message: FakeMessage, ack: WAWebJS.MessageAck): void {
@@ -452,8 +640,15 @@ export class FakeClient extends EventEmitter implements WebjsClient {
     this.emitEvent(kind, notification)
   }
 
-  call(call: WCall): void {
-    this.emitEvent('call', call)
+  /** A call rings; rejecting it is recorded as `rejectCall`. */
+  call(call: Omit<WCall, 'reject'>): void {
+    const world = this.world
+    this.emitEvent('call', {
+      ...call,
+      async reject() {
+        world.record('rejectCall', call.id)
+      },
+    })
   }
 
   /** Someone votes on a poll of this chat (WhatsApp Web's `vote_update`). */
@@ -746,7 +941,7 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     description: group.description,
     createdAt: new Date(group.creation * 1000),
     participants: group.participants.map((p) => ({ id: contactId(p.id), isAdmin: p.isAdmin, isSuperAdmin: p.isSuperAdmin })),
-    groupMetadata: { announce: group.announce, restrict: group.restrict, creation: group.creation },
+    groupMetadata: { announce: group.announce, restrict: group.restrict, creation: group.creation, membershipApprovalMode: group.membershipApproval === true },
     async setSubject(subject: string) {
       world.record('setSubject', chat.id, subject)
       if (!allowed()) return false
@@ -811,6 +1006,37 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
       world.record('setPicture', chat.id, media)
       return allowed()
     },
+    async revokeInvite() {
+      world.record('revokeInvite', chat.id)
+      if (allowed()) group.inviteCode = `FakeInviteCode${++counter}`
+    },
+    async deletePicture() {
+      world.record('deletePicture', chat.id)
+      if (!allowed()) return false
+      delete group.picture
+      return true
+    },
   }
   return groupChat
+}
+
+function channelView(world: FakeWhatsApp, channel: StoredChannel): WChannel {
+  return {
+    id: contactId(channel.id),
+    name: channel.name,
+    description: channel.description,
+    isChannel: true,
+    isMuted: channel.isMuted,
+    channelMetadata: { membershipType: channel.membershipType, subscribersCount: channel.subscribersCount, inviteCode: channel.inviteCode },
+    async mute() {
+      world.record('muteChannel', channel.id)
+      channel.isMuted = true
+      return true
+    },
+    async unmute() {
+      world.record('unmuteChannel', channel.id)
+      channel.isMuted = false
+      return true
+    },
+  }
 }
