@@ -3,6 +3,7 @@
  * boot; a bad value stops the server with one message per offending variable, naming
  * what is allowed. Everything else receives the typed `Config`.
  */
+import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
 import { EnvReader, type Env } from './lib/env-reader'
@@ -98,7 +99,25 @@ export interface Config extends EngineSettingsSections {
   webhooks: WebhooksConfig
   sse: { keepaliveMs: number; maxBufferBytes: number }
   outbox: { retentionMs: number; pruneIntervalMs: number }
+  /** Many nodes on one Postgres (API.md §10); on SQLite the server is its only node. */
+  cluster: ClusterConfig
 }
+
+export interface ClusterConfig {
+  /** Stable id of this node (survives restarts): the owner named in session leases. */
+  nodeId: string
+  /** Base URL (no trailing slash) at which the other nodes reach this one. */
+  nodeUrl: string
+  /** Signs node-to-node forwarded requests; required with Postgres, at least 32 characters. */
+  secret?: string
+  /** Most sessions this node runs; 0 = no limit. */
+  capacity: number
+  /** A session lease's lifetime; renewed at a third of it. */
+  leaseTtlMs: number
+}
+
+/** Shortest CLUSTER_SECRET accepted: it signs requests that act for any account. */
+export const CLUSTER_SECRET_MIN_LENGTH = 32
 
 export interface MediaLimits {
   image: number
@@ -254,6 +273,26 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
     webhooks.default = { url: webhookUrl, events: webhookEvents.length > 0 ? webhookEvents : ['*'], ...(webhookSecret && { secret: webhookSecret }) }
   }
 
+  const nodeId = read.string('NODE_ID') ?? `${hostname()}:${port}`
+  if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(nodeId)) read.problems.push(`NODE_ID must be 1 to 128 letters, digits or . _ : @ - (got "${nodeId}")`)
+  const nodeUrl = (read.url('NODE_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
+  const clusterSecret = read.string('CLUSTER_SECRET')
+  const onPostgres = /^postgres(ql)?:/.test(databaseUrl)
+  if (clusterSecret !== undefined && clusterSecret.length < CLUSTER_SECRET_MIN_LENGTH) {
+    read.problems.push(`CLUSTER_SECRET must be at least ${CLUSTER_SECRET_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`)
+  } else if (clusterSecret === undefined && onPostgres) {
+    read.problems.push(
+      `CLUSTER_SECRET is required with a Postgres DATABASE_URL (every server on it is a cluster node): set the same random value of at least ${CLUSTER_SECRET_MIN_LENGTH} characters on every node, e.g. openssl rand -hex 32`,
+    )
+  }
+  const cluster: ClusterConfig = {
+    nodeId,
+    nodeUrl,
+    capacity: read.integer('NODE_CAPACITY', 0, 0, 1_000_000),
+    leaseTtlMs: read.integer('LEASE_TTL_MS', 15_000, 1000, 600_000),
+    ...(clusterSecret !== undefined && { secret: clusterSecret }),
+  }
+
   const config: Omit<Config, keyof EngineSettingsSections> = {
     port,
     host,
@@ -306,6 +345,7 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       retentionMs: read.integer('OUTBOX_RETENTION_MS', 7 * 86_400_000, 1000, 3650 * 86_400_000),
       pruneIntervalMs: read.integer('OUTBOX_PRUNE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
+    cluster,
   }
   if (apiKey) config.apiKey = apiKey
   if (metricsToken) config.metricsToken = metricsToken

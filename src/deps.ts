@@ -13,6 +13,7 @@ import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, engineSettingsOf, type Config } from './config'
+import { LeaseOwnership, SingleNodeOwnership, type SessionOwnership } from './cluster/ownership'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
@@ -83,6 +84,8 @@ export interface AppDeps {
   /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
   metricsTokenMatches?: (presented: string) => boolean
   wahaKeyMatches?: (presented: string) => boolean
+  /** Which node runs each session (forwarding asks it); on SQLite this node runs them all. */
+  ownership: SessionOwnership
   /** What every route module's guards need (authentication, ownership, limits). */
   guards: GuardDeps
   /** Each feature's service, built once; the route modules receive them from app.ts. */
@@ -148,6 +151,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const metrics = new Metrics()
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
+  const ownership: SessionOwnership =
+    storage.dialect === 'postgres'
+      ? new LeaseOwnership(storage.db, config.cluster.nodeId, config.cluster.nodeUrl)
+      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
@@ -265,6 +272,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     wahaSessions,
     startedAt: Date.now(),
     metrics,
+    ownership,
     ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),
     guards,

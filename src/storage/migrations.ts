@@ -224,6 +224,29 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 100,
+    name: 'cluster nodes and session leases',
+    // Many nodes on one Postgres (API.md §10). Times come from the database's now(), never a
+    // node's clock. SQLite (one node) creates them too and leaves them empty.
+    sql: `
+      CREATE TABLE cluster_nodes (
+        id            TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        capacity      INTEGER NOT NULL,
+        started_at    TIMESTAMPTZ,
+        last_seen_at  TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE session_leases (
+        phone_number  TEXT PRIMARY KEY,
+        node_id       TEXT NOT NULL,
+        node_url      TEXT NOT NULL,
+        epoch         BIGINT NOT NULL,
+        expires_at    TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX session_leases_node ON session_leases (node_id)
+    `,
+  },
+  {
     id: 120,
     name: 'cluster: shared outbox sequence and delivery claims',
     // Used with Postgres, where several nodes share the database (API.md §10); harmless on SQLite.
