@@ -22,6 +22,8 @@ export type EntriesListener = (entries: OutboxEntry[]) => void
 export interface OutboxFeedOptions {
   /** How often the outbox is read even without a notification. */
   pollMs: number
+  /** false: no LISTEN, the poll alone (how the fallback is tested). Default true. */
+  notifications?: boolean
 }
 
 const READ_BATCH = 500
@@ -57,7 +59,7 @@ export class OutboxFeed {
     const rows: { max: DbInteger | null }[] = await this.db`SELECT MAX(seq) AS max FROM outbox`
     this.cursor = Number(rows[0]?.max ?? 0)
     this.outbox.onCommitted(({ entries }) => this.local(entries))
-    this.subscription = await this.db.listen(
+    if (this.options.notifications !== false) this.subscription = await this.db.listen(
       OUTBOX_CHANNEL,
       () => this.wake(),
       // After a reconnect notifications may have been missed: read what is there.

@@ -52,7 +52,7 @@ export async function migrated(url: string): Promise<void> {
 export async function startEventsNode(
   url: string,
   nodeId: string,
-  options: { claimTtlMs?: number; feedPollMs?: number; deliverer?: Partial<DelivererOptions>; deliver?: boolean } = {},
+  options: { claimTtlMs?: number; feedPollMs?: number; notifications?: boolean; deliverer?: Partial<DelivererOptions>; deliver?: boolean } = {},
 ): Promise<EventsNode> {
   const db = new SQL({ url, max: 10 })
   const bus = new EventBus()
@@ -64,7 +64,7 @@ export async function startEventsNode(
   const claimTtlMs = options.claimTtlMs ?? 3000
   const outbox = new Outbox(db, webhooks, { publicUrl: 'http://127.0.0.1:3000' }, { nodeId, claimTtlMs })
   await outbox.attach(ingest)
-  const feed = new OutboxFeed(db, outbox, { pollMs: options.feedPollMs ?? 1000 }, silentLogger)
+  const feed = new OutboxFeed(db, outbox, { pollMs: options.feedPollMs ?? 1000, ...(options.notifications === false && { notifications: false }) }, silentLogger)
   await feed.start()
   const sse = new SseHub(outbox, { keepaliveMs: 15_000, maxBufferBytes: 1 << 20 }, silentLogger, feed)
   const fetcher = createSafeFetcher({ allowCidrs: ['127.0.0.1/32'], timeoutMs: 5000, maxBytes: 1024 })

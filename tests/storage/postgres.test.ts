@@ -121,8 +121,8 @@ describe('storage on Postgres', () => {
     const tables: Array<{ table_name: string }> = await first.db`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
     expect(tables.map((t) => t.table_name)).toEqual([
-      'api_keys', 'cluster_nodes', 'engine_auth', 'engine_state', 'idempotency_keys', 'link_invites', 'message_reactions', 'messages', 'outbox',
-      'schema_migrations', 'session_leases', 'sessions', 'settings', 'waha_sessions', 'webhook_deliveries', 'webhooks',
+      'api_keys', 'callback_deliveries', 'cluster_nodes', 'engine_auth', 'engine_state', 'idempotency_keys', 'link_invites', 'media_chunks', 'message_reactions', 'messages', 'outbox',
+      'outbox_sequence', 'rate_limit_buckets', 'schema_migrations', 'session_leases', 'sessions', 'settings', 'waha_sessions', 'webhook_deliveries', 'webhooks',
     ])
     await first.close()
     const second = await pgStorage(url)
