@@ -47,6 +47,7 @@ import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
+import { CallbackDeliveriesRepository } from './storage/callback-deliveries-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -244,7 +245,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now,
     logger,
   })
-  const limits = new RequestLimits(config.rateLimit, now)
+  // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
+  const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const services: AppServices = {
@@ -257,7 +259,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    wahaCallbacks: new WahaCallbacksService(
+      sessions,
+      ingest,
+      (engine) => registry.callbackDecoder(engine),
+      storage.dialect === 'postgres' ? new CallbackDeliveriesRepository(storage.db) : undefined,
+    ),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {

@@ -85,13 +85,13 @@ export function authGuards(deps: GuardDeps) {
     try {
       return await authenticator.authenticate(request.headers)
     } catch (error) {
-      if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ip) ?? error
+      if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ip)) ?? error
       throw error
     }
   }
 
-  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void {
-    if (limits) Object.assign(headers, limits.consume(principal, request.method, route))
+  async function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): Promise<void> {
+    if (limits) Object.assign(headers, await limits.consume(principal, request.method, route))
   }
 
   return new Elysia({ name: 'auth-guards', seed: deps })
@@ -99,7 +99,7 @@ export function authGuards(deps: GuardDeps) {
       requireAuth: {
         async transform({ request, route, server, set }) {
           const principal = await authenticate(request, ipOf(server, request))
-          rateLimit(principal, request, route, set.headers)
+          await rateLimit(principal, request, route, set.headers)
           established.set(request, { principal, phoneNumber: '' })
         },
         resolve({ request }) {
@@ -109,7 +109,7 @@ export function authGuards(deps: GuardDeps) {
       requireSingleAccountProtected: {
         async transform({ request, params, route, server, set }) {
           const principal = await authenticate(request, ipOf(server, request))
-          rateLimit(principal, request, route, set.headers)
+          await rateLimit(principal, request, route, set.headers)
           const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
@@ -132,7 +132,7 @@ export function authGuards(deps: GuardDeps) {
           }
           const principal = await authenticator.authenticate(request.headers).catch(() => undefined)
           if (!principal?.isAdmin) {
-            throw limits?.recordAuthFailure(ip) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
+            throw (await limits?.recordAuthFailure(ip)) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
           }
           established.set(request, { principal, phoneNumber: '' })
         },
