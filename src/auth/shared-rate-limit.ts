@@ -43,7 +43,7 @@ export function createSharedRateLimiter(
     limit,
     async consume(key) {
       const t = now()
-      const bucket = `${name}\u0000${key}`
+      const bucket = `${name}:${key}`
       await sweep(t)
       const admitted: { tat: number | string }[] = await db`
         INSERT INTO rate_limit_buckets (bucket, tat, expires_at) VALUES (${bucket}, ${t + interval}, ${t + interval})
