@@ -25,6 +25,7 @@ import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
+import { PostgresMediaStorage } from './messaging/media-postgres'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
@@ -214,7 +215,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
+  // On Postgres any node may serve a number's media (API.md §10): the bytes live in the shared database.
+  const mediaStorage = storage.dialect === 'postgres' ? new PostgresMediaStorage(storage.db) : new MediaFiles(join(config.dataDir, 'media'))
+  const store = new MessageStore(storage.db, mediaStorage, logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,

@@ -30,10 +30,11 @@ afterAll(async () => {
 const START = Date.parse('2030-01-01T00:00:00.000Z')
 
 /** Two nodes on one database, sharing a stepped clock. */
-async function twoNodes(env: Record<string, string>, clock: { now: number }): Promise<[TestServer, TestServer]> {
+async function twoNodes(env: Record<string, string>, clock: { now: number }, beforeSecond?: (first: TestServer) => Promise<void>): Promise<[TestServer, TestServer]> {
   const url = await cluster.createDatabase('limits')
   const nodes: TestServer[] = []
   for (const id of ['node-a', 'node-b']) {
+    if (nodes[0] && beforeSecond) await beforeSecond(nodes[0])
     const server = await createTestServer({ ...env, DATABASE_URL: url, NODE_ID: id }, { now: () => clock.now })
     cleanup.push(() => server.close())
     nodes.push(server)
@@ -83,8 +84,8 @@ describe('rate limits across nodes', () => {
 describe('idempotency keys across nodes', () => {
   test('a send retried with the same Idempotency-Key at another node replays the first result and sends nothing', async () => {
     const clock = { now: Date.now() }
-    const [a, b] = await twoNodes({}, clock)
-    await a.link('966500000001')
+    // B joins once A runs the number, so A keeps its lease.
+    const [a, b] = await twoNodes({}, clock, (first) => first.link('966500000001'))
     const body = { chatId: '15550001111', text: 'once' }
     const first = await a.call<{ messageId: string }>('POST', '/966500000001/send-text', { body, headers: { 'idempotency-key': 'order-42' } })
     expect(first.status).toBe(200)
