@@ -32,6 +32,7 @@ import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
 import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
+import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
 import { MessagesService } from './modules/messages/service'
@@ -117,6 +118,7 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  cluster: ClusterService
 }
 
 export interface DepsOverrides {
@@ -286,6 +288,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       (engine) => registry.callbackDecoder(engine),
       storage.dialect === 'postgres' ? new CallbackDeliveriesRepository(storage.db) : undefined,
     ),
+    cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {

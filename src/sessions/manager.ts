@@ -285,6 +285,14 @@ export class SessionManager implements LeasedSessionRunner {
     await Promise.all(Array.from({ length: Math.max(1, limit) }, worker))
   }
 
+  /** Numbers whose engine runs on this server now. */
+  runningHere(): string[] {
+    return [...this.live]
+      .filter(([, entry]) => !entry.failure && isActive(entry.engineSession.snapshot().status))
+      .map(([phoneNumber]) => phoneNumber)
+      .sort()
+  }
+
   /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */
   memoryUsage(): Array<{ phoneNumber: string; engine: EngineName; bytes: number }> {
     const usage: Array<{ phoneNumber: string; engine: EngineName; bytes: number }> = []
