@@ -26,6 +26,7 @@ import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
 import { PostgresMediaStorage } from './messaging/media-postgres'
+import { S3MediaStorage } from './messaging/media-s3'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
@@ -217,8 +218,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  // On Postgres any node may serve a number's media (API.md §10): the bytes live in the shared database.
-  const mediaStorage = storage.dialect === 'postgres' ? new PostgresMediaStorage(storage.db) : new MediaFiles(join(config.dataDir, 'media'))
+  // Media any node can serve (API.md §10): a bucket when configured, else the shared database on Postgres; one node's disk on SQLite.
+  const mediaStorage = config.mediaS3
+    ? new S3MediaStorage(config.mediaS3)
+    : storage.dialect === 'postgres'
+      ? new PostgresMediaStorage(storage.db)
+      : new MediaFiles(join(config.dataDir, 'media'))
   const store = new MessageStore(storage.db, mediaStorage, logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
