@@ -25,6 +25,8 @@ import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
+import { PostgresMediaStorage } from './messaging/media-postgres'
+import { S3MediaStorage } from './messaging/media-s3'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
@@ -55,11 +57,15 @@ import { CallSettingsRepository } from './storage/call-settings-repo'
 import { CallsService } from './modules/calls/service'
 import { ChannelsService } from './modules/channels/service'
 import { LabelsService } from './modules/labels/service'
+import { CallbackDeliveriesRepository } from './storage/callback-deliveries-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
 
 export const VERSION: string = packageJson.version
+
+/** How often a node reads the shared outbox when no NOTIFY woke it (the fallback; NOTIFY is the wake-up). */
+const SHARED_OUTBOX_POLL_MS = 1000
 
 export interface AppDeps {
   config: Config
@@ -223,7 +229,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
+  // Media any node can serve (API.md §10): a bucket when configured, else the shared database on Postgres; one node's disk on SQLite.
+  const mediaStorage = config.mediaS3
+    ? new S3MediaStorage(config.mediaS3)
+    : storage.dialect === 'postgres'
+      ? new PostgresMediaStorage(storage.db)
+      : new MediaFiles(join(config.dataDir, 'media'))
+  const store = new MessageStore(storage.db, mediaStorage, logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
@@ -247,6 +259,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     version: VERSION,
     envelopeName: (engine) => registry.envelopeName(engine),
     onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+    // On Postgres other nodes may share the outbox (API.md §10); a delivery claim lives as long as a session lease.
+    ...(storage.dialect === 'postgres' && {
+      shared: { nodeId: config.cluster.nodeId, claimTtlMs: config.cluster.leaseTtlMs, feedPollMs: SHARED_OUTBOX_POLL_MS },
+    }),
   })
   metrics.readFrom({
     sessions: () => sessions.list(),
@@ -268,7 +284,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now,
     logger,
   })
-  const limits = new RequestLimits(config.rateLimit, now)
+  // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
+  const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const callSettings = new CallSettingsRepository(storage.db)
@@ -285,7 +302,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groupInvites: new GroupInvitesService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    wahaCallbacks: new WahaCallbacksService(
+      sessions,
+      ingest,
+      (engine) => registry.callbackDecoder(engine),
+      storage.dialect === 'postgres' ? new CallbackDeliveriesRepository(storage.db) : undefined,
+    ),
     cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
     labels: new LabelsService(sessions),
