@@ -190,7 +190,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
           writesSettled: () => ingest.idle(),
         })
       : undefined
-  if (cluster) ingest.fenceWith((tx, session) => cluster.check(tx, session))
+  if (cluster) {
+    ingest.fenceWith((tx, session) => cluster.check(tx, session))
+    // Every node lists a session with the status its node last reported, written with that event.
+    ingest.addHook(async (tx, { session, event }) => {
+      if (event.type === 'session.status') await cluster.recordStatus(tx, session, event.status)
+    })
+  }
   // Every message passes the bus once, sent (through the API or from the phone) or received.
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)

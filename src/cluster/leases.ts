@@ -174,6 +174,20 @@ export class LeaseTable {
       WHERE phone_number = ${phoneNumber} AND node_id = ${nodeId} AND epoch = ${epoch}`
   }
 
+  /** The holder's latest status of the session, written with the status event (in its fenced transaction). */
+  async recordStatus(tx: SQL, phoneNumber: string, nodeId: string, status: string): Promise<void> {
+    await tx`UPDATE session_leases SET status = ${status} WHERE phone_number = ${phoneNumber} AND node_id = ${nodeId}`
+  }
+
+  /** The last status of sessions other nodes run (live leases), by number. */
+  async statusesElsewhere(nodeId: string, phoneNumbers?: string[]): Promise<Map<string, string>> {
+    const rows: Array<{ phone_number: string; status: string }> = await this.db`
+      SELECT phone_number, status FROM session_leases
+      WHERE node_id <> ${nodeId} AND expires_at > now() AND status IS NOT NULL`
+    const wanted = phoneNumbers && new Set(phoneNumbers)
+    return new Map(rows.filter((row) => !wanted || wanted.has(row.phone_number)).map((row) => [row.phone_number, row.status]))
+  }
+
   /** A deleted session's lease goes with it. */
   async remove(phoneNumber: string): Promise<void> {
     await this.db`DELETE FROM session_leases WHERE phone_number = ${phoneNumber}`
@@ -222,7 +236,7 @@ export class LeaseTable {
       VALUES (${phoneNumber}, ${node.id}, ${node.url}, 1, now() + ${ttlInterval(this.ttlMs)}::interval)
       ON CONFLICT (phone_number) DO UPDATE SET
         node_id = excluded.node_id, node_url = excluded.node_url,
-        epoch = session_leases.epoch + 1, expires_at = excluded.expires_at
+        epoch = session_leases.epoch + 1, expires_at = excluded.expires_at, status = NULL
       WHERE session_leases.expires_at <= now()
       RETURNING phone_number, epoch`
     return held(rows)[0]

@@ -139,6 +139,14 @@ export class ClusterMember implements SessionPlacement {
     throw new LeaseLostError(phoneNumber)
   }
 
+  async recordStatus(tx: SQL, phoneNumber: string, status: string): Promise<void> {
+    await this.table.recordStatus(tx, phoneNumber, this.options.node.id, status)
+  }
+
+  statusesElsewhere(phoneNumbers?: string[]): Promise<Map<string, string>> {
+    return this.table.statusesElsewhere(this.options.node.id, phoneNumbers)
+  }
+
   /** `GET /cluster`: the nodes and which runs each session. */
   overview(): Promise<{ nodes: ClusterNodeRow[]; sessions: SessionPlacementRow[] }> {
     return this.table.overview()

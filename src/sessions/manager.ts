@@ -12,6 +12,7 @@ import { KeyedMutex } from '../lib/keyed-mutex'
 import type { Logger } from '../lib/logger'
 import type { EngineRegistry } from '../providers/registry'
 import {
+  SESSION_STATUSES,
   servesCapability,
   stateOf,
   type Capability,
@@ -197,6 +198,7 @@ export class SessionManager implements LeasedSessionRunner {
   }
 
   async get(phoneNumber: string): Promise<SessionView> {
+    // This node's own view (a number's routes reach the node that runs it: see forwarding).
     return this.view(await this.requireRecord(phoneNumber))
   }
 
@@ -206,7 +208,14 @@ export class SessionManager implements LeasedSessionRunner {
 
   async list(accountId?: string): Promise<SessionView[]> {
     const records = await this.options.sessions.list(accountId)
-    return records.map((record) => this.view(record))
+    const elsewhere = await this.elsewhere(records.some((record) => !this.live.has(record.phoneNumber)) ? undefined : [])
+    return records.map((record) => this.view(record, elsewhere))
+  }
+
+  /** In a cluster, for the list: the status the nodes running these sessions reported (none asked, or on SQLite: empty). */
+  private async elsewhere(phoneNumbers?: string[]): Promise<Map<string, string>> {
+    if (!this.options.placement || phoneNumbers?.length === 0) return new Map()
+    return this.options.placement.statusesElsewhere(phoneNumbers)
   }
 
   /**
@@ -597,9 +606,11 @@ export class SessionManager implements LeasedSessionRunner {
     return { status: 'FAILED', reason: entry.failure, ...(snapshot.me && { me: snapshot.me }) }
   }
 
-  private view(record: SessionRecord): SessionView {
+  private view(record: SessionRecord, elsewhere?: Map<string, string>): SessionView {
     const entry = this.live.get(record.phoneNumber)
-    const snapshot: SessionSnapshot = entry ? this.liveSnapshot(entry) : { status: 'STOPPED' }
+    const remote = elsewhere?.get(record.phoneNumber)
+    // Run by another node: as it last reported (its own routes answer in full there).
+    const snapshot: SessionSnapshot = entry ? this.liveSnapshot(entry) : { status: remote && isSessionStatus(remote) ? remote : 'STOPPED' }
     return {
       phoneNumber: record.phoneNumber,
       ...snapshot,
@@ -613,4 +624,8 @@ export class SessionManager implements LeasedSessionRunner {
 
 function isActive(status: SessionSnapshot['status']): boolean {
   return status === 'STARTING' || status === 'SCAN_QR_CODE' || status === 'WORKING' || status === 'CONFLICT'
+}
+
+function isSessionStatus(value: string): value is SessionSnapshot['status'] {
+  return (SESSION_STATUSES as readonly string[]).includes(value)
 }

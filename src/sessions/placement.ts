@@ -26,6 +26,8 @@ export interface SessionPlacement {
    * session's engine here is stopped.
    */
   fenced<T>(phoneNumber: string, work: (tx: SQL) => Promise<T>): Promise<T>
+  /** The status other nodes last reported for the sessions they run (all of them, or these numbers). */
+  statusesElsewhere(phoneNumbers?: string[]): Promise<Map<string, string>>
 }
 
 /** What the cluster asks of the session manager as leases come and go. */

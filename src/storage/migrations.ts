@@ -274,6 +274,12 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 102,
+    name: 'session lease status',
+    // The holder's last status of the session, so every node can list it (GET /sessions) as it is.
+    sql: `ALTER TABLE session_leases ADD COLUMN status TEXT`,
+  },
+  {
     id: 140,
     name: 'call settings',
     // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
