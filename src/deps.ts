@@ -13,6 +13,7 @@ import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, engineSettingsOf, type Config } from './config'
+import { RequestForwarder } from './cluster/forward'
 import { LeaseOwnership, SingleNodeOwnership, type SessionOwnership } from './cluster/ownership'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
@@ -120,6 +121,8 @@ export interface DepsOverrides {
   now?: () => number
   /** false: build everything but do not start delivering webhooks (benchmarks fill the outbox first). */
   deliverWebhooks?: boolean
+  /** Which node runs each session, instead of the lease table (tests place sessions on stand-in nodes). */
+  ownership?: SessionOwnership
 }
 
 /** The JWT verifier for the configured key source; a key it cannot use stops the boot like any bad setting. */
@@ -152,9 +155,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const ownership: SessionOwnership =
-    storage.dialect === 'postgres'
+    overrides.ownership ?? (storage.dialect === 'postgres'
       ? new LeaseOwnership(storage.db, config.cluster.nodeId, config.cluster.nodeUrl)
-      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl)
+      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl))
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
@@ -239,7 +242,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   })
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const forwarder = new RequestForwarder({ leases: ownership, ...(config.cluster.secret && { secret: config.cluster.secret }) })
+  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, forwarder, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),

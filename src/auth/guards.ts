@@ -10,11 +10,21 @@
  * authentication (401, or 429 when the client IP failed too often; a valid credential is
  * never refused for its IP) → per-credential rate limits (429) → phone number (400) →
  * ownership (403). `resolve` then hands the result to the handler.
+ *
+ * In a cluster (API.md §10), a number route whose session another node runs is passed on
+ * there after those checks (src/cluster/forward.ts): `onRequest` looks the lease up before
+ * the body is read (so the body can stream on unread) and verifies a hop header; the
+ * number guard's transform then answers with the owner's response. A request that arrived
+ * over a signed hop carries its caller's principal, already authenticated and counted at
+ * the entry node: it is neither authenticated nor rate limited again, and never forwarded.
  */
-import { Elysia } from 'elysia'
+import { Elysia, status } from 'elysia'
 import type { Server } from 'bun'
+import { SESSION_NODE_HEADER, type ArrivedHop, type RemoteOwner, type RequestForwarder } from '../cluster/forward'
 import { ForbiddenError, UnauthorizedError } from '../errors'
-import { parsePhoneNumber } from '../lib/phone'
+import { API_BASE } from '../lib/api-paths'
+import { parsePhoneNumber, PHONE_NUMBER_PATTERN } from '../lib/phone'
+import { leaveBodyUnread } from '../lib/unread-body'
 import { resolveClientIp, TRUST_PROXY_OFF, type TrustProxy } from '../lib/client-ip'
 import type { SessionManager } from '../sessions/manager'
 import { presentedToken } from './credentials'
@@ -30,6 +40,8 @@ export interface GuardDeps {
   limits?: RequestLimits
   /** TRUST_PROXY: when X-Forwarded-For names the client; absent → never. */
   trustProxy?: TrustProxy
+  /** Where a number's requests are answered (this node, or its session's node); absent → always here, no X-Session-Node. */
+  forwarder?: RequestForwarder
 }
 
 interface Guarded {
@@ -39,6 +51,34 @@ interface Guarded {
 
 /** What `transform` established for a request, for `resolve` to return. */
 const established = new WeakMap<Request, Guarded>()
+
+/** What `onRequest` learnt of a number route's request: the hop it came over, or the node to pass it to. */
+const routed = new WeakMap<Request, { hop?: ArrivedHop; owner?: RemoteOwner }>()
+
+const PHONE_SEGMENT = new RegExp(PHONE_NUMBER_PATTERN)
+
+/** The number a request's path names (`/api/whatsapp/:phoneNumber…`), or undefined for any other path. */
+/**
+ * Ends a request in `transform` with this response. Elysia answers a status value returned
+ * from transform and skips validation and the handler; its types declare transform as void.
+ * Forwarding must happen this early: validation would judge a body this node never read.
+ */
+function answerInstead(response: Response): void {
+  return status(response.status, response) as unknown as void
+}
+
+function numberOfPath(url: string): string | undefined {
+  const path = new URL(url).pathname
+  if (!path.startsWith(`${API_BASE}/`)) return undefined
+  const segment = path.slice(API_BASE.length + 1).split('/', 1)[0] ?? ''
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+  return PHONE_SEGMENT.test(decoded) ? parsePhoneNumber(decoded) : undefined
+}
 
 function taken(request: Request): Guarded {
   const guarded = established.get(request)
@@ -94,7 +134,23 @@ export function authGuards(deps: GuardDeps) {
     if (limits) Object.assign(headers, limits.consume(principal, request.method, route))
   }
 
+  const forwarder = deps.forwarder
+
   return new Elysia({ name: 'auth-guards', seed: deps })
+    .onRequest(async ({ request, set }) => {
+      if (!forwarder || routed.has(request)) return
+      const phoneNumber = numberOfPath(request.url)
+      if (phoneNumber === undefined) return
+      set.headers[SESSION_NODE_HEADER] = forwarder.selfNodeId
+      const hop = forwarder.arrivedHop(request)
+      if (hop) {
+        routed.set(request, { hop })
+        return
+      }
+      const owner = await forwarder.remoteOwner(phoneNumber)
+      routed.set(request, owner ? { owner } : {})
+      if (owner) leaveBodyUnread(request)
+    })
     .macro({
       requireAuth: {
         async transform({ request, route, server, set }) {
@@ -108,11 +164,25 @@ export function authGuards(deps: GuardDeps) {
       },
       requireSingleAccountProtected: {
         async transform({ request, params, route, server, set }) {
+          const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
+          const routing = routed.get(request)
+          if (routing?.hop && forwarder) {
+            const { principal } = routing.hop
+            const phoneNumber = parsePhoneNumber(raw)
+            await assertOwnsNumber(principal, phoneNumber, deps.sessions)
+            await forwarder.assertStillOwner(phoneNumber)
+            established.set(request, { principal, phoneNumber })
+            return
+          }
           const principal = await authenticate(request, ipOf(server, request))
           rateLimit(principal, request, route, set.headers)
-          const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
+          if (routing?.owner && forwarder) {
+            const answer = await forwarder.forward(request, routing.owner, principal)
+            set.headers[SESSION_NODE_HEADER] = answer.headers.get(SESSION_NODE_HEADER) ?? routing.owner.nodeId
+            return answerInstead(answer)
+          }
           established.set(request, { principal, phoneNumber })
         },
         resolve({ request }) {
