@@ -47,6 +47,7 @@ import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
+import { EngineRelayRepository } from './storage/engine-relay-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
@@ -166,6 +167,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
   const engineState = new EngineStateRepository(storage.db)
+  // Engines whose sessions talk to each other (the simulator) span the nodes through it.
+  const relay = ownership.clustered && storage.dialect === 'postgres' ? new EngineRelayRepository(storage.db, (error) => logger.warn({ err: error }, 'engine relay: no notifications, polling')) : undefined
   const registry = new EngineRegistry({
     definitions: config.engines,
     settingsOf: (engine) => engineSettingsOf(config, engine),
@@ -173,6 +176,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       logger,
       publicApiUrl: `${config.publicUrl}${API_BASE}`,
       stateStore: (engine) => engineState.of(engine),
+      ...(relay && { relay: (engine: EngineName) => relay.of(engine) }),
     },
     ...(overrides.engines && { loaders: overrides.engines }),
   })
@@ -285,6 +289,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     async close() {
       await sessions.shutdown()
       await registry.close()
+      await relay?.close()
       await ingest.close()
       await events.close()
       await storage.close()

@@ -246,6 +246,27 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX session_leases_node ON session_leases (node_id)
     `,
   },
+  {
+    id: 110,
+    name: 'engine relay between nodes',
+    // Mailboxes per number for engines whose network spans the cluster (the simulator). Ids
+    // are UUIDv7 (time-ordered, strictly increasing per node). Used on Postgres only.
+    sql: `
+      CREATE TABLE engine_relay (
+        id          TEXT PRIMARY KEY,
+        engine      TEXT NOT NULL,
+        to_phone    TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        posted_at   BIGINT NOT NULL
+      );
+      CREATE INDEX engine_relay_to ON engine_relay (engine, to_phone, id);
+      CREATE TABLE engine_relay_members (
+        engine        TEXT NOT NULL,
+        phone_number  TEXT NOT NULL,
+        PRIMARY KEY (engine, phone_number)
+      )
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {
