@@ -14,6 +14,7 @@ import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, engineSettingsOf, type Config } from './config'
 import { RequestForwarder } from './cluster/forward'
+import { ClusterMember } from './cluster/member'
 import { LeaseOwnership, SingleNodeOwnership, type SessionOwnership } from './cluster/ownership'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
@@ -88,6 +89,8 @@ export interface AppDeps {
   wahaKeyMatches?: (presented: string) => boolean
   /** Which node runs each session (forwarding asks it); on SQLite this node runs them all. */
   ownership: SessionOwnership
+  /** This node's membership of the cluster (Postgres): heartbeat, leases, fencing. Absent on SQLite. */
+  cluster?: ClusterMember
   /** What every route module's guards need (authentication, ownership, limits). */
   guards: GuardDeps
   /** Each feature's service, built once; the route modules receive them from app.ts. */
@@ -162,6 +165,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
+  const cluster =
+    storage.dialect === 'postgres'
+      ? new ClusterMember({
+          db: storage.db,
+          node: { id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity },
+          leaseTtlMs: config.cluster.leaseTtlMs,
+          logger,
+          writesSettled: () => ingest.idle(),
+        })
+      : undefined
+  if (cluster) ingest.fenceWith((tx, session) => cluster.check(tx, session))
   // Every message passes the bus once, sent (through the API or from the phone) or received.
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
@@ -184,12 +198,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
     registry,
-    sessions: new SessionsRepository(storage.db),
+    // Other nodes write the sessions table too: no cache in a cluster.
+    sessions: new SessionsRepository(storage.db, cluster === undefined),
     engineAuth: new EngineAuthRepository(storage.db),
     bus,
     logger,
     restart: config.restart,
     onEngineRestart: (engine) => metrics.engineRestart(engine),
+    ...(cluster && { placement: cluster }),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -235,6 +251,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const wahaSessions = new WahaSessionsRepository(storage.db)
   sessions.onDeleted((phoneNumber) => wahaSessions.delete(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
+  // Joins the cluster: the first round claims the sessions that should run and have no live node (at boot: this node's own).
+  await cluster?.start(sessions)
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
   const authenticator = new ServerAuthenticator({
@@ -281,6 +299,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     startedAt: Date.now(),
     metrics,
     ownership,
+    ...(cluster && { cluster }),
     ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),
     guards,
@@ -288,6 +307,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {
       await sessions.shutdown()
+      // After the engines' last events are written: peers take the sessions over at once.
+      await cluster?.close()
       await registry.close()
       await relay?.close()
       await ingest.close()

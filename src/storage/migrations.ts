@@ -269,12 +269,28 @@ export const MIGRATIONS: Migration[] = [
   },
 ]
 
-export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {
-  await db.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+/** Transaction-level advisory lock key under which Postgres nodes migrate one at a time ("WWS" 2). */
+export const MIGRATION_LOCK_KEY = 0x57575302
+
+/**
+ * Applies what is missing. On Postgres several nodes may boot at once on one database:
+ * each step takes a transaction-scoped advisory lock and looks again, so every migration
+ * runs exactly once whichever node gets there first.
+ */
+export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS, dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
+  const serialize = async (tx: SQL) => {
+    if (dialect === 'postgres') await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`)
+  }
+  await db.begin(async (tx) => {
+    await serialize(tx)
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+  })
   const applied = new Set((await db`SELECT id FROM schema_migrations`).map((row: { id: number }) => Number(row.id)))
   for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
     if (applied.has(migration.id)) continue
     await db.begin(async (tx) => {
+      await serialize(tx)
+      if ((await tx`SELECT id FROM schema_migrations WHERE id = ${migration.id}`).length > 0) return
       for (const statement of splitStatements(migration.sql)) await tx.unsafe(statement)
       await tx`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${migration.id}, ${migration.name}, ${Date.now()})`
     })
