@@ -56,6 +56,9 @@ import packageJson from '../package.json'
 
 export const VERSION: string = packageJson.version
 
+/** How often a node reads the shared outbox when no NOTIFY woke it (the fallback; NOTIFY is the wake-up). */
+const SHARED_OUTBOX_POLL_MS = 1000
+
 export interface AppDeps {
   config: Config
   version: string
@@ -241,6 +244,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     version: VERSION,
     envelopeName: (engine) => registry.envelopeName(engine),
     onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+    // On Postgres other nodes may share the outbox (API.md §10); a delivery claim lives as long as a session lease.
+    ...(storage.dialect === 'postgres' && {
+      shared: { nodeId: config.cluster.nodeId, claimTtlMs: config.cluster.leaseTtlMs, feedPollMs: SHARED_OUTBOX_POLL_MS },
+    }),
   })
   metrics.readFrom({
     sessions: () => sessions.list(),

@@ -267,6 +267,61 @@ export const MIGRATIONS: Migration[] = [
       )
     `,
   },
+  {
+    id: 120,
+    name: 'cluster: shared outbox sequence and delivery claims',
+    // Used with Postgres, where several nodes share the database (API.md §10); harmless on SQLite.
+    // outbox_sequence: the one counter every node's outbox writes take, under its row lock until
+    // commit, so sequence order is commit order. Deliveries carry their session (per endpoint and
+    // session order) and which node holds them until when (claimed_until: the database's clock, ms).
+    sql: `
+      CREATE TABLE outbox_sequence (
+        id        INTEGER PRIMARY KEY,
+        last_seq  BIGINT NOT NULL
+      );
+      ALTER TABLE webhook_deliveries ADD COLUMN session TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT;
+      UPDATE webhook_deliveries SET session = (SELECT o.session FROM outbox o WHERE o.seq = webhook_deliveries.seq);
+      CREATE INDEX webhook_deliveries_stream ON webhook_deliveries (webhook_id, session, seq);
+      CREATE INDEX webhook_deliveries_claimant ON webhook_deliveries (claimed_by)
+    `,
+  },
+  {
+    id: 121,
+    name: 'cluster: shared rate limits and callback de-duplication',
+    // tat: the GCRA bucket's theoretical arrival time (ms); a row past expires_at is a full bucket.
+    sql: `
+      CREATE TABLE rate_limit_buckets (
+        bucket      TEXT PRIMARY KEY,
+        tat         BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+      CREATE INDEX rate_limit_buckets_expiry ON rate_limit_buckets (expires_at);
+      CREATE TABLE callback_deliveries (
+        session      TEXT NOT NULL,
+        delivery_id  TEXT NOT NULL,
+        received_at  BIGINT NOT NULL,
+        PRIMARY KEY (session, delivery_id)
+      );
+      CREATE INDEX callback_deliveries_received ON callback_deliveries (received_at)
+    `,
+  },
+  {
+    id: 122,
+    name: 'cluster: media bytes in the database',
+    // Content-addressed like the files on disk (session, sha256), cut in chunks of at most 1 MiB.
+    sql: `
+      CREATE TABLE media_chunks (
+        session  TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        chunk    INTEGER NOT NULL,
+        size     BIGINT NOT NULL,
+        data     BYTEA NOT NULL,
+        PRIMARY KEY (session, sha256, chunk)
+      )
+    `,
+  },
 ]
 
 /** Transaction-level advisory lock key under which Postgres nodes migrate one at a time ("WWS" 2). */
