@@ -24,6 +24,7 @@ import { SESSION_NODE_HEADER, type ArrivedHop, type RemoteOwner, type RequestFor
 import { ForbiddenError, UnauthorizedError } from '../errors'
 import { API_BASE } from '../lib/api-paths'
 import { parsePhoneNumber, PHONE_NUMBER_PATTERN } from '../lib/phone'
+import { readCapped } from '../lib/read-capped'
 import { leaveBodyUnread } from '../lib/unread-body'
 import { resolveClientIp, TRUST_PROXY_OFF, type TrustProxy } from '../lib/client-ip'
 import type { SessionManager } from '../sessions/manager'
@@ -52,12 +53,60 @@ interface Guarded {
 /** What `transform` established for a request, for `resolve` to return. */
 const established = new WeakMap<Request, Guarded>()
 
-/** What `onRequest` learnt of a number route's request: the hop it came over, or the node to pass it to. */
-const routed = new WeakMap<Request, { hop?: ArrivedHop; owner?: RemoteOwner }>()
+/** What `onRequest` learnt of a number's request: the hop it came over, or the node to pass it to. */
+const routed = new WeakMap<Request, { phoneNumber: string; hop?: ArrivedHop; owner?: RemoteOwner }>()
 
 const PHONE_SEGMENT = new RegExp(PHONE_NUMBER_PATTERN)
 
-/** The number a request's path names (`/api/whatsapp/:phoneNumber…`), or undefined for any other path. */
+function phoneIn(raw: string | null | undefined): string | undefined {
+  if (!raw) return undefined
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+  return PHONE_SEGMENT.test(decoded) ? parsePhoneNumber(decoded) : undefined
+}
+
+/**
+ * The number a request is for, when it names one: our routes' `/api/whatsapp/:phoneNumber…`;
+ * WAHA's `/api/:session/…` and `/api/sessions/:session…` with a number for the session,
+ * or (without a body) its `session` query parameter.
+ */
+function numberOfRequest(request: Request): string | undefined {
+  const url = new URL(request.url)
+  const path = url.pathname
+  if (path.startsWith(`${API_BASE}/`)) return phoneIn(path.slice(API_BASE.length + 1).split('/', 1)[0])
+  if (!path.startsWith('/api/')) return undefined
+  const [first, second] = path.slice('/api/'.length).split('/')
+  if (first === 'sessions') return phoneIn(second)
+  const named = phoneIn(first)
+  if (named !== undefined) return named
+  return request.method === 'GET' ? phoneIn(url.searchParams.get('session')) : undefined
+}
+
+/** WAHA bodies that name their session are small JSON; a larger body is not looked into. */
+const PEEK_BODY_BYTES = 64 * 1024
+
+/**
+ * WAHA's operations that name their session only in a JSON body (`POST /api/sendText
+ * {session, …}`): the session is read from a copy of the body, so the body itself stays
+ * unread and can still stream on to the owner (or be parsed here).
+ */
+async function numberInWahaBody(request: Request): Promise<string | undefined> {
+  const path = new URL(request.url).pathname
+  if (!path.startsWith('/api/') || path.startsWith(`${API_BASE}/`) || request.method === 'GET' || !request.body) return undefined
+  if (!(request.headers.get('content-type') ?? '').toLowerCase().includes('json')) return undefined
+  try {
+    const bytes = await readCapped(new Response(request.clone().body), PEEK_BODY_BYTES, () => new Error('too large to peek'))
+    const session = (JSON.parse(new TextDecoder().decode(bytes)) as { session?: unknown } | null)?.session
+    return typeof session === 'string' ? phoneIn(session) : undefined
+  } catch {
+    return undefined // malformed or large: answered here, where the parser says why
+  }
+}
+
 /**
  * Ends a request in `transform` with this response. Elysia answers a status value returned
  * from transform and skips validation and the handler; its types declare transform as void.
@@ -65,19 +114,6 @@ const PHONE_SEGMENT = new RegExp(PHONE_NUMBER_PATTERN)
  */
 function answerInstead(response: Response): void {
   return status(response.status, response) as unknown as void
-}
-
-function numberOfPath(url: string): string | undefined {
-  const path = new URL(url).pathname
-  if (!path.startsWith(`${API_BASE}/`)) return undefined
-  const segment = path.slice(API_BASE.length + 1).split('/', 1)[0] ?? ''
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(segment)
-  } catch {
-    return undefined
-  }
-  return PHONE_SEGMENT.test(decoded) ? parsePhoneNumber(decoded) : undefined
 }
 
 function taken(request: Request): Guarded {
@@ -136,26 +172,43 @@ export function authGuards(deps: GuardDeps) {
 
   const forwarder = deps.forwarder
 
+  async function forwardFor(request: Request, owner: RemoteOwner, principal: Principal, headers: Record<string, unknown>): Promise<Response> {
+    const answer = await forwarder!.forward(request, owner, principal)
+    headers[SESSION_NODE_HEADER] = answer.headers.get(SESSION_NODE_HEADER) ?? owner.nodeId
+    return answer
+  }
+
   return new Elysia({ name: 'auth-guards', seed: deps })
     .onRequest(async ({ request, set }) => {
       if (!forwarder || routed.has(request)) return
-      const phoneNumber = numberOfPath(request.url)
+      const phoneNumber = numberOfRequest(request) ?? (await numberInWahaBody(request))
       if (phoneNumber === undefined) return
       set.headers[SESSION_NODE_HEADER] = forwarder.selfNodeId
       const hop = forwarder.arrivedHop(request)
       if (hop) {
-        routed.set(request, { hop })
+        routed.set(request, { phoneNumber, hop })
         return
       }
+      // A WebSocket upgrade (WAHA's /api/ws) cannot cross a hop: answered here.
+      if (request.method === 'GET' && /websocket/i.test(request.headers.get('upgrade') ?? '')) return
       const owner = await forwarder.remoteOwner(phoneNumber)
-      routed.set(request, owner ? { owner } : {})
+      routed.set(request, owner ? { phoneNumber, owner } : { phoneNumber })
       if (owner) leaveBodyUnread(request)
     })
     .macro({
       requireAuth: {
+        // WAHA's routes of a session (`/api/:session/…`) are forwarded like ours; the service
+        // then checks the account against the number, at the owner.
         async transform({ request, route, server, set }) {
+          const routing = routed.get(request)
+          if (routing?.hop && forwarder) {
+            await forwarder.assertStillOwner(routing.phoneNumber)
+            established.set(request, { principal: routing.hop.principal, phoneNumber: '' })
+            return
+          }
           const principal = await authenticate(request, ipOf(server, request))
           rateLimit(principal, request, route, set.headers)
+          if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber: '' })
         },
         resolve({ request }) {
@@ -178,11 +231,7 @@ export function authGuards(deps: GuardDeps) {
           rateLimit(principal, request, route, set.headers)
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
-          if (routing?.owner && forwarder) {
-            const answer = await forwarder.forward(request, routing.owner, principal)
-            set.headers[SESSION_NODE_HEADER] = answer.headers.get(SESSION_NODE_HEADER) ?? routing.owner.nodeId
-            return answerInstead(answer)
-          }
+          if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber })
         },
         resolve({ request }) {

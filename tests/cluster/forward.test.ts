@@ -156,6 +156,38 @@ describe('a number run by another node', () => {
   })
 })
 
+describe("WAHA's routes of a session run by another node", () => {
+  test('are forwarded like ours: session in the path, or in the query of a GET', async () => {
+    const call = (path: string) => a.server.app.handle(new Request(`http://localhost${path}`, { headers: { 'x-api-key': ADMIN_KEY } }))
+    for (const path of [`/api/sessions/${ON_B}`, `/api/${ON_B}/chats`, `/api/checkNumberStatus?session=${ON_B}&phone=${PEER_ON_B}`]) {
+      const response = await call(path)
+      expect({ path, status: response.status, node: response.headers.get('x-session-node') }).toEqual({ path, status: 200, node: 'node-b' })
+    }
+    const session = await (await call(`/api/sessions/${ON_B}`)).json()
+    expect(session).toMatchObject({ name: ON_B, status: 'WORKING' })
+  })
+
+  test('…and in the JSON body (POST /api/sendText {session}), which still streams on unread', async () => {
+    const sent = await a.server.app.handle(
+      new Request('http://localhost/api/sendText', {
+        method: 'POST',
+        headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ session: ON_B, chatId: `${PEER_ON_B}@c.us`, text: 'waha through a hop' }),
+      }),
+    )
+    expect(sent.status).toBe(201)
+    expect(sent.headers.get('x-session-node')).toBe('node-b')
+    const history = await a.server.call('GET', `/${PEER_ON_B}/messages/${ON_B}@c.us?limit=20`)
+    await waitFor(async () => JSON.stringify((await a.server.call('GET', `/${PEER_ON_B}/messages/${ON_B}@c.us?limit=20`)).body).includes('waha through a hop'))
+    expect(history.headers.get('x-session-node')).toBe('node-b')
+  })
+
+  test('without credentials: 401 at the entry node, nothing forwarded', async () => {
+    const refused = await a.server.app.handle(new Request(`http://localhost/api/${ON_B}/chats`))
+    expect(refused.status).toBe(401)
+  })
+})
+
 describe('where a request is handled', () => {
   test('a lapsed lease, or none, is handled here', async () => {
     const lapsed = '15550002001'
