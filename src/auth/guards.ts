@@ -181,7 +181,8 @@ export function authGuards(deps: GuardDeps) {
   return new Elysia({ name: 'auth-guards', seed: deps })
     .onRequest(async ({ request, set }) => {
       if (!forwarder || routed.has(request)) return
-      const phoneNumber = numberOfRequest(request) ?? (await numberInWahaBody(request))
+      // Only a cluster looks into bodies: on one node the session is always here.
+      const phoneNumber = numberOfRequest(request) ?? (forwarder.clustered ? await numberInWahaBody(request) : undefined)
       if (phoneNumber === undefined) return
       set.headers[SESSION_NODE_HEADER] = forwarder.selfNodeId
       const hop = forwarder.arrivedHop(request)
