@@ -272,7 +272,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const forwarder = new RequestForwarder({ leases: ownership, ...(config.cluster.secret && { secret: config.cluster.secret }) })
-  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, forwarder, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const guards: GuardDeps = {
+    authenticator,
+    sessions,
+    limits,
+    trustProxy: config.trustProxy,
+    forwarder,
+    // Link invites' public routes are forwarded to the node that runs the invited number.
+    numberOfLinkToken: (token) => services.linkInvites.numberOf(token),
+    ...(wahaKeyMatches && { wahaKeyMatches }),
+  }
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),

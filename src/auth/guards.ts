@@ -43,6 +43,8 @@ export interface GuardDeps {
   trustProxy?: TrustProxy
   /** Where a number's requests are answered (this node, or its session's node); absent → always here, no X-Session-Node. */
   forwarder?: RequestForwarder
+  /** The number a link invite's token opens (undefined when it opens none), so its public routes are forwarded too. */
+  numberOfLinkToken?: (token: string) => Promise<string | undefined>
 }
 
 interface Guarded {
@@ -86,6 +88,12 @@ function numberOfRequest(request: Request): string | undefined {
   return request.method === 'GET' ? phoneIn(url.searchParams.get('session')) : undefined
 }
 
+/** The token of a link invite's public routes (`/api/whatsapp/link/:token/…`, not the page itself). */
+function linkTokenOf(request: Request): string | undefined {
+  const match = new RegExp(`^${API_BASE}/link/([^/]+)/(?:state|events|pairing-code)$`).exec(new URL(request.url).pathname)
+  return match?.[1]
+}
+
 /** WAHA bodies that name their session are small JSON; a larger body is not looked into. */
 const PEEK_BODY_BYTES = 64 * 1024
 
@@ -114,6 +122,12 @@ async function numberInWahaBody(request: Request): Promise<string | undefined> {
  */
 function answerInstead(response: Response): void {
   return status(response.status, response) as unknown as void
+}
+
+/** A guarded route reached over a hop needs the caller the hop names; a hop made for a public route names none. */
+function hopPrincipal(hop: ArrivedHop): Principal {
+  if (!hop.principal) throw new UnauthorizedError('Refused a forwarded request: it carries no caller')
+  return hop.principal
 }
 
 function taken(request: Request): Guarded {
@@ -172,7 +186,7 @@ export function authGuards(deps: GuardDeps) {
 
   const forwarder = deps.forwarder
 
-  async function forwardFor(request: Request, owner: RemoteOwner, principal: Principal, headers: Record<string, unknown>): Promise<Response> {
+  async function forwardFor(request: Request, owner: RemoteOwner, principal: Principal | undefined, headers: Record<string, unknown>): Promise<Response> {
     const answer = await forwarder!.forward(request, owner, principal)
     headers[SESSION_NODE_HEADER] = answer.headers.get(SESSION_NODE_HEADER) ?? owner.nodeId
     return answer
@@ -181,12 +195,18 @@ export function authGuards(deps: GuardDeps) {
   return new Elysia({ name: 'auth-guards', seed: deps })
     .onRequest(async ({ request, set }) => {
       if (!forwarder || routed.has(request)) return
-      // Only a cluster looks into bodies: on one node the session is always here.
-      const phoneNumber = numberOfRequest(request) ?? (forwarder.clustered ? await numberInWahaBody(request) : undefined)
+      const token = linkTokenOf(request)
+      // Only a cluster looks up tokens and into bodies: on one node the session is always here.
+      let phoneNumber = numberOfRequest(request)
+      if (phoneNumber === undefined && forwarder.clustered) {
+        phoneNumber = token !== undefined ? await deps.numberOfLinkToken?.(token) : await numberInWahaBody(request)
+      }
       if (phoneNumber === undefined) return
       set.headers[SESSION_NODE_HEADER] = forwarder.selfNodeId
       const hop = forwarder.arrivedHop(request)
       if (hop) {
+        // Trusted as the entry node's, but only while this node still runs the session.
+        await forwarder.assertStillOwner(phoneNumber)
         routed.set(request, { phoneNumber, hop })
         return
       }
@@ -194,7 +214,10 @@ export function authGuards(deps: GuardDeps) {
       if (request.method === 'GET' && /websocket/i.test(request.headers.get('upgrade') ?? '')) return
       const owner = await forwarder.remoteOwner(phoneNumber)
       routed.set(request, owner ? { phoneNumber, owner } : { phoneNumber })
-      if (owner) leaveBodyUnread(request)
+      if (!owner) return
+      // A link invite's routes are public (the token is the credential, checked by the owner): passed on at once.
+      if (token !== undefined) return forwardFor(request, owner, undefined, set.headers)
+      leaveBodyUnread(request)
     })
     .macro({
       requireAuth: {
@@ -202,9 +225,8 @@ export function authGuards(deps: GuardDeps) {
         // then checks the account against the number, at the owner.
         async transform({ request, route, server, set }) {
           const routing = routed.get(request)
-          if (routing?.hop && forwarder) {
-            await forwarder.assertStillOwner(routing.phoneNumber)
-            established.set(request, { principal: routing.hop.principal, phoneNumber: '' })
+          if (routing?.hop) {
+            established.set(request, { principal: hopPrincipal(routing.hop), phoneNumber: '' })
             return
           }
           const principal = await authenticate(request, ipOf(server, request))
@@ -220,11 +242,10 @@ export function authGuards(deps: GuardDeps) {
         async transform({ request, params, route, server, set }) {
           const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const routing = routed.get(request)
-          if (routing?.hop && forwarder) {
-            const { principal } = routing.hop
+          if (routing?.hop) {
+            const principal = hopPrincipal(routing.hop)
             const phoneNumber = parsePhoneNumber(raw)
             await assertOwnsNumber(principal, phoneNumber, deps.sessions)
-            await forwarder.assertStillOwner(phoneNumber)
             established.set(request, { principal, phoneNumber })
             return
           }

@@ -28,10 +28,10 @@ export interface RemoteOwner {
   url: string
 }
 
-/** The identity a verified hop carries. */
+/** The identity a verified hop carries; none for a public route (a link invite's token is its own credential). */
 export interface ArrivedHop {
   origin: string
-  principal: Principal
+  principal?: Principal
 }
 
 export const HOP_HEADERS = {
@@ -84,9 +84,9 @@ function pathAndQueryOf(url: URL): string {
 }
 
 /** The four hop headers for a request of `principal` to `pathAndQuery`, from node `origin`. */
-export function signHop(secret: string, hop: { method: string; pathAndQuery: string; origin: string; principal: Principal; now: number }): Record<string, string> {
+export function signHop(secret: string, hop: { method: string; pathAndQuery: string; origin: string; principal: Principal | undefined; now: number }): Record<string, string> {
   const timestamp = String(hop.now)
-  const principal = Buffer.from(JSON.stringify(hop.principal)).toString('base64url')
+  const principal = hop.principal ? Buffer.from(JSON.stringify(hop.principal)).toString('base64url') : ''
   return {
     [HOP_HEADERS.origin]: hop.origin,
     [HOP_HEADERS.timestamp]: timestamp,
@@ -139,11 +139,12 @@ export function verifyHop(secret: string | undefined, request: Request, now: num
   const timestamp = headers.get(HOP_HEADERS.timestamp)
   const principal = headers.get(HOP_HEADERS.principal)
   const signature = headers.get(HOP_HEADERS.signature)
-  if (!origin || !timestamp || !principal || !signature) throw refused('incomplete hop headers')
+  if (!origin || !timestamp || principal === null || !signature) throw refused('incomplete hop headers')
   const expected = signatureOf(secret, { method: request.method, pathAndQuery: pathAndQueryOf(new URL(request.url)), timestamp, origin, principal })
   if (!sameText(signature, expected)) throw refused('bad signature')
   const sentAt = Number(timestamp)
   if (!/^\d{1,16}$/.test(timestamp) || Math.abs(now - sentAt) > HOP_MAX_AGE_MS) throw refused('expired hop')
+  if (principal === '') return { origin }
   const decoded = decodePrincipal(principal)
   if (!decoded) throw refused('malformed principal')
   return { origin, principal: decoded }
@@ -226,8 +227,8 @@ export class RequestForwarder {
     return target
   }
 
-  /** Passes the request to its owner and returns the owner's response, streamed. */
-  async forward(request: Request, owner: RemoteOwner, principal: Principal): Promise<Response> {
+  /** Passes the request to its owner and returns the owner's response, streamed. No principal: a public route. */
+  async forward(request: Request, owner: RemoteOwner, principal: Principal | undefined): Promise<Response> {
     const target = this.targetOf(request, owner)
     const headers = endToEndHeaders(request.headers)
     // A client could send these itself; only ours may reach the owner.

@@ -172,6 +172,33 @@ describe('two nodes, one database', () => {
     }
   })
 
+  test("a link invite's public page works through either node: the owner's QR streams through a hop", async () => {
+    const N3 = '15551110003'
+    const [a] = nodes as [Node, Node]
+    expect((await call(a, 'POST', `/${N3}/start`)).status).toBe(200)
+    let owner: string | undefined
+    await waitFor(async () => (owner = await liveOwner(N3)) !== undefined && (await call(a, 'GET', `/${N3}/state`)).body.status === 'SCAN_QR_CODE', 20_000, 50)
+    const invite = await call(a, 'POST', `/${N3}/link-invites`, { expiresInSeconds: 600 })
+    expect(invite.status).toBe(201)
+    const path = new URL(invite.body.url as string).pathname.replace('/api/whatsapp', '')
+    for (const node of nodes) {
+      const state = await fetch(`${node.api}${path}/state`)
+      expect(state.status).toBe(200)
+      expect(state.headers.get('x-session-node')).toBe(owner!)
+      const events = await fetch(`${node.api}${path}/events`)
+      expect(events.status).toBe(200)
+      expect(events.headers.get('x-session-node')).toBe(owner!)
+      const reader = new SseReader(events)
+      try {
+        await waitFor(() => reader.frames.some((frame) => frame.event === 'qr'), 15_000, 50)
+      } finally {
+        await reader.close()
+      }
+    }
+    // A wrong token is the owner's business only once it opens an invite: here it opens none.
+    expect((await fetch(`${nodes[1]!.api}/link/wli_0000000000000000_${'x'.repeat(43)}/state`)).status).toBe(404)
+  })
+
   test('every GET route of a number answers the same through both nodes, from the node that runs it', async () => {
     const paths = Object.entries(openapi.paths as Record<string, Record<string, unknown>>)
       .filter(([path, methods]) => path.startsWith('/api/whatsapp/{phoneNumber}') && 'get' in methods && !path.endsWith('/events'))

@@ -151,6 +151,18 @@ export class SimulatorNetwork {
     this.posting = this.posting.then(() => relay.post(to, payload)).catch(this.onSaveError)
   }
 
+  private postIfMember(to: string, packet: Packet): void {
+    const relay = this.relay
+    if (!relay) return
+    const payload = encode(packet)
+    this.posting = this.posting
+      .then(async () => {
+        await this.refreshMembers()
+        if (this.elsewhere.has(to)) await relay.post(to, payload)
+      })
+      .catch(this.onSaveError)
+  }
+
   /** Takes what waits in the relay for the devices linked here and hands it over, in order. */
   private drain(): Promise<void> {
     if (this.draining) {
@@ -257,10 +269,16 @@ export class SimulatorNetwork {
    * switched off forever).
    */
   send(to: string, packet: Packet): boolean {
-    if (this.relay && !this.devices.has(to) && (this.elsewhere.has(to) || this.accounts.has(to))) {
-      // Linked on another node, or on none right now: its mailbox holds it for whichever runs it.
-      this.postToRelay(to, structuredClone(packet))
-      return true
+    if (this.relay && !this.devices.has(to)) {
+      if (this.elsewhere.has(to) || this.accounts.has(to)) {
+        // Linked on another node, or on none right now: its mailbox holds it for whichever runs it.
+        this.postToRelay(to, structuredClone(packet))
+        return true
+      }
+      // Perhaps linked on another node a moment ago (this node hears of it at its next
+      // wake-up): ask before dropping it as sent to an outside number.
+      this.postIfMember(to, structuredClone(packet))
+      return false
     }
     if (!this.accounts.has(to)) return false
     // Each side owns its copy: a later change on one side never mutates the other's.
