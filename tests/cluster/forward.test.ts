@@ -248,6 +248,12 @@ describe('the hop header', () => {
     }
   })
 
+  test('a hop made for a public route (no caller) cannot open a guarded one → 401', async () => {
+    const headers = signHop(SECRET, { method: 'GET', pathAndQuery: `/api/whatsapp/${ON_B}/state`, origin: 'node-a', principal: undefined, now: Date.now() })
+    const refused = await b.server.call('GET', `/${ON_B}/state`, { key: null, headers })
+    expect(refused.status).toBe(401)
+  })
+
   test.each([
     ['signed with another secret', () => hopHeaders(`/${ON_B}/state`, { secret: 'not-the-cluster-secret-0123456789abcdef' })],
     ['expired', () => hopHeaders(`/${ON_B}/state`, { now: Date.now() - 120_000 })],
