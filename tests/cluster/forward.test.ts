@@ -135,9 +135,12 @@ describe('a number run by another node', () => {
       await a.server.call('POST', `/${ON_B}/sandbox/incoming`, { body: { from: '966511111111', text: 'live through a hop' } })
       await waitFor(() => reader.events.some((event) => JSON.stringify(event.data.payload).includes('live through a hop')), 10_000)
       expect(reader.ended).toBe(false)
+      expect(b.server.deps.events.sse.subscriberCount(ON_B)).toBe(1)
     } finally {
       await reader.close()
     }
+    // The client going away reaches the owner: its stream closes too.
+    await waitFor(() => b.server.deps.events.sse.subscriberCount(ON_B) === 0, 10_000)
   })
 
   test('the caller\'s identity travels with the hop: the owner refuses an account the session is not of', async () => {
