@@ -16,6 +16,7 @@ import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
 import { chatActionsModule } from './modules/chat-actions'
+import { clusterModule } from './modules/cluster'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps) {
     .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
     .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))
+    .use(clusterModule(guards, services.cluster))
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))

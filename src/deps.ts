@@ -32,6 +32,7 @@ import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
 import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
+import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
 import { MessagesService } from './modules/messages/service'
@@ -49,6 +50,7 @@ import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
 import { EngineRelayRepository } from './storage/engine-relay-repo'
+import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { join } from 'node:path'
 
@@ -117,6 +119,7 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  cluster: ClusterService
 }
 
 export interface DepsOverrides {
@@ -208,7 +211,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     logger,
     restart: config.restart,
     onEngineRestart: (engine) => metrics.engineRestart(engine),
-    ...(cluster && { placement: cluster }),
+    ...(cluster && { placement: cluster, snapshots: new EngineSnapshotsRepository(storage.db) }),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -293,6 +296,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }
   return {

@@ -124,13 +124,17 @@ export class LeaseTable {
     })
   }
 
-  /** How many sessions wait for a node (should run, no live lease), and how many nodes are alive. */
+  /**
+   * How many sessions wait for a node (should run, no live lease), and how many nodes are
+   * alive: a heartbeat within two renewal rounds (a node whose leases ran out has missed
+   * three, so it no longer counts when its sessions are shared out).
+   */
   async orphansAndLiveNodes(): Promise<{ orphans: number; liveNodes: number }> {
     const rows: { orphans: DbInteger; live_nodes: DbInteger }[] = await this.db`
       SELECT
         (SELECT COUNT(*) FROM sessions AS s WHERE s.desired_state = 'running'
            AND NOT EXISTS (SELECT 1 FROM session_leases AS l WHERE l.phone_number = s.phone_number AND l.expires_at > now())) AS orphans,
-        (SELECT COUNT(*) FROM cluster_nodes WHERE last_seen_at > now() - ${ttlInterval(this.ttlMs)}::interval) AS live_nodes`
+        (SELECT COUNT(*) FROM cluster_nodes WHERE last_seen_at > now() - ${ttlInterval((this.ttlMs * 2) / 3)}::interval) AS live_nodes`
     return { orphans: Number(rows[0]?.orphans ?? 0), liveNodes: Number(rows[0]?.live_nodes ?? 0) }
   }
 

@@ -146,15 +146,18 @@ export class ClusterMember implements SessionPlacement {
 
   // ─── The loop ──────────────────────────────────────────────────────────────
 
-  private schedule(): void {
+  /** The next round in a third of the TTL; `soon` (orphans left over after a full share) sooner, to pick up what the others did not. */
+  private schedule(soon = false): void {
     if (!this.running) return
     clearTimeout(this.#tickTimer)
+    const round = Math.floor(this.options.leaseTtlMs / 3)
     this.#tickTimer = setTimeout(() => {
       this.#ticking = this.tick()
-    }, Math.max(100, Math.floor(this.options.leaseTtlMs / 3)))
+    }, Math.max(100, soon ? Math.floor(round / 5) : round))
   }
 
   private async tick(): Promise<void> {
+    let soon = false
     try {
       // A timer that fires late (the process was stopped) must not renew leases peers may have taken meanwhile.
       if (this.held.size > 0 && performance.now() >= this.selfStopAt()) this.selfStop()
@@ -165,11 +168,11 @@ export class ClusterMember implements SessionPlacement {
       this.renewedFrom = sentAt
       this.armSelfStop()
       this.reconcile(renewed, sentAt)
-      await this.claim()
+      soon = await this.claim()
     } catch (error) {
       this.options.logger.warn({ err: error }, 'cluster heartbeat or lease renewal failed; retrying (engines stop if leases cannot be renewed in time)')
     } finally {
-      this.schedule()
+      this.schedule(soon)
     }
   }
 
@@ -187,12 +190,13 @@ export class ClusterMember implements SessionPlacement {
     }
   }
 
-  private async claim(): Promise<void> {
+  /** Returns true when more orphans may be waiting (this round took its full share). */
+  private async claim(): Promise<boolean> {
     const { capacity } = this.options.node
     const spare = capacity === 0 ? Number.POSITIVE_INFINITY : capacity - this.held.size
-    if (spare <= 0) return
+    if (spare <= 0) return false
     const { orphans, liveNodes } = await this.table.orphansAndLiveNodes()
-    if (orphans === 0) return
+    if (orphans === 0) return false
     // A fair share per round, so a dead node's sessions spread over the survivors; what is left is claimed next round.
     const limit = Math.min(spare, Math.ceil(orphans / Math.max(1, liveNodes)))
     const claimed = await this.table.claimOrphans(this.options.node, limit)
@@ -202,6 +206,7 @@ export class ClusterMember implements SessionPlacement {
       this.options.logger.info({ session: lease.phoneNumber, epoch: lease.epoch }, 'claimed session lease')
       this.run(lease.phoneNumber)
     }
+    return claimed.length > 0 && claimed.length === limit && limit < orphans
   }
 
   private run(phoneNumber: string): void {

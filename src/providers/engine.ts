@@ -401,6 +401,17 @@ export interface EngineContext {
     save(state: string): Promise<void>
     clear(): Promise<void>
   }
+  /**
+   * In a cluster (Postgres): where a browser engine keeps its login as an archive, so
+   * another node can take the session over without a QR (webjs saves it soon after `ready`,
+   * periodically and on a clean stop, and restores it into a fresh profile). Saves are
+   * fenced: a node that lost the session cannot overwrite the new owner's. Absent on SQLite,
+   * where the profile on disk is all there is.
+   */
+  profileSnapshots?: {
+    load(): Promise<Uint8Array | undefined>
+    save(archive: Uint8Array): Promise<void>
+  }
   emit: EngineEventListener
 }
 

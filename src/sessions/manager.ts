@@ -21,6 +21,7 @@ import {
   type SessionSnapshot,
   type SessionState,
 } from '../providers/engine'
+import type { EngineSnapshotsRepository } from '../storage/engine-snapshots-repo'
 import type { EngineAuthRepository, SessionRecord, SessionsRepository } from '../storage/sessions-repo'
 import type { LeasedSessionRunner, SessionPlacement } from './placement'
 
@@ -51,6 +52,8 @@ export interface SessionManagerOptions {
    * and its auth state is written under the lease. Absent on SQLite (this server runs all).
    */
   placement?: SessionPlacement
+  /** With `placement`: browser engines' login archives, so another node takes a session over without a QR. */
+  snapshots?: EngineSnapshotsRepository
 }
 
 export interface StartRequest {
@@ -285,6 +288,14 @@ export class SessionManager implements LeasedSessionRunner {
     await Promise.all(Array.from({ length: Math.max(1, limit) }, worker))
   }
 
+  /** Numbers whose engine runs on this server now. */
+  runningHere(): string[] {
+    return [...this.live]
+      .filter(([, entry]) => !entry.failure && isActive(entry.engineSession.snapshot().status))
+      .map(([phoneNumber]) => phoneNumber)
+      .sort()
+  }
+
   /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */
   memoryUsage(): Array<{ phoneNumber: string; engine: EngineName; bytes: number }> {
     const usage: Array<{ phoneNumber: string; engine: EngineName; bytes: number }> = []
@@ -384,6 +395,7 @@ export class SessionManager implements LeasedSessionRunner {
     await mkdir(dataDir, { recursive: true })
     const auth = this.options.engineAuth
     const placement = this.options.placement
+    const snapshots = this.options.snapshots
     let entry: LiveSession | undefined
     const engineSession = create({
       phoneNumber,
@@ -392,8 +404,23 @@ export class SessionManager implements LeasedSessionRunner {
         load: () => auth.load(phoneNumber, engine),
         // In a cluster only the lease holder may write it: a stalled former owner must not overwrite the new one's pairing.
         save: (state) => (placement ? placement.fenced(phoneNumber, (tx) => auth.save(phoneNumber, engine, state, tx)) : auth.save(phoneNumber, engine, state)),
-        clear: () => (placement ? placement.fenced(phoneNumber, (tx) => auth.clear(phoneNumber, engine, tx)) : auth.clear(phoneNumber, engine)),
+        clear: () =>
+          placement
+            ? placement.fenced(phoneNumber, async (tx) => {
+                await auth.clear(phoneNumber, engine, tx)
+                await snapshots?.clear(phoneNumber, engine, tx)
+              })
+            : auth.clear(phoneNumber, engine),
       },
+      ...(placement &&
+        snapshots && {
+          profileSnapshots: {
+            load: () => snapshots.load(phoneNumber, engine),
+            save: async (archive: Uint8Array) => {
+              await placement.fenced(phoneNumber, (tx) => snapshots.save(phoneNumber, engine, archive, tx))
+            },
+          },
+        }),
       emit: (event) => {
         // Events from an engine session that has since been replaced are stale.
         if (entry && !entry.retired && this.live.get(phoneNumber) === entry) this.onEngineEvent(phoneNumber, entry, event)
@@ -526,6 +553,7 @@ export class SessionManager implements LeasedSessionRunner {
       }
     }
     await this.options.engineAuth.clear(phoneNumber)
+    await this.options.snapshots?.clear(phoneNumber)
     await this.removeSessionDir(phoneNumber)
     return entry
   }

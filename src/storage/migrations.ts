@@ -247,6 +247,33 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    id: 101,
+    name: 'engine profile snapshots',
+    // A browser engine's login (webjs: the profile's IndexedDB and Local Storage) as a
+    // compressed archive in chunks, so another node can take the session over without a QR.
+    // Two generations are kept: a torn or corrupt newest one falls back to the one before.
+    sql: `
+      CREATE TABLE engine_snapshots (
+        phone_number  TEXT NOT NULL,
+        engine        TEXT NOT NULL,
+        generation    BIGINT NOT NULL,
+        sha256        TEXT NOT NULL,
+        size          BIGINT NOT NULL,
+        chunks        INTEGER NOT NULL,
+        created_at    BIGINT NOT NULL,
+        PRIMARY KEY (phone_number, engine, generation)
+      );
+      CREATE TABLE engine_snapshot_chunks (
+        phone_number  TEXT NOT NULL,
+        engine        TEXT NOT NULL,
+        generation    BIGINT NOT NULL,
+        idx           INTEGER NOT NULL,
+        data          BYTEA NOT NULL,
+        PRIMARY KEY (phone_number, engine, generation, idx)
+      )
+    `,
+  },
+  {
     id: 110,
     name: 'engine relay between nodes',
     // Mailboxes per number for engines whose network spans the cluster (the simulator). Ids
