@@ -101,6 +101,17 @@ export interface Config extends EngineSettingsSections {
   outbox: { retentionMs: number; pruneIntervalMs: number }
   /** Many nodes on one Postgres (API.md §10); on SQLite the server is its only node. */
   cluster: ClusterConfig
+  /** Media bytes in an S3-compatible bucket instead of DATA_DIR (or Postgres): readable from every node. */
+  mediaS3?: MediaS3Config
+}
+
+export interface MediaS3Config {
+  bucket: string
+  /** The service's URL (MinIO, R2, …); AWS S3 when unset. */
+  endpoint?: string
+  region?: string
+  accessKeyId?: string
+  secretAccessKey?: string
 }
 
 export interface ClusterConfig {
@@ -285,6 +296,28 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       `CLUSTER_SECRET is required with a Postgres DATABASE_URL (every server on it is a cluster node): set the same random value of at least ${CLUSTER_SECRET_MIN_LENGTH} characters on every node, e.g. openssl rand -hex 32`,
     )
   }
+  const s3Bucket = read.string('MEDIA_S3_BUCKET')
+  const s3Endpoint = read.url('MEDIA_S3_ENDPOINT', ['http:', 'https:'])
+  const s3Region = read.string('MEDIA_S3_REGION')
+  const s3AccessKeyId = read.string('MEDIA_S3_ACCESS_KEY_ID')
+  const s3SecretAccessKey = read.string('MEDIA_S3_SECRET_ACCESS_KEY')
+  if (s3Bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3Bucket)) {
+    read.problems.push(`MEDIA_S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots or hyphens (got "${s3Bucket}")`)
+  }
+  if ((s3AccessKeyId === undefined) !== (s3SecretAccessKey === undefined)) {
+    read.problems.push('MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together: set both, or neither')
+  }
+  if (s3Bucket === undefined && (s3Endpoint ?? s3Region ?? s3AccessKeyId ?? s3SecretAccessKey) !== undefined) {
+    read.problems.push('MEDIA_S3_ENDPOINT, MEDIA_S3_REGION and the MEDIA_S3 keys need MEDIA_S3_BUCKET (the bucket media is stored in)')
+  }
+  const mediaS3: MediaS3Config | undefined = s3Bucket === undefined ? undefined : {
+    bucket: s3Bucket,
+    ...(s3Endpoint !== undefined && { endpoint: s3Endpoint.replace(/\/+$/, '') }),
+    ...(s3Region !== undefined && { region: s3Region }),
+    ...(s3AccessKeyId !== undefined && { accessKeyId: s3AccessKeyId }),
+    ...(s3SecretAccessKey !== undefined && { secretAccessKey: s3SecretAccessKey }),
+  }
+
   const cluster: ClusterConfig = {
     nodeId,
     nodeUrl,
@@ -346,6 +379,7 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       pruneIntervalMs: read.integer('OUTBOX_PRUNE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
     cluster,
+    ...(mediaS3 && { mediaS3 }),
   }
   if (apiKey) config.apiKey = apiKey
   if (metricsToken) config.metricsToken = metricsToken

@@ -26,6 +26,8 @@ import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaFiles } from './messaging/media-files'
+import { PostgresMediaStorage } from './messaging/media-postgres'
+import { S3MediaStorage } from './messaging/media-s3'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
@@ -52,6 +54,7 @@ import { EngineStateRepository } from './storage/engine-state-repo'
 import { EngineRelayRepository } from './storage/engine-relay-repo'
 import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
+import { CallbackDeliveriesRepository } from './storage/callback-deliveries-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -223,7 +226,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
+  // Media any node can serve (API.md §10): a bucket when configured, else the shared database on Postgres; one node's disk on SQLite.
+  const mediaStorage = config.mediaS3
+    ? new S3MediaStorage(config.mediaS3)
+    : storage.dialect === 'postgres'
+      ? new PostgresMediaStorage(storage.db)
+      : new MediaFiles(join(config.dataDir, 'media'))
+  const store = new MessageStore(storage.db, mediaStorage, logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
@@ -272,7 +281,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now,
     logger,
   })
-  const limits = new RequestLimits(config.rateLimit, now)
+  // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
+  const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const forwarder = new RequestForwarder({ leases: ownership, ...(config.cluster.secret && { secret: config.cluster.secret }) })
   const guards: GuardDeps = {
@@ -295,7 +305,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groups: new GroupsService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    wahaCallbacks: new WahaCallbacksService(
+      sessions,
+      ingest,
+      (engine) => registry.callbackDecoder(engine),
+      storage.dialect === 'postgres' ? new CallbackDeliveriesRepository(storage.db) : undefined,
+    ),
     cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
   }

@@ -175,13 +175,13 @@ export function authGuards(deps: GuardDeps) {
     try {
       return await authenticator.authenticate(request.headers)
     } catch (error) {
-      if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ip) ?? error
+      if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ip)) ?? error
       throw error
     }
   }
 
-  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void {
-    if (limits) Object.assign(headers, limits.consume(principal, request.method, route))
+  async function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): Promise<void> {
+    if (limits) Object.assign(headers, await limits.consume(principal, request.method, route))
   }
 
   const forwarder = deps.forwarder
@@ -230,7 +230,7 @@ export function authGuards(deps: GuardDeps) {
             return
           }
           const principal = await authenticate(request, ipOf(server, request))
-          rateLimit(principal, request, route, set.headers)
+          await rateLimit(principal, request, route, set.headers)
           if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber: '' })
         },
@@ -250,7 +250,7 @@ export function authGuards(deps: GuardDeps) {
             return
           }
           const principal = await authenticate(request, ipOf(server, request))
-          rateLimit(principal, request, route, set.headers)
+          await rateLimit(principal, request, route, set.headers)
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
           if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
@@ -273,7 +273,7 @@ export function authGuards(deps: GuardDeps) {
           }
           const principal = await authenticator.authenticate(request.headers).catch(() => undefined)
           if (!principal?.isAdmin) {
-            throw limits?.recordAuthFailure(ip) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
+            throw (await limits?.recordAuthFailure(ip)) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
           }
           established.set(request, { principal, phoneNumber: '' })
         },

@@ -317,12 +317,13 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 121,
     name: 'cluster: shared rate limits and callback de-duplication',
-    // tat: the GCRA bucket's theoretical arrival time (ms); a row past expires_at is a full bucket.
+    // tat: the GCRA bucket's theoretical arrival time (epoch ms, fractional: a window / limit
+    // interval rarely is whole); a row past expires_at is a full bucket.
     sql: `
       CREATE TABLE rate_limit_buckets (
         bucket      TEXT PRIMARY KEY,
-        tat         BIGINT NOT NULL,
-        expires_at  BIGINT NOT NULL
+        tat         DOUBLE PRECISION NOT NULL,
+        expires_at  DOUBLE PRECISION NOT NULL
       );
       CREATE INDEX rate_limit_buckets_expiry ON rate_limit_buckets (expires_at);
       CREATE TABLE callback_deliveries (
