@@ -284,7 +284,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
   const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const forwarder = new RequestForwarder({ leases: ownership, ...(config.cluster.secret && { secret: config.cluster.secret }) })
+  const forwarder = new RequestForwarder({
+    leases: ownership,
+    ...(config.cluster.secret && { secret: config.cluster.secret }),
+    onUnreachable: (owner, error) => logger.warn({ err: error, node: owner.nodeId, url: owner.url }, 'could not forward a request to the node running its session'),
+  })
   const guards: GuardDeps = {
     authenticator,
     sessions,

@@ -158,6 +158,8 @@ export interface ForwarderOptions {
   now?: () => number
   /** Tests pass a fetch that records or fails; the default is Bun's. */
   fetch?: typeof fetch
+  /** Told when the owner could not be reached (the client gets a 503): for the operator's log. */
+  onUnreachable?: (owner: RemoteOwner, error: unknown) => void
 }
 
 /**
@@ -252,8 +254,9 @@ export class RequestForwarder {
         decompress: false,
         ...(hasBody && { body: request.body, duplex: 'half' }),
       } as RequestInit)
-    } catch {
+    } catch (error) {
       request.signal.removeEventListener('abort', abort)
+      this.options.onUnreachable?.(owner, error)
       throw new EngineUnavailableError('cluster', `Node ${owner.nodeId}, which runs this session, cannot be reached; retry shortly`)
     } finally {
       clearTimeout(deadline)
