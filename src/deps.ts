@@ -37,6 +37,7 @@ import { ChatsService } from './modules/chats/service'
 import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
+import { GroupInvitesService } from './modules/group-invites/service'
 import { MessagesService } from './modules/messages/service'
 import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
@@ -118,6 +119,7 @@ export interface AppServices {
   chatActions: ChatActionsService
   contacts: ContactsService
   groups: GroupsService
+  groupInvites: GroupInvitesService
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
@@ -307,6 +309,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
     groups: new GroupsService(sessions, messaging),
+    groupInvites: new GroupInvitesService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(

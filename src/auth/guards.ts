@@ -170,12 +170,16 @@ export function authGuards(deps: GuardDeps) {
 
   const ipOf = (server: Server<unknown> | null, request: Request) => clientIp(server, request, deps.trustProxy)
 
-  /** Authenticates, counting failures per client IP: an IP that failed too often gets 429s, a valid credential always passes. */
-  async function authenticate(request: Request, ip: string | undefined): Promise<Principal> {
+  /**
+   * Authenticates, counting failures per client IP: an IP that failed too often gets 429s, a
+   * valid credential always passes. The address is looked up only on a failure (it was ~4%
+   * of a guarded GET's CPU on every request).
+   */
+  async function authenticate(request: Request, server: Server<unknown> | null): Promise<Principal> {
     try {
       return await authenticator.authenticate(request.headers)
     } catch (error) {
-      if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ip)) ?? error
+      if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ipOf(server, request))) ?? error
       throw error
     }
   }
@@ -229,7 +233,7 @@ export function authGuards(deps: GuardDeps) {
             established.set(request, { principal: hopPrincipal(routing.hop), phoneNumber: '' })
             return
           }
-          const principal = await authenticate(request, ipOf(server, request))
+          const principal = await authenticate(request, server)
           await rateLimit(principal, request, route, set.headers)
           if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber: '' })
@@ -249,7 +253,7 @@ export function authGuards(deps: GuardDeps) {
             established.set(request, { principal, phoneNumber })
             return
           }
-          const principal = await authenticate(request, ipOf(server, request))
+          const principal = await authenticate(request, server)
           await rateLimit(principal, request, route, set.headers)
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)

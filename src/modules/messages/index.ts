@@ -174,7 +174,18 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
       detail: {
         tags: ['Status'],
         summary: 'Post to Status',
-        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`) or video (\`videoUrl\`) Status, with an optional \`caption\` for media. The post is stored in the chat \`status@broadcast\`.${MEDIA_NOTES}${SEND_NOTES}`,
+        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`), video (\`videoUrl\`) or voice (\`audioUrl\`, optional \`backgroundColor\`; capability \`status.voice\`) Status, with an optional \`caption\` for images and videos. The post is stored in the chat \`status@broadcast\`; delete it with \`DELETE /:phoneNumber/status/:messageId\`.${MEDIA_NOTES}${SEND_NOTES}`,
+      },
+    })
+    .delete('/:phoneNumber/status/:messageId', ({ phoneNumber, params }) => service.deleteStatus(phoneNumber, params.messageId), {
+      requireSingleAccountProtected: true,
+      params: PhoneMessageParams,
+      response: { 200: SuccessResult, ...connectedErrors },
+      detail: {
+        tags: ['Status'],
+        summary: 'Delete a Status post',
+        description:
+          'Deletes one of this number\'s Status posts for everyone who could see it (they receive `message.revoked`; history shows it as revoked). 404 for an unknown message; 400 for a message that is not an own Status post. Needs a CONNECTED session (409 otherwise) whose engine can do it (501 NOT_SUPPORTED otherwise).',
       },
     })
 }

@@ -27,6 +27,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -43,6 +44,10 @@ import {
   type ProfileDTO,
   type EngineContext,
   type EngineEvent,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type MembershipRequest,
+  type OwnPresence,
   type SandboxControls,
   type SandboxIncoming,
   type SendRequest,
@@ -271,7 +276,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       to: STATUS_BROADCAST,
       timestamp: nowSeconds(),
       type: content.type,
-      body: content.type === 'text' ? content.text : (content.caption ?? ''),
+      body: content.type === 'text' ? content.text : content.type === 'voice' ? '' : (content.caption ?? ''),
       ...(content.type !== 'text' && { media: content.media }),
     }
     // The Status audience: the numbers of this network that have a chat with this one.
@@ -310,6 +315,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     target.dto.body = text
     target.dto.edited = true
+    this.account.touch(target)
     const chatId = target.dto.chatId
     this.context.emit({ type: 'message.edited', chatId, editedMessageId: messageId, body: text, from: this.myJid, fromMe: true, timestamp })
     this.tell(target, { kind: 'edit', from: this.phoneNumber, ...this.groupField(chatId), targetKey: target.key, body: text, timestamp })
@@ -345,6 +351,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const message of chat.messages) {
       if (message.dto.fromMe || message.seen) continue
       message.seen = true
+      this.account.touch(message)
       const sender = phoneOf(message.dto.participant ?? message.dto.from)
       bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
     }
@@ -448,6 +455,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const target = this.requireMessage(messageId)
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be starred')
     target.starred = starred
+    this.account.touch(target)
   }
 
   override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
@@ -456,6 +464,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be pinned')
     this.requirePinRights(target)
     target.pinnedUntil = nowSeconds() + durationSeconds
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: target.pinnedUntil })
   }
 
@@ -465,6 +474,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.pinnedUntil === undefined || target.pinnedUntil <= nowSeconds()) throw new BadRequestError('The message is not pinned')
     this.requirePinRights(target)
     delete target.pinnedUntil
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: 0 })
   }
 
@@ -485,6 +495,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     poll.votes ??= new Map()
     poll.votes.set(this.myJid, choice)
+    this.account.touch(poll)
     this.emit({ type: 'poll.vote', chatId, pollMessageId: messageId, voter: this.myJid, fromMe: true, selectedOptions: choice, timestamp })
     this.tell(poll, { kind: 'vote', from: this.phoneNumber, ...this.groupField(chatId), targetKey: poll.key, options: choice, timestamp })
   }
@@ -523,6 +534,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const phone of this.network.accountNumbers()) if (phone !== this.phoneNumber) ids.add(jid(phone))
     for (const chatId of this.account.chats.keys()) if (chatId.endsWith('@c.us') && chatId !== this.myJid) ids.add(chatId)
     for (const blocked of this.account.blocked) ids.add(blocked)
+    for (const saved of this.account.savedNames.keys()) ids.add(saved)
     return [...ids].sort().map((id) => this.contactDto(id))
   }
 
@@ -564,12 +576,12 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     return this.network.groups.forMember(this.phoneNumber).map((group) => this.network.groups.dto(group))
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     this.requireWorking()
     const phones = this.groupPhones(participants).filter((phone) => phone !== this.phoneNumber)
     const unknown = phones.filter((phone) => !this.network.exists(phone))
     if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
-    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones))
+    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones, options?.membershipApproval === true))
   }
 
   override async getGroup(groupId: string): Promise<GroupDTO> {
@@ -637,6 +649,75 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.network.setProfile(this.phoneNumber, { picture })
   }
 
+  // ─── Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras ──
+
+  override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    this.requireWorking()
+    const { group, pending } = this.network.groups.join(this.phoneNumber, inviteCode)
+    return { groupId: group.id, pending }
+  }
+
+  override async getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    this.requireWorking()
+    return this.network.groups.inviteInfo(inviteCode)
+  }
+
+  override async revokeInviteLink(groupId: string): Promise<string> {
+    this.requireWorking()
+    return this.network.groups.revokeInvite(this.phoneNumber, groupId)
+  }
+
+  override async deleteGroupPicture(groupId: string): Promise<void> {
+    this.requireWorking()
+    this.network.groups.deletePicture(this.phoneNumber, groupId)
+  }
+
+  override async listMembershipRequests(groupId: string): Promise<MembershipRequest[]> {
+    this.requireWorking()
+    return this.network.groups.requestsOf(this.phoneNumber, groupId)
+  }
+
+  override async reviewMembershipRequests(groupId: string, participants: string[], approve: boolean): Promise<string[]> {
+    this.requireWorking()
+    return this.network.groups.review(this.phoneNumber, groupId, this.groupPhones(participants), approve)
+  }
+
+  override async getContactAbout(contactId: string): Promise<string | null> {
+    this.requireWorking()
+    if (contactId !== this.myJid && !this.knowsContact(contactId)) throw new NotFoundError(`Contact ${contactId} not found`)
+    return this.network.profile(phoneOf(contactId))?.status || null
+  }
+
+  override async saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    this.requireWorking()
+    if (!contactId.endsWith('@c.us')) throw new BadRequestError('Only phone numbers (…@c.us) can be saved as contacts', { contactId })
+    if (contactId === this.myJid) throw new BadRequestError('A number cannot save itself as a contact')
+    this.account.savedNames.set(contactId, { firstName: name.firstName, ...(name.lastName !== undefined && { lastName: name.lastName }) })
+  }
+
+  /** Told to the numbers this one chats with (as WhatsApp shows "online" in their chat), not to those it blocked. */
+  override async setOwnPresence(state: OwnPresence): Promise<void> {
+    this.requireWorking()
+    const timestamp = nowSeconds()
+    for (const phone of this.network.accountNumbers()) {
+      if (phone === this.phoneNumber || this.account.blocked.has(jid(phone))) continue
+      if (!this.account.chats.has(jid(phone)) && !this.network.account(phone).chats.has(this.myJid)) continue
+      this.network.send(phone, { kind: 'presence', from: this.phoneNumber, state, timestamp })
+    }
+  }
+
+  override async deleteProfilePicture(): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { picture: undefined })
+  }
+
+  override async deleteStatus(messageId: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.chatId !== STATUS_BROADCAST || !target.dto.fromMe) throw new BadRequestError(`Message ${messageId} is not one of this number's Status posts`)
+    await this.deleteMessage(messageId, true)
+  }
+
   // ─── NetworkDevice ───────────────────────────────────────────────────────
 
   handle(packet: Packet): void {
@@ -668,6 +749,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!target || phoneOf(target.dto.participant ?? target.dto.from) !== packet.from) return
         target.dto.body = packet.body
         target.dto.edited = true
+        this.account.touch(target)
         this.emit({ type: 'message.edited', chatId, editedMessageId: target.dto.id, body: packet.body, from: jid(packet.from), fromMe: false, timestamp: packet.timestamp })
         return
       }
@@ -695,6 +777,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!poll || poll.dto.type !== 'poll' || this.isBlocked(packet.from, packet.group)) return
         poll.votes ??= new Map()
         poll.votes.set(jid(packet.from), packet.options)
+        this.account.touch(poll)
         this.emit({
           type: 'poll.vote',
           chatId,
@@ -712,6 +795,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!target) return
         if (packet.until > 0) target.pinnedUntil = packet.until
         else delete target.pinnedUntil
+        this.account.touch(target)
         return
       }
     }
@@ -760,6 +844,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       if (!message?.dto.fromMe) continue
       message.receivedBy?.add(from)
       if (ack >= ACK.READ) message.readBy?.add(from)
+      this.account.touch(message)
       // In a group the ticks turn only when every recipient got (read) it, as on WhatsApp.
       const everyone = message.recipients ?? [from]
       const level = everyone.every((p) => message.readBy?.has(p)) ? ACK.READ : everyone.every((p) => message.receivedBy?.has(p)) ? ACK.DEVICE : ACK.SERVER
@@ -860,6 +945,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     delete target.dto.vcards
     delete target.dto.poll
     delete target.media
+    this.account.touch(target)
   }
 
   private groupPhones(participants: string[]): string[] {
@@ -872,20 +958,21 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private knowsContact(contactId: string): boolean {
     if (!contactId.endsWith('@c.us') || contactId === this.myJid) return false
     const phone = phoneOf(contactId)
-    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId)
+    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId) || this.account.savedNames.has(contactId)
   }
 
   private contactDto(id: string): ContactDTO {
     const phone = phoneOf(id)
     const isAccount = this.network.hasAccount(phone)
     const pushName = this.network.profile(phone)?.pushName ?? null
+    const saved = this.account.savedNames.get(id)
     return {
       id,
-      // Every number linked on this network is in the simulated address book.
-      name: isAccount ? pushName : null,
+      // Every number linked on this network is in the simulated address book; a saved name wins.
+      name: saved ? [saved.firstName, saved.lastName].filter(Boolean).join(' ') : isAccount ? pushName : null,
       pushname: pushName,
       number: phone,
-      isMyContact: isAccount,
+      isMyContact: isAccount || saved !== undefined,
       isBusiness: false,
       isBlocked: this.account.blocked.has(id),
     }
