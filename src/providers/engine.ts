@@ -467,7 +467,8 @@ export interface EngineContext {
    * where the profile on disk is all there is.
    */
   profileSnapshots?: {
-    load(): Promise<Uint8Array | undefined>
+    /** The newest stored archive and when it was saved (epoch ms). */
+    load(): Promise<{ archive: Uint8Array; savedAt: number } | undefined>
     save(archive: Uint8Array): Promise<void>
   }
   emit: EngineEventListener

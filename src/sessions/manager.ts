@@ -448,10 +448,13 @@ export class SessionManager implements LeasedSessionRunner {
       logger.info({ session: phoneNumber, status: event.status, reason: event.reason }, 'session status')
       if (event.status === 'WORKING') entry.restartAttempts = 0
       if (event.ended) {
-        // Logged out or refused for good: a server restart must not bring it back.
-        this.options.sessions.setDesiredState(phoneNumber, 'stopped').catch((error: unknown) => {
-          logger.error({ session: phoneNumber, err: error }, 'could not record that the session ended')
-        })
+        // Logged out or refused for good: a server restart must not bring it back, nor another node take it over.
+        this.options.sessions
+          .setDesiredState(phoneNumber, 'stopped')
+          .then(() => this.options.placement?.release(phoneNumber))
+          .catch((error: unknown) => {
+            logger.error({ session: phoneNumber, err: error }, 'could not record that the session ended')
+          })
       }
     }
     const snapshot = entry.engineSession.snapshot()

@@ -15,6 +15,7 @@ interface SnapshotRow {
   sha256: string
   size: DbInteger
   chunks: number
+  created_at: DbInteger
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -44,10 +45,10 @@ export class EngineSnapshotsRepository {
     return generation
   }
 
-  /** The newest intact archive, or undefined when there is none. */
-  async load(phoneNumber: string, engine: string): Promise<Uint8Array | undefined> {
+  /** The newest intact archive and when it was saved (epoch ms), or undefined when there is none. */
+  async load(phoneNumber: string, engine: string): Promise<{ archive: Uint8Array; savedAt: number } | undefined> {
     const snapshots: SnapshotRow[] = await this.db`
-      SELECT generation, sha256, size, chunks FROM engine_snapshots
+      SELECT generation, sha256, size, chunks, created_at FROM engine_snapshots
       WHERE phone_number = ${phoneNumber} AND engine = ${engine} ORDER BY generation DESC`
     for (const snapshot of snapshots) {
       const parts: { idx: number; data: Uint8Array }[] = await this.db`
@@ -66,7 +67,7 @@ export class EngineSnapshotsRepository {
         archive.set(bytes, offset)
         offset += bytes.byteLength
       }
-      if (fits && offset === archive.byteLength && sha256(archive) === snapshot.sha256) return archive
+      if (fits && offset === archive.byteLength && sha256(archive) === snapshot.sha256) return { archive, savedAt: Number(snapshot.created_at) }
     }
     return undefined
   }

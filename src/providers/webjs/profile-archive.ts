@@ -5,7 +5,7 @@
  * Restored only into a fresh profile directory: two browsers never share one.
  */
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** The profile's directories that carry the login, relative to the profile (user data dir). */
@@ -16,6 +16,25 @@ async function run(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
   const [out, err, code] = await Promise.all([new Response(proc.stdout).arrayBuffer(), new Response(proc.stderr).text(), proc.exited])
   if (code !== 0) throw new Error(`tar ${args[0]} failed (${code}): ${err.trim()}`)
   return new Uint8Array(out)
+}
+
+/**
+ * When the profile's login last changed (newest file under IndexedDB, epoch ms); undefined
+ * when it has none.
+ */
+export async function loginChangedAt(userDataDir: string): Promise<number | undefined> {
+  const root = join(userDataDir, 'Default', 'IndexedDB')
+  if (!existsSync(root)) return undefined
+  let newest = 0
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    try {
+      newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs)
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return newest || undefined
 }
 
 /** The login directories of a profile as a .tar.gz; undefined when it has none yet. */

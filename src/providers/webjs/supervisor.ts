@@ -21,7 +21,7 @@ import { AppError, ClientNotReadyError, NoLinkPendingError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { stateOf, type EngineContext, type Me, type SessionSnapshot, type SessionStatus } from '../engine'
 import { killProfileProcesses, prepareProfile, processGroupMemoryBytes } from './chromium'
-import { packLogin, unpackLogin } from './profile-archive'
+import { loginChangedAt, packLogin, unpackLogin } from './profile-archive'
 import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents } from './client'
 import { describeError, initFailureReason, isBrowserGoneError, upstreamErrorOf, withTimeout } from './errors'
 import { LOGOUT_REASON, mismatchReason, outcomeOfState } from './mappers'
@@ -344,16 +344,20 @@ export class WebjsSupervisor {
   }
 
   /**
-   * Cluster only: the session starts from the newest stored login, unpacked into a fresh
-   * profile (whatever this node's disk holds from an earlier turn may be stale: the session
-   * ran elsewhere since, or was linked anew). No stored login: the profile on disk, if any.
+   * Cluster only: unless this node's own profile holds a login newer than the stored one (a
+   * restart after a crash here), the session starts from the stored login, unpacked into a
+   * fresh profile: what the disk holds from an earlier turn may be stale (the session ran
+   * elsewhere since, or was linked anew). No stored login: the profile on disk, if any.
    */
   private async restoreLogin(): Promise<void> {
     const store = this.context.profileSnapshots
     if (!store) return
     try {
-      const archive = await store.load()
-      if (!archive) return
+      const stored = await store.load()
+      if (!stored) return
+      const local = await loginChangedAt(this.userDataDir)
+      if (local !== undefined && local > stored.savedAt) return
+      const archive = stored.archive
       await killProfileProcesses(this.userDataDir)
       await rm(this.userDataDir, { recursive: true, force: true, maxRetries: 3 })
       await unpackLogin(this.userDataDir, archive)
