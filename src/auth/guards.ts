@@ -184,8 +184,12 @@ export function authGuards(deps: GuardDeps) {
     }
   }
 
-  async function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): Promise<void> {
-    if (limits) Object.assign(headers, await limits.consume(principal, request.method, route))
+  /** Counts the request; a promise only when the buckets are in the database (shared by a cluster's nodes). */
+  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void | Promise<void> {
+    if (!limits) return
+    const counted = limits.consume(principal, request.method, route)
+    if (counted instanceof Promise) return counted.then((limitHeaders) => void Object.assign(headers, limitHeaders))
+    Object.assign(headers, counted)
   }
 
   const forwarder = deps.forwarder
@@ -234,7 +238,8 @@ export function authGuards(deps: GuardDeps) {
             return
           }
           const principal = await authenticate(request, server)
-          await rateLimit(principal, request, route, set.headers)
+          const counting = rateLimit(principal, request, route, set.headers)
+          if (counting) await counting
           if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber: '' })
         },
@@ -254,7 +259,8 @@ export function authGuards(deps: GuardDeps) {
             return
           }
           const principal = await authenticate(request, server)
-          await rateLimit(principal, request, route, set.headers)
+          const counting = rateLimit(principal, request, route, set.headers)
+          if (counting) await counting
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
           if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))

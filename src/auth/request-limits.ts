@@ -65,18 +65,32 @@ export class RequestLimits {
   /**
    * Counts one request of an authenticated caller. Returns the `RateLimit-*` headers to send
    * (the tighter of the applicable limits), or throws 429 with `Retry-After` and those headers.
+   * Synchronous with the in-memory buckets (no promise on every request of a single node),
+   * a promise with the shared ones.
    */
-  async consume(principal: Principal, method: string, routePath: string): Promise<Record<string, string>> {
+  consume(principal: Principal, method: string, routePath: string): Record<string, string> | Promise<Record<string, string>> {
     const results: RateLimitResult[] = []
-    if (this.requests) results.push(await this.requests.consume(principal.credentialId))
-    const refused = results.find((r) => !r.allowed)
-    if (!refused && this.sends && isSendRoute(method, routePath)) results.push(await this.sends.consume(principal.credentialId))
-    const final = results.find((r) => !r.allowed)
-    if (final) {
-      throw rateLimited(final, final === results[0] ? 'Too many requests for this credential' : 'Too many sends for this credential')
+    const sends = this.sends && isSendRoute(method, routePath) ? this.sends : undefined
+    const afterSends = (): Record<string, string> => {
+      const final = results.find((r) => !r.allowed)
+      if (final) {
+        throw rateLimited(final, final === results[0] ? 'Too many requests for this credential' : 'Too many sends for this credential')
+      }
+      const tightest = results.reduce<RateLimitResult | undefined>((a, b) => (a === undefined || b.remaining < a.remaining ? b : a), undefined)
+      return tightest ? rateLimitHeaders(tightest) : {}
     }
-    const tightest = results.reduce<RateLimitResult | undefined>((a, b) => (a === undefined || b.remaining < a.remaining ? b : a), undefined)
-    return tightest ? rateLimitHeaders(tightest) : {}
+    const afterRequests = (): Record<string, string> | Promise<Record<string, string>> => {
+      if (results.some((r) => !r.allowed) || !sends) return afterSends()
+      return settle(sends.consume(principal.credentialId), (result) => {
+        results.push(result)
+        return afterSends()
+      })
+    }
+    if (!this.requests) return afterRequests()
+    return settle(this.requests.consume(principal.credentialId), (result) => {
+      results.push(result)
+      return afterRequests()
+    })
   }
 
   /**
@@ -114,4 +128,9 @@ function blockedError(retryAfterSeconds: number, limit: number): RateLimitedErro
     retryAfterSeconds,
     `Too many failed authentication attempts from this address (limit ${limit} per minute); retry later`,
   )
+}
+
+/** `next(value)` now for a plain value, once it resolves for a promise. */
+function settle<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value)
 }

@@ -92,13 +92,15 @@ describe('rate limits across nodes', () => {
 })
 
 describe('idempotency keys across nodes', () => {
-  test('a send retried with the same Idempotency-Key at another node replays the first result and sends nothing', async () => {
+  test('a send retried with the same Idempotency-Key at another node (the first one gone) replays the first result and sends nothing', async () => {
     const clock = { now: Date.now() }
     // B joins once A runs the number, so A keeps its lease.
     const [a, b] = await twoNodes({}, clock, (first) => first.link('966500000001'))
     const body = { chatId: '15550001111', text: 'once' }
     const first = await a.call<{ messageId: string }>('POST', '/966500000001/send-text', { body, headers: { 'idempotency-key': 'order-42' } })
     expect(first.status).toBe(200)
+    // A stops (its leases released): B answers the retry itself, from the shared key, not through a hop to A.
+    await a.close()
     const again = await b.call<{ messageId: string }>('POST', '/966500000001/send-text', { body, headers: { 'idempotency-key': 'order-42' } })
     expect(again.status).toBe(200)
     expect(again.body.messageId).toBe(first.body.messageId)
