@@ -11,12 +11,15 @@
  * never refused for its IP) → per-credential rate limits (429) → phone number (400) →
  * ownership (403). `resolve` then hands the result to the handler.
  *
- * In a cluster (API.md §10), a number route whose session another node runs is passed on
- * there after those checks (src/cluster/forward.ts): `onRequest` looks the lease up before
- * the body is read (so the body can stream on unread) and verifies a hop header; the
- * number guard's transform then answers with the owner's response. A request that arrived
- * over a signed hop carries its caller's principal, already authenticated and counted at
- * the entry node: it is neither authenticated nor rate limited again, and never forwarded.
+ * In a cluster (API.md §10), a request for a number whose session another node runs is
+ * passed on there after those checks (src/cluster/forward.ts): `onRequest` finds the number
+ * (our `/:phoneNumber` routes, WAHA's session in path, query or a small JSON body, a link
+ * invite's token), looks the lease up before the body is read (so the body can stream on
+ * unread) and verifies a hop header; the guard's transform then answers with the owner's
+ * response (a link invite's public routes, which have no guard, are passed on from
+ * `onRequest` itself). A request that arrived over a signed hop carries its caller's
+ * principal, already authenticated and counted at the entry node: it is neither
+ * authenticated nor rate limited again, and never forwarded.
  */
 import { Elysia, status } from 'elysia'
 import type { Server } from 'bun'
