@@ -55,6 +55,10 @@ import { EngineStateRepository } from './storage/engine-state-repo'
 import { EngineRelayRepository } from './storage/engine-relay-repo'
 import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
+import { CallSettingsRepository } from './storage/call-settings-repo'
+import { CallsService } from './modules/calls/service'
+import { ChannelsService } from './modules/channels/service'
+import { LabelsService } from './modules/labels/service'
 import { CallbackDeliveriesRepository } from './storage/callback-deliveries-repo'
 import { join } from 'node:path'
 
@@ -124,6 +128,10 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  // Issue 13 part B: labels, calls, channels.
+  labels: LabelsService
+  calls: CallsService
+  channels: ChannelsService
   cluster: ClusterService
 }
 
@@ -301,10 +309,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     numberOfLinkToken: (token) => services.linkInvites.numberOf(token),
     ...(wahaKeyMatches && { wahaKeyMatches }),
   }
+  const callSettings = new CallSettingsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => callSettings.delete(phoneNumber))
+  const messages = new MessagesService(sessions, messaging)
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
-    messages: new MessagesService(sessions, messaging),
+    messages,
     chats: new ChatsService(sessions, messaging),
     chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
@@ -320,7 +331,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ),
     cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
+    labels: new LabelsService(sessions),
+    calls: new CallsService(sessions, {
+      settings: callSettings,
+      capabilitiesOf: async (engine) => (await registry.get(engine)).capabilities,
+      reply: (phone, chatId, text) => messages.sendText(phone, { chatId, text }),
+      logger,
+    }),
+    channels: new ChannelsService(sessions),
   }
+  bus.subscribe((event) => services.calls.onEvent(event))
   return {
     config,
     version: VERSION,

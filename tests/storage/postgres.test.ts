@@ -224,6 +224,9 @@ describe('storage on Postgres', () => {
     const committed: number[] = []
     ingest.onCommitted((event) => committed.push(event.receivedAt))
     const other = storage.db.begin(async (tx) => {
+      // The deadlock detector runs in whichever waiter's deadlock_timeout ends first and aborts that
+      // one: give this side the longer timeout so the event's transaction is always the victim.
+      await tx`SET LOCAL deadlock_timeout = '10s'`
       await tx`UPDATE rows SET v = v + 10 WHERE k = 'y'`
       otherHoldsY()
       await xTaken
