@@ -128,11 +128,11 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  cluster: ClusterService
   // Issue 13 part B: labels, calls, channels.
   labels: LabelsService
   calls: CallsService
   channels: ChannelsService
-  cluster: ClusterService
 }
 
 export interface DepsOverrides {

@@ -224,19 +224,6 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
-    id: 140,
-    name: 'call settings',
-    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
-    sql: `
-      CREATE TABLE call_settings (
-        phone_number   TEXT PRIMARY KEY,
-        reject_calls   INTEGER NOT NULL,
-        reject_message TEXT,
-        updated_at     BIGINT NOT NULL
-      )
-    `,
-  },
-  {
     id: 100,
     name: 'cluster nodes and session leases',
     // Many nodes on one Postgres (API.md §10). Times come from the database's now(), never a
@@ -304,6 +291,19 @@ export const MIGRATIONS: Migration[] = [
         engine        TEXT NOT NULL,
         phone_number  TEXT NOT NULL,
         PRIMARY KEY (engine, phone_number)
+      )
+    `,
+  },
+  {
+    id: 140,
+    name: 'call settings',
+    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
+    sql: `
+      CREATE TABLE call_settings (
+        phone_number   TEXT PRIMARY KEY,
+        reject_calls   INTEGER NOT NULL,
+        reject_message TEXT,
+        updated_at     BIGINT NOT NULL
       )
     `,
   },
