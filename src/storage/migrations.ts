@@ -280,6 +280,27 @@ export const MIGRATIONS: Migration[] = [
     sql: `ALTER TABLE session_leases ADD COLUMN status TEXT`,
   },
   {
+    id: 110,
+    name: 'engine relay between nodes',
+    // Mailboxes per number for engines whose network spans the cluster (the simulator). Ids
+    // are UUIDv7 (time-ordered, strictly increasing per node). Used on Postgres only.
+    sql: `
+      CREATE TABLE engine_relay (
+        id          TEXT PRIMARY KEY,
+        engine      TEXT NOT NULL,
+        to_phone    TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        posted_at   BIGINT NOT NULL
+      );
+      CREATE INDEX engine_relay_to ON engine_relay (engine, to_phone, id);
+      CREATE TABLE engine_relay_members (
+        engine        TEXT NOT NULL,
+        phone_number  TEXT NOT NULL,
+        PRIMARY KEY (engine, phone_number)
+      )
+    `,
+  },
+  {
     id: 140,
     name: 'call settings',
     // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.

@@ -224,6 +224,9 @@ describe('storage on Postgres', () => {
     const committed: number[] = []
     ingest.onCommitted((event) => committed.push(event.receivedAt))
     const other = storage.db.begin(async (tx) => {
+      // The deadlock detector runs in whichever waiter's deadlock_timeout ends first and aborts that
+      // one: give this side the longer timeout so the event's transaction is always the victim.
+      await tx`SET LOCAL deadlock_timeout = '10s'`
       await tx`UPDATE rows SET v = v + 10 WHERE k = 'y'`
       otherHoldsY()
       await xTaken
@@ -263,12 +266,12 @@ describe('storage on Postgres', () => {
 
   test('an event that loses a deadlock to another transaction is written again, not lost', async () => {
     const alone = await deadlockedEvent(await pgStorage(), { grouped: false })
-    expect(alone.runs).toBe(2)
+    expect(alone.runs).toBeGreaterThanOrEqual(2) // lost at least once, then written; values prove it counted once
     expect(alone.committed).toEqual([2])
     expect(alone.values).toEqual({ x: 11, y: 11 })
 
     const grouped = await deadlockedEvent(await pgStorage(), { grouped: true })
-    expect(grouped.runs).toBe(2)
+    expect(grouped.runs).toBeGreaterThanOrEqual(2)
     expect(grouped.committed).toEqual([1, 2, 3])
     expect(grouped.values).toEqual({ x: 11, y: 11 })
   })
