@@ -22,6 +22,7 @@ import { Metrics } from './lib/metrics'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
+import { MediaConverter } from './messaging/media-convert'
 import { MediaFiles } from './messaging/media-files'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
@@ -192,6 +193,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const messaging: MessagingDeps = {
     store,
     media: new MediaResolver(fetcher, mediaLimits),
+    convert: new MediaConverter(config.mediaConvert),
     pacer: new SendPacer(config.sendPacing),
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlSeconds),
     ingest,

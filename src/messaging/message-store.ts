@@ -37,6 +37,9 @@ interface Extra {
   poll?: Poll
   mentions?: string[]
   isForwarded?: boolean
+  viewOnce?: boolean
+  durationSeconds?: number
+  waveform?: number[]
 }
 
 interface MessageRow {
@@ -95,6 +98,9 @@ function extraOf(message: MessageDTO): string | null {
     ...(message.poll && { poll: message.poll }),
     ...(message.mentions?.length && { mentions: message.mentions }),
     ...(message.isForwarded && { isForwarded: true }),
+    ...(message.viewOnce && { viewOnce: true }),
+    ...(message.durationSeconds !== undefined && { durationSeconds: message.durationSeconds }),
+    ...(message.waveform && { waveform: message.waveform }),
   }
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null
 }
