@@ -167,7 +167,13 @@ export function toMessageDTO(message: WMessage, meId?: string): MessageDTO {
     ...(mentions.length > 0 && { mentions }),
     ...(message.isForwarded && { isForwarded: true }),
     ...(message.latestEditSenderTimestampMs !== undefined && { edited: true }),
+    ...(isViewOnce(message) && { viewOnce: true }),
   }
+}
+
+/** WhatsApp Web flags view-once media on its raw message model (whatsapp-web.js exposes no field for it). */
+function isViewOnce(message: WMessage): boolean {
+  return field(message.rawData, 'isViewOnce') === true
 }
 
 // ─── Chats, contacts, groups ────────────────────────────────────────────────

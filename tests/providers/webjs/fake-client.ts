@@ -54,6 +54,8 @@ interface StoredMessage {
   poll?: { name: string; options: string[]; multipleAnswers: boolean }
   mentionedIds?: string[]
   isForwarded?: boolean
+  /** Sent view-once (WhatsApp Web keeps it on the raw model only). */
+  isViewOnce?: boolean
   editedAtMs?: number
   starred?: boolean
   pinnedFor?: number
@@ -326,6 +328,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
         ack: 0,
         ...(quoted && { quoted: { stanzaId: quoted.id.id, participant: quoted.author ?? quoted.from } }),
         ...(options.mentions && { mentionedIds: options.mentions }),
+        ...(options.isViewOnce && { isViewOnce: true }),
       }
       if (content instanceof MessageMedia) {
         stored.media = { data: new Uint8Array(Buffer.from(content.data, 'base64')), mimetype: content.mimetype, ...(content.filename && { filename: content.filename }) }
@@ -542,6 +545,7 @@ export class FakeMessage implements WMessage {
       t: s.timestamp,
       ...(s.media && { mimetype: s.media.mimetype, filename: s.media.filename, size: s.media.data.byteLength, directPath: '/fake/media' }),
       ...(s.quoted && { quotedStanzaID: s.quoted.stanzaId, quotedParticipant: s.quoted.participant, quotedMsg: { type: 'chat' } }),
+      ...(s.isViewOnce && { isViewOnce: true }),
     }
   }
 
