@@ -60,6 +60,7 @@ async function history(query = ''): Promise<{ messages: Msg[]; hasMore: boolean 
 describe.skipIf(skip)('history from the phone on the WhatsApp Web stand-in', () => {
   const photo = new Uint8Array(3000).map((_, i) => (i * 7 + 3) % 256)
   let oldIds: string[] = []
+  const idAt = (index: number): string => oldIds[index]!
 
   test(
     'messages the phone had before the link appear in /messages/:chatId, newest first, paged, once',
@@ -84,9 +85,9 @@ describe.skipIf(skip)('history from the phone on the WhatsApp Web stand-in', () 
 
       const all = await history()
       expect(all.messages.map((m) => [m.id, m.fromMe, m.type, m.body])).toEqual([
-        [oldIds[2], false, 'image', 'my address'],
-        [oldIds[1], true, 'text', 'Yes, in two days.'],
-        [oldIds[0], false, 'text', 'Do you ship to Jeddah?'],
+        [idAt(2), false, 'image', 'my address'],
+        [idAt(1), true, 'text', 'Yes, in two days.'],
+        [idAt(0), false, 'text', 'Do you ship to Jeddah?'],
       ])
       expect(all.messages.map((m) => m.timestamp)).toEqual([OLD + 120, OLD + 60, OLD])
       expect(all.hasMore).toBe(false)
