@@ -93,10 +93,10 @@ describe.skipIf(skip)('history from the phone on the WhatsApp Web stand-in', () 
       expect(all.hasMore).toBe(false)
 
       const first = await history('?limit=2')
-      expect(first.messages.map((m) => m.id)).toEqual([oldIds[2], oldIds[1]])
+      expect(first.messages.map((m) => m.id)).toEqual([idAt(2), idAt(1)])
       expect(first.hasMore).toBe(true)
       const second = await history(`?limit=2&before=${encodeURIComponent(oldIds[1]!)}`)
-      expect(second.messages.map((m) => m.id)).toEqual([oldIds[0]])
+      expect(second.messages.map((m) => m.id)).toEqual([idAt(0)])
       expect(second.hasMore).toBe(false)
       expect(standin.control.unknownModules()).not.toContain('WAWebChatLoadMessages')
     },
