@@ -12,7 +12,7 @@
  * the problem, never a 500.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BadRequestError, EngineUnavailableError, PayloadTooLargeError } from '../errors'
 import type { MediaFile } from '../providers/engine'
@@ -109,8 +109,30 @@ export function waveformOf(pcm: Uint8Array, points = WAVEFORM_POINTS): number[] 
   return loudest === 0 ? peaks : peaks.map((peak) => Math.round((peak / loudest) * 100))
 }
 
+/** At most `limit` holders at once; the others wait in arrival order. */
+class Slots {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.active++
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
 export class MediaConverter {
   private tools?: Promise<{ ffmpeg: string; ffprobe: string }>
+  /** ffmpeg takes a core while it runs: a burst of sends converts one per core, the rest queue. */
+  private readonly slots = new Slots(Math.max(1, availableParallelism()))
 
   constructor(private readonly settings: MediaConvertSettings) {}
 
@@ -190,6 +212,11 @@ export class MediaConverter {
    */
   private async inWorkspace<T>(input: ConvertInput, target: string, convert: (work: Workspace) => Promise<T>): Promise<T> {
     const tools = await this.resolveTools()
+    // The deadline starts once a slot is free: waiting behind other conversions is not this input's fault.
+    return this.slots.run(() => this.convertIn(tools, input, target, convert))
+  }
+
+  private async convertIn<T>(tools: { ffmpeg: string; ffprobe: string }, input: ConvertInput, target: string, convert: (work: Workspace) => Promise<T>): Promise<T> {
     const directory = await mkdtemp(join(tmpdir(), 'wws-convert-'))
     const deadline = Date.now() + this.settings.timeoutMs
     try {

@@ -6,12 +6,13 @@
  * field; a conversion past its deadline too; a result over the size limit a 413.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type ConfigError } from '../../src/config'
 import { webpInfo } from '../../src/messaging/media-convert'
 import { createTestServer, tempDir, testEnv, type TestServer } from '../helpers/app'
-import { probe, sample, sampleBase64, type SampleName } from '../helpers/media'
+import { FFPROBE, probe, sample, sampleBase64, type SampleName } from '../helpers/media'
 import { A, B, history, jid, type Msg } from '../helpers/whatsapp'
 
 interface Sent {
@@ -190,6 +191,35 @@ describe('limits and settings', () => {
       expect(response.status).toBe(400)
       expect(response.body.error).toBe('audioUrl could not be converted to a voice note: the conversion took longer than 300 ms')
       expect(response.body.details).toEqual({ field: 'audioUrl', reason: 'timeout' })
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('a burst of conversions runs one per core at a time; the rest wait their turn', async () => {
+    const dir = tempDir()
+    const log = join(dir, 'probes.log')
+    // ffprobe that notes when each run starts and ends, and stays a while so runs could overlap.
+    const probeScript = join(dir, 'logging-ffprobe')
+    writeFileSync(probeScript, `#!/bin/sh\necho start >> '${log}'\nsleep 0.3\n'${FFPROBE}' "$@"\nstatus=$?\necho end >> '${log}'\nexit $status\n`)
+    chmodSync(probeScript, 0o755)
+    const server = await createTestServer({ FFPROBE_PATH: probeScript })
+    try {
+      await server.link(A)
+      await server.link(B)
+      const cores = Math.max(1, availableParallelism())
+      const sends = Array.from({ length: cores + 2 }, () =>
+        server.call('POST', `/${A}/send-video`, { body: { chatId: B, videoUrl: sampleBase64('mp4'), mimeType: 'video/mp4' } }),
+      )
+      expect((await Promise.all(sends)).map((response) => response.status)).toEqual(sends.map(() => 200))
+      let running = 0
+      let most = 0
+      for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+        running += line === 'start' ? 1 : -1
+        most = Math.max(most, running)
+      }
+      expect(running).toBe(0)
+      expect(most).toBeLessThanOrEqual(cores)
     } finally {
       await server.close()
     }
