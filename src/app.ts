@@ -35,7 +35,7 @@ export { API_BASE } from './lib/api-paths'
 export function createApp(deps: AppDeps) {
   const { guards, services } = deps
   const api = new Elysia({ name: 'api', prefix: API_BASE, seed: deps })
-    .use(healthModule({ version: deps.version, engines: deps.registry.engines }))
+    .use(healthModule({ version: deps.version, engines: deps.registry.engines, defaultEngine: deps.config.defaultEngine }))
     .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
     .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))

@@ -29,7 +29,15 @@ afterAll(async () => {
   await server.close()
 })
 
-const PUBLIC = new Set(['get /api/whatsapp/health', 'get /api/whatsapp/dashboard'])
+// A link invite's routes are public by their token (API.md §2): whoever holds the link needs no credential.
+const PUBLIC = new Set([
+  'get /api/whatsapp/health',
+  'get /api/whatsapp/dashboard',
+  'get /api/whatsapp/link/{token}',
+  'get /api/whatsapp/link/{token}/state',
+  'get /api/whatsapp/link/{token}/events',
+  'post /api/whatsapp/link/{token}/pairing-code',
+])
 
 test('bearer and X-Api-Key are declared, and either one satisfies the document-wide requirement', () => {
   expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })

@@ -279,7 +279,7 @@ describe('session failure paths', () => {
   test('health is public', async () => {
     const response = await server.call('GET', '/health', { key: null })
     expect(response.status).toBe(200)
-    expect(response.body).toMatchObject({ status: 'ok', engines: expect.arrayContaining(['simulator']) })
+    expect(response.body).toMatchObject({ status: 'ok', engines: expect.arrayContaining(['simulator']), defaultEngine: 'simulator' })
   })
 })
 

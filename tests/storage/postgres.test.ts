@@ -120,10 +120,16 @@ describe('storage on Postgres', () => {
     expect(before.map(([id]) => id)).toEqual(MIGRATIONS.map((m) => m.id).sort((a, b) => a - b))
     const tables: Array<{ table_name: string }> = await first.db`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
-    expect(tables.map((t) => t.table_name)).toEqual([
+    // The same migrations make the same tables on both dialects (new migrations need no edit here).
+    const sqlite = await openStorage(`sqlite://${join(tempDir('wws-pg-tables-'), 'db.sqlite')}`)
+    const sqliteTables: Array<{ name: string }> = await sqlite.db`
+      SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+    await sqlite.close()
+    expect(tables.map((t) => t.table_name)).toEqual(sqliteTables.map((t) => t.name))
+    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining([
       'api_keys', 'engine_auth', 'idempotency_keys', 'message_reactions', 'messages', 'outbox',
       'schema_migrations', 'sessions', 'settings', 'webhook_deliveries', 'webhooks',
-    ])
+    ]))
     await first.close()
     const second = await pgStorage(url)
     expect(await applied(second)).toEqual(before)
@@ -224,8 +230,12 @@ describe('storage on Postgres', () => {
       await tx`UPDATE rows SET v = v + 10 WHERE k = 'y'`
       otherHoldsY()
       await xTaken
-      // Let the event's transaction start waiting for y first: its deadlock check then runs first.
-      await Bun.sleep(30)
+      // Let the event's transaction start waiting for y first: its deadlock check then runs first
+      // (a fixed sleep was not enough on a loaded machine, and then this side lost instead).
+      await waitFor(async () => {
+        const [row] = await storage.db`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+        return Number(row.waiting) >= 1
+      })
       await tx`UPDATE rows SET v = v + 10 WHERE k = 'x'`
     })
     const event = (n: number): SessionEvent => ({
@@ -364,7 +374,7 @@ describe('the API on Postgres', () => {
     expect(page2).toMatchObject({ hasMore: false })
     expect(page2.messages.map((m) => m.body)).toEqual(['one'])
 
-    const download = await server.request('GET', received[0]!.media!.url.replace('/api/whatsapp', ''))
+    const download = await server.request('GET', new URL(received[0]!.media!.url).pathname.replace('/api/whatsapp', ''))
     expect(download.status).toBe(200)
     expect(download.headers.get('content-type')).toBe('image/png')
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(PNG)

@@ -90,8 +90,9 @@ export const Health = t.Object(
     version: t.String(),
     uptimeSeconds: t.Number(),
     engines: t.Array(Engine),
+    defaultEngine: t.String({ description: 'The engine a start without `engine` uses (WA_ENGINE)' }),
   },
-  { examples: [{ status: 'ok', version: '0.1.0', uptimeSeconds: 42, engines: ['webjs', 'simulator'] }] },
+  { examples: [{ status: 'ok', version: '0.1.0', uptimeSeconds: 42, engines: ['webjs', 'simulator'], defaultEngine: 'webjs' }] },
 )
 
 export const SandboxScanBody = t.Object(

@@ -165,8 +165,9 @@ async function loadEngines() {
   const select = byId('start-engine')
   if (select.options.length > 0) return
   try {
-    const { engines } = await api('GET', '/health')
-    fill(select, engines.map((engine) => h('option', { value: engine }, engine)))
+    const { engines, defaultEngine } = await api('GET', '/health')
+    // The server's default engine (WA_ENGINE) is preselected: a start from here does what an API start does.
+    fill(select, engines.map((engine) => h('option', { value: engine, ...(engine === defaultEngine && { selected: true }) }, engine)))
   } catch {
     fill(select, h('option', { value: '' }, 'default'))
   }
