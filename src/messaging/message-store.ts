@@ -203,15 +203,19 @@ export class MessageStore {
   /**
    * Stores messages read from the engine's own history (sent or received before this server
    * saw them): the ones not stored yet are added, without their media bytes, which the
-   * download route fetches from the engine on first use. Oldest first, so messages of the
-   * same second keep the engine's order. Returns how many were new.
+   * download route fetches from the engine on first use. `messages` come newest first (as
+   * engines page history); messages of the same second keep that order. Returns how many were new.
    */
   async importHistory(session: string, messages: MessageDTO[]): Promise<number> {
     if (messages.length === 0) return 0
     const existing: Array<{ id: string }> = await this.db`
       SELECT id FROM messages WHERE session = ${session} AND id IN ${this.db(messages.map((message) => message.id))}`
     const known = new Set(existing.map((row) => row.id))
-    const missing = messages.filter((message) => !known.has(message.id)).sort((a, b) => a.timestamp - b.timestamp)
+    // Engines list newest first; reversed, a stable sort by time keeps their order within a second.
+    const missing = [...messages]
+      .reverse()
+      .filter((message) => !known.has(message.id))
+      .sort((a, b) => a.timestamp - b.timestamp)
     if (missing.length === 0) return 0
     await transaction(this.db, async (tx) => {
       for (const message of missing) await this.upsert(tx, session, message)

@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/lib/logger'
 import { createWebjsEngine } from '../../src/providers/webjs'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { startWahaStandin, type WahaStandin } from '../helpers/waha-standin'
-import { PNG, type Msg } from '../helpers/whatsapp'
+import { A, B, jid, PNG, sendText, type Msg } from '../helpers/whatsapp'
 import { testWebjsSettings } from '../providers/harness'
 import { FAKE_RUNTIME, FakeWhatsApp } from '../providers/webjs/fake-client'
 
@@ -34,6 +34,30 @@ async function page(s: TestServer, phone: string, chatId: string, query = ''): P
   if (response.status !== 200) throw new Error(`history: ${response.status} ${JSON.stringify(response.body)}`)
   return response.body
 }
+
+describe('simulator: the phone keeps its chats when a session is deleted and linked again', () => {
+  test('a number linked anew sees the messages its phone had, although this server forgot them', async () => {
+    const s = await createTestServer()
+    server = s
+    await s.link(A)
+    await s.link(B)
+    await sendText(s, B, A, 'before the new link')
+    await sendText(s, A, B, 'my answer')
+    await s.deps.ingest.idle()
+    expect((await s.call('POST', `/${A}/logout`)).status).toBe(200)
+    expect((await s.call('DELETE', `/${A}`)).status).toBe(200)
+    // The server forgot everything of A…
+    expect((await s.deps.messaging.store.history(A, jid(B), { limit: 10 }))?.messages).toEqual([])
+    await s.link(A)
+    // …the phone did not: the simulated phone's history comes back through the route, and is kept.
+    const merged = await page(s, A, jid(B))
+    expect(merged.messages.map((m) => [m.body, m.fromMe])).toEqual([['my answer', true], ['before the new link', false]])
+    expect((await s.deps.messaging.store.history(A, jid(B), { limit: 10 }))?.messages.map((m) => m.body)).toEqual(['my answer', 'before the new link'])
+    await sendText(s, B, A, 'after')
+    await s.deps.ingest.idle()
+    expect((await page(s, A, jid(B))).messages.map((m) => m.body)).toEqual(['after', 'my answer', 'before the new link'])
+  })
+})
 
 describe('webjs: chat.fetchMessages merged with the store', () => {
   async function linkedWebjs(world: FakeWhatsApp): Promise<TestServer> {
