@@ -79,6 +79,8 @@ interface CheckedMentions {
 /** `mentions` as sent: phone numbers or ids, or `"all"` for everyone in the group (400 outside a group). */
 function checkMentions(raw: readonly string[] | undefined, chatId: string): CheckedMentions | undefined {
   if (!raw || raw.length === 0) return undefined
+  // Dropping them silently would send something else than asked.
+  if (chatId === STATUS_BROADCAST) throw new BadRequestError('A Status post takes no mentions', { field: 'mentions' })
   const all = raw.some((value) => value.trim().toLowerCase() === 'all')
   if (all && !isGroupJid(chatId)) throw new BadRequestError('mentions ["all"] mentions everyone in a group; chatId is not a group (…@g.us)', { field: 'mentions' })
   const ids = normalizeContactIds(raw.filter((value) => value.trim().toLowerCase() !== 'all'), 'mentions')
