@@ -82,11 +82,12 @@ describe('webjs: chat.fetchMessages merged with the store', () => {
         chatId: PEER_JID,
         from: i % 2 === 1 ? `${PHONE}@c.us` : PEER_JID,
         to: i % 2 === 1 ? PEER_JID : `${PHONE}@c.us`,
-        type: i === 3 ? 'image' : 'chat',
+        type: i === 3 ? 'image' : i === 2 ? 'ptt' : 'chat',
         body: `#${i}`,
         timestamp: OLD + i * 60,
         ack: 3,
         ...(i === 3 && { media: { data: PNG, mimetype: 'image/png', filename: 'old.png' } }),
+        ...(i === 2 && { durationSeconds: 7 }),
       })
     }
   }
@@ -118,6 +119,8 @@ describe('webjs: chat.fetchMessages merged with the store', () => {
     expect(new Set(everything.messages.map((m) => m.id)).size).toBe(7)
     expect(everything.hasMore).toBe(false)
 
+    // An old voice note says how long it is (WhatsApp Web's `duration`).
+    expect(everything.messages.find((m) => m.body === '#2')).toMatchObject({ type: 'voice', durationSeconds: 7 })
     // The old image is listed with its media link; its bytes come from WhatsApp Web on the first download, then from the store.
     const image = everything.messages.find((m) => m.body === '#3')!
     expect(image).toMatchObject({ type: 'image', hasMedia: true, media: { mimetype: 'image/png' } })

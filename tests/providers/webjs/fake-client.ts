@@ -54,6 +54,7 @@ interface StoredMessage {
   poll?: { name: string; options: string[]; multipleAnswers: boolean }
   mentionedIds?: string[]
   isForwarded?: boolean
+  durationSeconds?: number
   /** Sent view-once (WhatsApp Web keeps it on the raw model only). */
   isViewOnce?: boolean
   editedAtMs?: number
@@ -178,7 +179,7 @@ export class FakeWhatsApp {
   }
 
   /** A message arrives on the current client. */
-  incoming(input: { from: string; body?: string; media?: StoredMessage['media']; quotedId?: string; author?: string; timestamp?: number; type?: string }): FakeMessage {
+  incoming(input: { from: string; body?: string; media?: StoredMessage['media']; quotedId?: string; author?: string; timestamp?: number; type?: string; durationSeconds?: number }): FakeMessage {
     const client = this.current
     const me = client.meId()
     const chatId = input.from.includes('@') ? input.from : `${input.from}@c.us`
@@ -196,6 +197,7 @@ export class FakeWhatsApp {
       timestamp: input.timestamp ?? Math.floor(Date.now() / 1000),
       ack: 1,
       ...(input.media && { media: input.media }),
+      ...(input.durationSeconds !== undefined && { durationSeconds: input.durationSeconds }),
       ...(quoted && { quoted: { stanzaId: quoted.id.id, participant: quoted.author ?? quoted.from } }),
     }
     chat.messages.push(stored)
@@ -511,6 +513,10 @@ export class FakeMessage implements WMessage {
   }
   get type() {
     return this.stored.type as WAWebJS.MessageTypes
+  }
+  /** WhatsApp Web's `duration` (seconds, as a string) of audio: what the fake's voice notes last. */
+  get duration() {
+    return this.stored.durationSeconds === undefined ? undefined : String(this.stored.durationSeconds)
   }
   get location() {
     return this.stored.location
