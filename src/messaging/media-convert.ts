@@ -226,8 +226,13 @@ export class MediaConverter {
       const work: Workspace = {
         probe: async (which = 'input') => {
           const { stdout } = await run([tools.ffprobe, '-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height:format=format_name,duration', '-of', 'json', which === 'input' ? inputPath : outputPath], deadline, directory)
-          const parsed = JSON.parse(new TextDecoder().decode(stdout)) as Partial<Probe>
-          return { streams: parsed.streams ?? [], format: parsed.format ?? {} }
+          let parsed: Partial<Probe>
+          try {
+            parsed = JSON.parse(new TextDecoder().decode(stdout)) as Partial<Probe>
+          } catch {
+            throw new ToolFailure('failed', 'ffprobe gave no readable description of it')
+          }
+          return { streams: Array.isArray(parsed.streams) ? parsed.streams : [], format: parsed.format ?? {} }
         },
         ffmpeg: async (args, extension) => {
           outputPath = join(directory, `output.${extension}`)

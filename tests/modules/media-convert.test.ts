@@ -225,6 +225,22 @@ describe('limits and settings', () => {
     }
   })
 
+  test('an ffprobe that answers nonsense is a 400 about the input, not a 500', async () => {
+    const liar = join(tempDir(), 'lying-ffprobe')
+    writeFileSync(liar, '#!/bin/sh\necho not json\n')
+    chmodSync(liar, 0o755)
+    const server = await createTestServer({ FFPROBE_PATH: liar })
+    try {
+      await server.link(A)
+      await server.link(B)
+      const response = await server.call<{ error: string }>('POST', `/${A}/send-voice`, { body: { chatId: B, audioUrl: sampleBase64('mp3'), mimeType: 'audio/mpeg' } })
+      expect(response.status).toBe(400)
+      expect(response.body.error).toBe('audioUrl could not be converted to a voice note: ffmpeg cannot read it (ffprobe gave no readable description of it)')
+    } finally {
+      await server.close()
+    }
+  })
+
   test('a conversion whose result is over the size limit is a 413', async () => {
     const server = await createTestServer({ MEDIA_MAX_STICKER_BYTES: String(sample('gif').byteLength + 100) })
     try {
