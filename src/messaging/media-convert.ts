@@ -48,6 +48,7 @@ interface ProbeStream {
   codec_name?: string
   width?: number
   height?: number
+  pix_fmt?: string
 }
 
 interface Probe {
@@ -157,7 +158,7 @@ export class MediaConverter {
     })
   }
 
-  /** A video every phone plays: H.264 (yuv420p) and AAC in MP4, index first; an MP4 of those codecs as is. */
+  /** A video every phone plays: H.264 (4:2:0) and AAC in MP4, index first; an MP4 that already is one as is. */
   async playableVideo(input: ConvertInput): Promise<MediaFile> {
     return this.inWorkspace(input, 'an MP4 video', async (work) => {
       const probe = await work.probe()
@@ -165,7 +166,9 @@ export class MediaConverter {
       if (!video) throw new BadRequestError(`${input.field} has no video stream`, { field: input.field })
       const audio = probe.streams.filter((stream) => stream.codec_type === 'audio')
       const isMp4 = (probe.format.format_name ?? '').split(',').includes('mp4')
-      if (isMp4 && video.codec_name === 'h264' && audio.every((stream) => stream.codec_name === 'aac')) return input.media
+      // Phones decode H.264 in 4:2:0 only (High 4:4:4 and 10-bit files play nowhere).
+      const playable = video.codec_name === 'h264' && video.pix_fmt === 'yuv420p' && audio.every((stream) => stream.codec_name === 'aac')
+      if (isMp4 && playable) return input.media
       await work.ffmpeg(
         [
           '-map', '0:v:0', '-map', '0:a:0?', '-map_metadata', '-1',
@@ -225,7 +228,7 @@ export class MediaConverter {
       let outputPath = ''
       const work: Workspace = {
         probe: async (which = 'input') => {
-          const { stdout } = await run([tools.ffprobe, '-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height:format=format_name,duration', '-of', 'json', which === 'input' ? inputPath : outputPath], deadline, directory)
+          const { stdout } = await run([tools.ffprobe, '-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt:format=format_name,duration', '-of', 'json', which === 'input' ? inputPath : outputPath], deadline, directory)
           let parsed: Partial<Probe>
           try {
             parsed = JSON.parse(new TextDecoder().decode(stdout)) as Partial<Probe>

@@ -27,6 +27,8 @@ const RECIPES = {
   avi: { extension: 'avi', args: ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-shortest'] },
   /** A tiny H.264/AAC MP4, already playable everywhere. */
   mp4: { extension: 'mp4', args: ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart'] },
+  /** H.264 in MP4 too, but 4:4:4 (High 4:4:4 profile), which phones do not play. */
+  mp4yuv444: { extension: 'mp4', args: ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1', '-c:v', 'libx264', '-pix_fmt', 'yuv444p'] },
   /** A 100×60 PNG. */
   png: { extension: 'png', args: ['-f', 'lavfi', '-i', 'testsrc=size=100x60:rate=1:duration=1', '-frames:v', '1'] },
   /** A 100×60 JPEG. */

@@ -112,6 +112,13 @@ describe('conversion on send', () => {
     expect((await download(server, A, B, id)).bytes).toEqual(sample('mp4'))
   })
 
+  test('an H.264 MP4 in 4:4:4 chroma, which phones cannot decode, is converted to 4:2:0', async () => {
+    expect(probe(sample('mp4yuv444')).streams[0]).toMatchObject({ codecName: 'h264', pixFmt: 'yuv444p' })
+    const id = await send('send-video', { videoUrl: sampleBase64('mp4yuv444'), mimeType: 'video/mp4' })
+    const probed = probe((await download(server, A, B, id)).bytes)
+    expect(probed.streams).toEqual([expect.objectContaining({ codecName: 'h264', pixFmt: 'yuv420p' })])
+  })
+
   for (const [name, mimeType] of [['png', 'image/png'], ['jpg', 'image/jpeg']] as Array<[SampleName, string]>) {
     test(`a sticker from ${name} is a 512×512 WebP with transparent padding`, async () => {
       const id = await send('send-sticker', { stickerUrl: sampleBase64(name), mimeType })
