@@ -22,6 +22,7 @@ import { dashboardModule } from './modules/dashboard'
 import { linkingModule } from './modules/linking'
 import { linkInvitesModule } from './modules/link-invites'
 import { groupsModule } from './modules/groups'
+import { groupInvitesModule } from './modules/group-invites'
 import { messagesModule } from './modules/messages'
 import { httpMetrics, metricsModule } from './modules/metrics'
 import { profileModule } from './modules/profile'
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
     .use(chatsModule(guards, services.chats))
     .use(chatActionsModule(guards, services.chatActions))
     .use(contactsModule(guards, services.contacts))
+    .use(groupInvitesModule(guards, services.groupInvites))
     .use(groupsModule(guards, services.groups))
     .use(profileModule(guards, services.profile))
     .use(webhooksModule(guards, services.webhooks))

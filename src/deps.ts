@@ -32,6 +32,7 @@ import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
+import { GroupInvitesService } from './modules/group-invites/service'
 import { MessagesService } from './modules/messages/service'
 import { ProfileService } from './modules/profile/service'
 import { SessionsService } from './modules/sessions/service'
@@ -103,6 +104,7 @@ export interface AppServices {
   chatActions: ChatActionsService
   contacts: ContactsService
   groups: GroupsService
+  groupInvites: GroupInvitesService
   profile: ProfileService
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
@@ -243,6 +245,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
     groups: new GroupsService(sessions, messaging),
+    groupInvites: new GroupInvitesService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),

@@ -109,6 +109,19 @@ export const CAPABILITIES = [
   'send.viewOnce',
   /** Simulator-only test controls (`/sandbox/*`). */
   'sandbox',
+  // Issue 13 part A (API.md §12): group invites, pictures and membership requests; contacts; presence; profile and Status extras.
+  'groups.join',
+  'groups.inviteInfo',
+  'groups.inviteRevoke',
+  'groups.pictureDelete',
+  'groups.requests',
+  'groups.requestsReview',
+  'contacts.about',
+  'contacts.save',
+  'presence.set',
+  'profile.pictureDelete',
+  'status.delete',
+  'status.voice',
 ] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
@@ -235,6 +248,8 @@ export type StatusContent =
   | { type: 'text'; text: string; backgroundColor?: string; font?: number }
   | { type: 'image'; media: MediaFile; caption?: string }
   | { type: 'video'; media: MediaFile; caption?: string }
+  /** A voice note on Status (capability `status.voice`); `backgroundColor` behind it, as WhatsApp shows it. */
+  | { type: 'voice'; media: MediaFile; backgroundColor?: string }
 
 export type PresenceState = 'typing' | 'recording' | 'paused'
 
@@ -320,6 +335,12 @@ export interface GroupDTO {
   messagesAdminsOnly: boolean
   infoAdminsOnly: boolean
   createdAt?: number
+  /** Admins approve who joins (by invite link or by a member's add); absent where the engine cannot tell. */
+  membershipApproval?: boolean
+}
+
+export interface GroupCreateOptions {
+  membershipApproval?: boolean
 }
 
 export interface GroupUpdate {
@@ -327,7 +348,44 @@ export interface GroupUpdate {
   description?: string
   messagesAdminsOnly?: boolean
   infoAdminsOnly?: boolean
+  /** Admin-only; an engine that cannot change it answers NOT_SUPPORTED. */
+  membershipApproval?: boolean
 }
+
+// ─── Issue 13 part A: invites, membership requests, own presence ─────────────
+
+/** What an invite code tells before joining. */
+export interface GroupInviteInfo {
+  groupId: string
+  subject: string
+  description: string | null
+  owner: string | null
+  /** Number of participants. */
+  size: number
+  /** Joining makes a request that an admin approves. */
+  membershipApproval: boolean
+  createdAt?: number
+}
+
+export interface GroupJoinResult {
+  groupId: string
+  /** true: the group approves new members; the join is a request until an admin approves it. */
+  pending: boolean
+}
+
+/** Someone waiting for an admin to let them into a group. */
+export interface MembershipRequest {
+  id: string
+  /** Unix seconds. */
+  requestedAt: number
+  /** Who added them, when a member's add became a request. */
+  addedBy?: string
+  /** WhatsApp's words: `InviteLink`, `NonAdminAdd`, `LinkedGroupJoin`. */
+  method?: string
+}
+
+/** Own presence for everyone, as "online" shows on the phone. */
+export type OwnPresence = 'online' | 'offline'
 
 export type ParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
 
@@ -484,8 +542,8 @@ export interface EngineSession {
   setBlocked(contactId: string, blocked: boolean): Promise<void>
 
   listGroups(): Promise<GroupDTO[]>
-  /** Participants are `…@c.us` ids; emits `group.v2.join` on every member's side. */
-  createGroup(name: string, participants: string[]): Promise<GroupDTO>
+  /** Participants are `…@c.us` ids; emits `group.v2.join` on every member's side. `membershipApproval`: joins by link wait for an admin. */
+  createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO>
   getGroup(groupId: string): Promise<GroupDTO>
   updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO>
   leaveGroup(groupId: string): Promise<void>
@@ -514,6 +572,26 @@ export interface EngineSession {
   setProfileName(name: string): Promise<void>
   setProfileStatus(status: string): Promise<void>
   setProfilePicture(picture: MediaFile): Promise<void>
+
+  // Issue 13 part A: group invites, pictures and membership requests; contacts; presence; profile and Status extras.
+  /** `inviteCode` is the bare code. 404 for an unknown or revoked code; 409 when already a member. Emits `group.v2.join` once in. */
+  joinGroup(inviteCode: string): Promise<GroupJoinResult>
+  getInviteInfo(inviteCode: string): Promise<GroupInviteInfo>
+  /** Admin-only: the old link stops working; answers the new link. */
+  revokeInviteLink(groupId: string): Promise<string>
+  deleteGroupPicture(groupId: string): Promise<void>
+  /** Admin-only. */
+  listMembershipRequests(groupId: string): Promise<MembershipRequest[]>
+  /** Admin-only; `participants` are `…@c.us` ids of requesters. Answers the ids handled; approved ones join (`group.v2.join`). */
+  reviewMembershipRequests(groupId: string, participants: string[], approve: boolean): Promise<string[]>
+  /** The contact's "about" text; null when none or hidden. */
+  getContactAbout(contactId: string): Promise<string | null>
+  /** Saves (or renames) the contact in the phone's address book. */
+  saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void>
+  setOwnPresence(state: OwnPresence): Promise<void>
+  deleteProfilePicture(): Promise<void>
+  /** Own Status posts only; emits `message.revoked` as a delete for everyone does. */
+  deleteStatus(messageId: string): Promise<void>
 
   /**
    * Only on engines that hear from WhatsApp out of band (the `waha` engine, through
@@ -583,7 +661,7 @@ export abstract class BaseEngineSession implements EngineSession {
   checkNumber(_number: string): Promise<NumberCheck> { return this.unsupported('number checks') }
   setBlocked(_contactId: string, _blocked: boolean): Promise<void> { return this.unsupported('blocking contacts') }
   listGroups(): Promise<GroupDTO[]> { return this.unsupported('listing groups') }
-  createGroup(_name: string, _participants: string[]): Promise<GroupDTO> { return this.unsupported('creating groups') }
+  createGroup(_name: string, _participants: string[], _options?: GroupCreateOptions): Promise<GroupDTO> { return this.unsupported('creating groups') }
   getGroup(_groupId: string): Promise<GroupDTO> { return this.unsupported('reading groups') }
   updateGroup(_groupId: string, _update: GroupUpdate): Promise<GroupDTO> { return this.unsupported('updating groups') }
   leaveGroup(_groupId: string): Promise<void> { return this.unsupported('leaving groups') }
@@ -606,6 +684,18 @@ export abstract class BaseEngineSession implements EngineSession {
   setProfileName(_name: string): Promise<void> { return this.unsupported('setting the profile name') }
   setProfileStatus(_status: string): Promise<void> { return this.unsupported('setting the profile status') }
   setProfilePicture(_picture: MediaFile): Promise<void> { return this.unsupported('setting the profile picture') }
+  // Issue 13 part A.
+  joinGroup(_inviteCode: string): Promise<GroupJoinResult> { return this.unsupported('joining groups by invite') }
+  getInviteInfo(_inviteCode: string): Promise<GroupInviteInfo> { return this.unsupported('group invite info') }
+  revokeInviteLink(_groupId: string): Promise<string> { return this.unsupported('revoking group invite links') }
+  deleteGroupPicture(_groupId: string): Promise<void> { return this.unsupported('deleting group pictures') }
+  listMembershipRequests(_groupId: string): Promise<MembershipRequest[]> { return this.unsupported('group membership requests') }
+  reviewMembershipRequests(_groupId: string, _participants: string[], _approve: boolean): Promise<string[]> { return this.unsupported('reviewing group membership requests') }
+  getContactAbout(_contactId: string): Promise<string | null> { return this.unsupported("reading a contact's about text") }
+  saveContact(_contactId: string, _name: { firstName: string; lastName?: string }): Promise<void> { return this.unsupported('saving contacts') }
+  setOwnPresence(_state: OwnPresence): Promise<void> { return this.unsupported('setting own presence') }
+  deleteProfilePicture(): Promise<void> { return this.unsupported('deleting the profile picture') }
+  deleteStatus(_messageId: string): Promise<void> { return this.unsupported('deleting Status posts') }
 }
 
 /**
@@ -667,6 +757,19 @@ export const CAPABILITY_METHODS = {
   'poll.votes': 'getPollVotes',
   'send.viewOnce': 'send',
   sandbox: 'sandbox',
+  // Issue 13 part A.
+  'groups.join': 'joinGroup',
+  'groups.inviteInfo': 'getInviteInfo',
+  'groups.inviteRevoke': 'revokeInviteLink',
+  'groups.pictureDelete': 'deleteGroupPicture',
+  'groups.requests': 'listMembershipRequests',
+  'groups.requestsReview': 'reviewMembershipRequests',
+  'contacts.about': 'getContactAbout',
+  'contacts.save': 'saveContact',
+  'presence.set': 'setOwnPresence',
+  'profile.pictureDelete': 'deleteProfilePicture',
+  'status.delete': 'deleteStatus',
+  'status.voice': 'postStatus',
 } as const satisfies Record<Capability, keyof EngineSession>
 
 /**

@@ -290,7 +290,12 @@ function canned(operationId: string, context: CannedContext): Partial<StandinRes
     case 'StatusController_sendTextStatus':
     case 'StatusController_sendImageStatus':
     case 'StatusController_sendVideoStatus':
+    case 'StatusController_sendVoiceStatus':
       return { body: engineMessage('status@broadcast', '', 'status') }
+    case 'GroupsController_joinGroup':
+      return { body: { id: '120363000000000001@g.us' } }
+    case 'GroupsController_joinInfoGroup':
+      return { body: group('120363000000000001@g.us', 'Group') }
     case 'ChatsController_getChats':
       return {
         body: [

@@ -90,6 +90,23 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: `messages/${MSG}/unpin`, capability: 'message.pin' },
   { method: 'POST', path: `messages/${MSG}/vote`, body: { options: ['a'] }, capability: 'poll.vote' },
   { method: 'GET', path: `messages/${MSG}/votes`, capability: 'poll.votes' },
+  // §12 part A: invites, membership requests, contacts, presence, profile and Status extras
+  { method: 'POST', path: 'group/join', body: { invite: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' }, capability: 'groups.join' },
+  { method: 'GET', path: 'group/invite/AbCdEfGhIjKlMnOpQrStUv', capability: 'groups.inviteInfo' },
+  { method: 'POST', path: `group/${GROUP}/invite-link/revoke`, capability: 'groups.inviteRevoke' },
+  { method: 'GET', path: `group/${GROUP}/picture`, capability: 'contacts.profilePicture' },
+  { method: 'DELETE', path: `group/${GROUP}/picture`, capability: 'groups.pictureDelete' },
+  { method: 'GET', path: `group/${GROUP}/participants`, capability: 'groups.get' },
+  { method: 'GET', path: `group/${GROUP}/requests`, capability: 'groups.requests' },
+  { method: 'POST', path: `group/${GROUP}/requests/approve`, body: { participants: [B] }, capability: 'groups.requestsReview' },
+  { method: 'POST', path: `group/${GROUP}/requests/reject`, body: { participants: [B] }, capability: 'groups.requestsReview' },
+  { method: 'GET', path: `contact/${jid(B)}/about`, capability: 'contacts.about' },
+  { method: 'PUT', path: `contact/${jid(B)}`, body: { firstName: 'Sara' }, capability: 'contacts.save' },
+  { method: 'POST', path: 'contacts/check', body: { numbers: [B] }, capability: 'contacts.exists' },
+  { method: 'POST', path: 'presence', body: { state: 'online' }, capability: 'presence.set' },
+  { method: 'DELETE', path: 'profile/picture', capability: 'profile.pictureDelete' },
+  { method: 'DELETE', path: 'status/true_status@broadcast_3EB0AAAAAAAAAAAAAAAA', capability: 'status.delete' },
+  { method: 'POST', path: 'status', body: { type: 'voice', audioUrl: 'T2dnUwAC', mimeType: 'audio/ogg' }, capability: 'status.voice' },
 ]
 
 function label(route: RouteCase): string {

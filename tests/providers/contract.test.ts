@@ -173,6 +173,30 @@ function callFor(capability: Capability, engine: EngineSession, chatId: string):
       return () => engine.votePoll(msgId, ['a'])
     case 'poll.votes':
       return () => engine.getPollVotes(msgId)
+    case 'groups.join':
+      return () => engine.joinGroup('AbCdEfGhIjKlMnOpQrStUv')
+    case 'groups.inviteInfo':
+      return () => engine.getInviteInfo('AbCdEfGhIjKlMnOpQrStUv')
+    case 'groups.inviteRevoke':
+      return () => engine.revokeInviteLink('120363000000000000@g.us')
+    case 'groups.pictureDelete':
+      return () => engine.deleteGroupPicture('120363000000000000@g.us')
+    case 'groups.requests':
+      return () => engine.listMembershipRequests('120363000000000000@g.us')
+    case 'groups.requestsReview':
+      return () => engine.reviewMembershipRequests('120363000000000000@g.us', [chatId], true)
+    case 'contacts.about':
+      return () => engine.getContactAbout(chatId)
+    case 'contacts.save':
+      return () => engine.saveContact(chatId, { firstName: 'Sara' })
+    case 'presence.set':
+      return () => engine.setOwnPresence('online')
+    case 'profile.pictureDelete':
+      return () => engine.deleteProfilePicture()
+    case 'status.delete':
+      return () => engine.deleteStatus('true_status@broadcast_3EB0000000000000')
+    case 'status.voice':
+      return () => engine.postStatus({ type: 'voice', media: { ...media, mimeType: 'audio/ogg; codecs=opus' } })
   }
 }
 

@@ -3,10 +3,11 @@ import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import { PhoneParams } from '../common/model'
 import { connectedErrors, PhoneContactParams } from '../common/whatsapp-model'
-import { BlockBody, BlockResult, Contact, ContactList, NumberCheck, ProfilePicture } from './model'
+import { About, BlockBody, BlockResult, CheckNumbersBody, Contact, ContactList, MAX_NUMBERS_PER_CHECK, NumberCheck, NumberCheckList, ProfilePicture, SavedContact, SaveContactBody } from './model'
 import type { ContactsService } from './service'
 
 const tags = ['Contacts']
+const NOTES = ' Needs a CONNECTED session (409 otherwise) whose engine can do it (501 NOT_SUPPORTED otherwise, see `capabilities` in `GET /:phoneNumber/state`).'
 
 export function contactsModule(deps: GuardDeps, service: ContactsService) {
   return new Elysia({ name: 'contacts', seed: deps })
@@ -52,5 +53,33 @@ export function contactsModule(deps: GuardDeps, service: ContactsService) {
       params: PhoneContactParams,
       response: { 200: NumberCheck, ...connectedErrors },
       detail: { tags, summary: 'Check a number', description: 'Whether a phone number (`:contactId` = the number, with or without +) is on WhatsApp, and the chat id to use for it.' },
+    })
+    .get('/:phoneNumber/contact/:contactId/about', ({ phoneNumber, params }) => service.about(phoneNumber, params.contactId), {
+      requireSingleAccountProtected: true,
+      params: PhoneContactParams,
+      response: { 200: About, ...connectedErrors },
+      detail: { tags, summary: "Get a contact's about text", description: 'The "about" line the person set; `null` when there is none or their privacy hides it. 404 for a contact the number does not know.' + NOTES },
+    })
+    .put('/:phoneNumber/contact/:contactId', ({ phoneNumber, params, body }) => service.save(phoneNumber, params.contactId, body), {
+      requireSingleAccountProtected: true,
+      params: PhoneContactParams,
+      body: SaveContactBody,
+      response: { 200: SavedContact, ...connectedErrors },
+      detail: {
+        tags,
+        summary: 'Save a contact',
+        description: "Saves the number in the phone's address book under this name, or renames it there: `GET /contacts` then shows it with that `name` and `isMyContact: true`. 400 for a group or this number itself." + NOTES,
+      },
+    })
+    .post('/:phoneNumber/contacts/check', ({ phoneNumber, body }) => service.checkMany(phoneNumber, body.numbers), {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: CheckNumbersBody,
+      response: { 200: NumberCheckList, ...connectedErrors },
+      detail: {
+        tags,
+        summary: 'Check many numbers',
+        description: `Whether each of up to ${MAX_NUMBERS_PER_CHECK} phone numbers is on WhatsApp, and the chat id to use, in the order given (400 naming the first that is not a phone number, or for more than ${MAX_NUMBERS_PER_CHECK}).` + NOTES,
+      },
     })
 }

@@ -37,3 +37,45 @@ export const BlockResult = t.Object(
   { success: t.Boolean(), contactId: t.String(), isBlocked: t.Boolean() },
   { examples: [{ success: true, contactId: '966500000002@c.us', isBlocked: true }] },
 )
+
+// ─── §12: about text, saving a contact, checking many numbers ────────────────
+
+export const About = t.Object(
+  { about: t.Union([t.String(), t.Null()], { description: 'The contact\'s "about" line; null when none or their privacy hides it' }) },
+  { examples: [{ about: 'Available 9–17' }, { about: null }] },
+)
+
+export const SaveContactBody = t.Object(
+  {
+    firstName: t.String({ minLength: 1, maxLength: 100, description: 'First name, as saved in the phone\'s address book' }),
+    lastName: t.Optional(t.String({ maxLength: 100, description: 'Last name' })),
+  },
+  { examples: [{ firstName: 'Sara', lastName: 'Ahmed' }] },
+)
+
+export const SavedContact = t.Object(
+  { success: t.Boolean(), contactId: t.String(), name: t.String({ description: 'The name the contact now shows' }) },
+  { examples: [{ success: true, contactId: '966500000002@c.us', name: 'Sara Ahmed' }] },
+)
+
+export const MAX_NUMBERS_PER_CHECK = 100
+
+export const CheckNumbersBody = t.Object(
+  {
+    numbers: t.Array(t.String({ minLength: 1, maxLength: 20, description: 'A phone number, with or without +', examples: ['+966500000002'] }), {
+      minItems: 1,
+      maxItems: MAX_NUMBERS_PER_CHECK,
+      description: `Up to ${MAX_NUMBERS_PER_CHECK} phone numbers`,
+    }),
+  },
+  { examples: [{ numbers: ['+966500000002', '966500000099'] }] },
+)
+
+export const NumberCheckList = t.Array(NumberCheck, {
+  examples: [
+    [
+      { number: '966500000002', exists: true, jid: '966500000002@c.us' },
+      { number: '966500000099', exists: false, jid: null },
+    ],
+  ],
+})

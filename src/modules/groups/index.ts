@@ -59,7 +59,7 @@ export function groupsModule(deps: GuardDeps, service: GroupsService) {
         tags,
         summary: 'Update a group',
         description:
-          'Changes the subject, description and/or settings (give at least one). Settings are admin-only; subject and description too when `infoAdminsOnly` (403 otherwise). Members receive `group.v2.update`.',
+          'Changes the subject, description and/or settings (give at least one). Settings are admin-only; subject and description too when `infoAdminsOnly` (403 otherwise). `membershipApproval: true` makes joins by invite link requests an admin approves (`GET …/requests`); engines that cannot change it answer 501. Members receive `group.v2.update`.',
       },
     })
     .post('/:phoneNumber/group/:groupId/leave', ({ phoneNumber, params }) => service.leave(phoneNumber, params.groupId), {

@@ -28,6 +28,7 @@ export const GroupFields = {
   messagesAdminsOnly: t.Boolean({ description: 'Only admins may send messages' }),
   infoAdminsOnly: t.Boolean({ description: 'Only admins may edit subject, description and picture' }),
   createdAt: t.Optional(t.Integer({ description: 'Unix seconds' })),
+  membershipApproval: t.Optional(t.Boolean({ description: 'Admins approve who joins (see `GET /group/:groupId/requests`); absent where the engine cannot tell' })),
 }
 
 export const Group = t.Object(GroupFields, { examples: [groupExample] })
@@ -35,7 +36,11 @@ export const Group = t.Object(GroupFields, { examples: [groupExample] })
 export const GroupList = t.Object({ groups: t.Array(Group) })
 
 export const CreateGroupBody = t.Object(
-  { name: Subject, participants: Participants },
+  {
+    name: Subject,
+    participants: Participants,
+    membershipApproval: t.Optional(t.Boolean({ description: 'Admins approve who joins by invite link (see `GET /group/:groupId/requests`); 501 on engines that cannot' })),
+  },
   { examples: [{ name: 'Support team', participants: ['966500000002', '966500000003@c.us'] }] },
 )
 
@@ -50,8 +55,9 @@ export const UpdateGroupBody = t.Object(
     description: t.Optional(t.String({ maxLength: 2048, description: 'The description; "" clears it' })),
     messagesAdminsOnly: t.Optional(t.Boolean()),
     infoAdminsOnly: t.Optional(t.Boolean()),
+    membershipApproval: t.Optional(t.Boolean({ description: 'Admins approve who joins by invite link (admin-only; 501 on engines that cannot change it)' })),
   },
-  { examples: [{ subject: 'Support team (EMEA)', description: 'Shifts and handovers' }] },
+  { examples: [{ subject: 'Support team (EMEA)', description: 'Shifts and handovers' }, { membershipApproval: true }] },
 )
 
 export const ParticipantsBody = t.Object({ participants: Participants }, { examples: [{ participants: ['966500000003'] }] })

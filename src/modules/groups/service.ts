@@ -16,10 +16,10 @@ export class GroupsService {
     return { groups: await engine.listGroups() }
   }
 
-  async create(phone: string, body: { name: string; participants: string[] }) {
+  async create(phone: string, body: { name: string; participants: string[]; membershipApproval?: boolean }) {
     const participants = normalizeContactIds(body.participants, 'participants')
     const engine = await this.sessions.requireConnected(phone, 'groups.create')
-    const group = await engine.createGroup(body.name, participants)
+    const group = body.membershipApproval ? await engine.createGroup(body.name, participants, { membershipApproval: true }) : await engine.createGroup(body.name, participants)
     return { groupId: group.id, ...group }
   }
 
@@ -32,7 +32,7 @@ export class GroupsService {
   async update(phone: string, rawGroupId: string, body: GroupUpdate) {
     const groupId = normalizeGroupId(rawGroupId)
     if (Object.values(body).every((value) => value === undefined)) {
-      throw new BadRequestError('Give at least one of subject, description, messagesAdminsOnly, infoAdminsOnly', { field: 'body' })
+      throw new BadRequestError('Give at least one of subject, description, messagesAdminsOnly, infoAdminsOnly, membershipApproval', { field: 'body' })
     }
     const engine = await this.sessions.requireConnected(phone, 'groups.update')
     return engine.updateGroup(groupId, body)

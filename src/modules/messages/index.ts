@@ -175,7 +175,18 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
       detail: {
         tags: ['Status'],
         summary: 'Post to Status',
-        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`) or video (\`videoUrl\`) Status, with an optional \`caption\` for media. A video that is not H.264/AAC MP4 is converted to it. The post is stored in the chat \`status@broadcast\`.${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}`,
+        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`), video (\`videoUrl\`) or voice (\`audioUrl\`, optional \`backgroundColor\`; capability \`status.voice\`) Status, with an optional \`caption\` for images and videos. A video that is not H.264/AAC MP4 is converted to it, and voice that is not OGG/Opus to a mono OGG/Opus note. The post is stored in the chat \`status@broadcast\`; delete it with \`DELETE /:phoneNumber/status/:messageId\`.${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}`,
+      },
+    })
+    .delete('/:phoneNumber/status/:messageId', ({ phoneNumber, params }) => service.deleteStatus(phoneNumber, params.messageId), {
+      requireSingleAccountProtected: true,
+      params: PhoneMessageParams,
+      response: { 200: SuccessResult, ...connectedErrors },
+      detail: {
+        tags: ['Status'],
+        summary: 'Delete a Status post',
+        description:
+          'Deletes one of this number\'s Status posts for everyone who could see it (they receive `message.revoked`; history shows it as revoked). 404 for an unknown message; 400 for a message that is not an own Status post. Needs a CONNECTED session (409 otherwise) whose engine can do it (501 NOT_SUPPORTED otherwise).',
       },
     })
 }

@@ -137,16 +137,17 @@ export const PresenceBody = t.Object(
 
 export const StatusBody = t.Object(
   {
-    type: oneOf(['text', 'image', 'video'] as const, { description: 'What to post' }),
+    type: oneOf(['text', 'image', 'video', 'voice'] as const, { description: 'What to post' }),
     text: t.Optional(t.String({ minLength: 1, maxLength: 700, description: 'For `text`: the Status text' })),
-    backgroundColor: t.Optional(t.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'For `text`: background colour', examples: ['#38b42f'] })),
+    backgroundColor: t.Optional(t.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'For `text` and `voice`: background colour', examples: ['#38b42f'] })),
     font: t.Optional(t.Integer({ minimum: 0, maximum: 5, description: 'For `text`: one of WhatsApp\'s 6 fonts' })),
     imageUrl: t.Optional(t.String({ minLength: 1, description: `For \`image\`: ${MEDIA_FIELD_DESCRIPTION}` })),
     videoUrl: t.Optional(t.String({ minLength: 1, description: `For \`video\`: ${MEDIA_FIELD_DESCRIPTION}` })),
+    audioUrl: t.Optional(t.String({ minLength: 1, description: `For \`voice\`: the voice note, ${MEDIA_FIELD_DESCRIPTION}` })),
     caption,
     mimeType: MimeTypeField,
   },
-  { examples: [{ type: 'text', text: 'Open today until 22:00', backgroundColor: '#38b42f' }, { type: 'image', imageUrl: 'https://example.com/offer.jpg', caption: 'Today only' }] },
+  { examples: [{ type: 'text', text: 'Open today until 22:00', backgroundColor: '#38b42f' }, { type: 'image', imageUrl: 'https://example.com/offer.jpg', caption: 'Today only' }, { type: 'voice', audioUrl: 'https://example.com/greeting.ogg' }] },
 )
 
 export type SendTextInput = typeof SendTextBody.static

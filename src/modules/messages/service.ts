@@ -258,17 +258,19 @@ export class MessagesService {
   }
 
   postStatus(phone: string, body: StatusInput, key?: string): Promise<SendOutcome> {
-    const requireField = (name: 'text' | 'imageUrl' | 'videoUrl') => {
+    const requireField = (name: 'text' | 'imageUrl' | 'videoUrl' | 'audioUrl') => {
       const value = body[name]
       if (value === undefined) throw new BadRequestError(`${name} is required for a ${body.type} Status`, { field: name })
       return value
     }
     const text = body.type === 'text' ? requireField('text') : undefined
-    const mediaValue = body.type === 'image' ? requireField('imageUrl') : body.type === 'video' ? requireField('videoUrl') : undefined
+    const mediaField = body.type === 'image' ? 'imageUrl' : body.type === 'video' ? 'videoUrl' : body.type === 'voice' ? 'audioUrl' : undefined
+    const mediaValue = mediaField ? requireField(mediaField) : undefined
     return this.send(phone, key, {
       route: 'status',
       body,
-      capability: 'status.post',
+      // A voice note on Status is its own capability: not every engine that posts Status can.
+      capability: body.type === 'voice' ? 'status.voice' : 'status.post',
       chatId: STATUS_BROADCAST,
       prepare: async (engine) => {
         if (body.type === 'text') {
@@ -280,17 +282,34 @@ export class MessagesService {
           }
           return async () => ({ message: await engine.postStatus(content) })
         }
-        const field = body.type === 'image' ? 'imageUrl' : 'videoUrl'
-        const resolved = await this.deps.media.resolve(body.type, {
+        const kind = body.type === 'voice' ? MEDIA_SENDS.voice.kind : body.type
+        const resolved = await this.deps.media.resolve(kind, {
           value: mediaValue!,
-          field,
+          field: mediaField!,
           ...(body.mimeType !== undefined && { mimeType: body.mimeType }),
         })
-        const media = body.type === 'video' ? await this.deps.convert.playableVideo(this.convertInput(resolved, field, 'video')) : resolved
-        const content: StatusContent = { type: body.type, media, ...(body.caption !== undefined && { caption: body.caption }) }
+        // Status voice notes and videos are converted as their chat sends are.
+        const media =
+          body.type === 'video'
+            ? await this.deps.convert.playableVideo(this.convertInput(resolved, mediaField!, 'video'))
+            : body.type === 'voice'
+              ? (await this.deps.convert.voiceNote(this.convertInput(resolved, mediaField!, 'audio'))).media
+              : resolved
+        const content: StatusContent =
+          body.type === 'voice'
+            ? { type: 'voice', media, ...(body.backgroundColor !== undefined && { backgroundColor: body.backgroundColor }) }
+            : { type: body.type, media, ...(body.caption !== undefined && { caption: body.caption }) }
         return async () => ({ message: await engine.postStatus(content), media })
       },
     })
+  }
+
+  /** Own Status posts only; the store follows through the `message.revoked` event. */
+  async deleteStatus(phone: string, messageId: string): Promise<{ success: boolean }> {
+    const engine = await this.sessions.requireConnected(phone, 'status.delete')
+    await engine.deleteStatus(messageId)
+    await this.deps.ingest.idle()
+    return { success: true }
   }
 
   // ─── Message actions ─────────────────────────────────────────────────────

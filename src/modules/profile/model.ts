@@ -1,5 +1,6 @@
 /** Schemas of the profile routes of §6. */
 import { t } from 'elysia'
+import { oneOf } from '../common/model'
 import { MEDIA_FIELD_DESCRIPTION, MimeTypeField } from '../common/whatsapp-model'
 
 export const Profile = t.Object(
@@ -21,4 +22,9 @@ export const AboutBody = t.Object({ status: t.String({ maxLength: 139, descripti
 export const PictureBody = t.Object(
   { imageUrl: t.String({ minLength: 1, description: MEDIA_FIELD_DESCRIPTION }), mimeType: MimeTypeField },
   { examples: [{ imageUrl: 'https://example.com/logo.jpg' }] },
+)
+
+export const OwnPresenceBody = t.Object(
+  { state: oneOf(['online', 'offline'] as const, { description: '`online`: contacts see the number online; `offline`: they see "last seen"' }) },
+  { examples: [{ state: 'online' }] },
 )

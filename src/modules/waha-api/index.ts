@@ -30,6 +30,11 @@ import {
   GroupsQuery,
   ListSessionsQuery,
   MediaStatusBody,
+  VoiceStatusBody,
+  DeleteStatusBody,
+  JoinInfoQuery,
+  JoinGroupBody,
+  ContactUpdateBody,
   MessagesQuery,
   OverviewBody,
   PinBody,
@@ -186,6 +191,8 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/:session/status/text', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'text', ...body })), { ...auth(), body: TextStatusBody })
     .post('/api/:session/status/image', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'image', ...body })), { ...auth(), body: MediaStatusBody })
     .post('/api/:session/status/video', async ({ principal, params, body, set }) => created(set, await waha.postStatus(principal, params.session, { type: 'video', ...body })), { ...auth(), body: MediaStatusBody })
+    .post('/api/:session/status/voice', async ({ principal, params, body, set }) => created(set, await waha.postVoiceStatus(principal, params.session, body)), { ...auth(), body: VoiceStatusBody })
+    .post('/api/:session/status/delete', async ({ principal, params, body, set }) => created(set, await waha.deleteStatus(principal, params.session, body.id)), { ...auth(), body: DeleteStatusBody })
 
     // ─── Contacts ──────────────────────────────────────────────────────────
     .get('/api/contacts/all', ({ principal, query }) => waha.allContacts(principal, query.session, query), { ...auth(), query: ContactsAllQuery })
@@ -195,11 +202,20 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/contacts/block', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, true)), { ...auth(), body: ContactBody })
     .post('/api/contacts/unblock', async ({ principal, body, set }) => created(set, await waha.block(principal, body.session, body.contactId, false)), { ...auth(), body: ContactBody })
     .get('/api/:session/contacts/:id', ({ principal, params }) => waha.contact(principal, params.session, params.id), auth())
+    .get('/api/contacts/about', ({ principal, query }) => waha.about(principal, query.session, query.contactId), { ...auth(), query: ContactQuery })
+    .put('/api/:session/contacts/:chatId', async ({ principal, params, body }) => {
+      await waha.groupAction(principal, params.session, (phone) => waha.contacts.save(phone, params.chatId, { firstName: body.firstName, ...(body.lastName !== undefined && { lastName: body.lastName }) }))
+      return { success: true }
+    }, { ...auth(), body: ContactUpdateBody })
 
     // ─── Groups ────────────────────────────────────────────────────────────
     .post('/api/:session/groups', async ({ principal, params, body, set }) => created(set, await waha.createGroup(principal, params.session, body)), { ...auth(), body: CreateGroupBody })
     .get('/api/:session/groups', ({ principal, params, query }) => waha.listGroups(principal, params.session, query), { ...auth(), query: GroupsQuery })
     .get('/api/:session/groups/count', ({ principal, params }) => waha.groupsCount(principal, params.session), auth())
+    .get('/api/:session/groups/join-info', ({ principal, params, query }) => waha.joinInfo(principal, params.session, query.code), { ...auth(), query: JoinInfoQuery })
+    .post('/api/:session/groups/join', ({ principal, params, body }) => waha.joinGroup(principal, params.session, body.code), { ...auth(), body: JoinGroupBody })
+    .post('/api/:session/groups/:id/invite-code/revoke', ({ principal, params }) => waha.revokeInviteCode(principal, params.session, params.id), auth())
+    .delete('/api/:session/groups/:id/picture', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.groupInvites.deletePicture(phone, params.id)), auth())
     .post('/api/:session/groups/refresh', async ({ principal, params }) => {
       // Groups are read from the engine on every request: nothing is cached to refresh.
       await waha.groupsCount(principal, params.session)
@@ -246,6 +262,7 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .put('/api/:session/profile/name', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setName(phone, body.name)), { ...auth(), body: ProfileNameBody })
     .put('/api/:session/profile/status', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.profile.setStatus(phone, body.status)), { ...auth(), body: ProfileStatusBody })
     .put('/api/:session/profile/picture', ({ principal, params, body }) => waha.setProfilePicture(principal, params.session, body.file), { ...auth(), body: PictureBody })
+    .delete('/api/:session/profile/picture', ({ principal, params }) => waha.groupAction(principal, params.session, (phone) => waha.profile.deletePicture(phone)), auth())
     .post('/api/:session/presence', async ({ principal, params, body, set }) => created(set, await waha.setPresence(principal, params.session, body)), { ...auth(), body: PresenceBody })
 
   return withNotImplemented(app, waha)

@@ -245,6 +245,23 @@ export const TextStatusBody = t.Object({
   id: PregeneratedId,
 })
 
+export const VoiceStatusBody = t.Object({
+  file: FileInput,
+  convert: t.Optional(t.Boolean()),
+  backgroundColor: t.Optional(t.String({ pattern: '^#[0-9A-Fa-f]{6}$' })),
+  contacts: t.Optional(t.Nullable(t.Array(t.String()))),
+  id: PregeneratedId,
+})
+
+export const DeleteStatusBody = t.Object({
+  id: t.String({ minLength: 1, maxLength: 200 }),
+  contacts: t.Optional(t.Nullable(t.Array(t.String()))),
+})
+
+export const JoinInfoQuery = t.Object({ code: t.String({ minLength: 1, maxLength: 200 }) })
+export const JoinGroupBody = t.Object({ code: t.String({ minLength: 1, maxLength: 200 }) })
+export const ContactUpdateBody = t.Object({ firstName: t.String({ minLength: 1, maxLength: 100 }), lastName: t.Optional(t.String({ maxLength: 100 })) })
+
 export const MediaStatusBody = t.Object({
   file: FileInput,
   caption: t.Optional(t.Nullable(t.String())),

@@ -19,6 +19,7 @@ import type { ApiKeysService } from '../api-keys/service'
 import type { ChatsService } from '../chats/service'
 import type { ContactsService } from '../contacts/service'
 import type { GroupsService } from '../groups/service'
+import type { GroupInvitesService } from '../group-invites/service'
 import type { MediaSendType, MessagesService } from '../messages/service'
 import type { ChatActionsService } from '../chat-actions/service'
 import type { ProfileService } from '../profile/service'
@@ -37,6 +38,7 @@ export interface WahaApiDeps {
     chatActions: ChatActionsService
     contacts: ContactsService
     groups: GroupsService
+    groupInvites: GroupInvitesService
     profile: ProfileService
     webhooks: WebhooksService
   }
@@ -72,6 +74,7 @@ export class WahaApiService {
   readonly chatActions: ChatActionsService
   readonly contacts: ContactsService
   readonly groups: GroupsService
+  readonly groupInvites: GroupInvitesService
   readonly profile: ProfileService
   readonly webhooks: WebhooksService
 
@@ -83,6 +86,7 @@ export class WahaApiService {
     this.chatActions = deps.services.chatActions
     this.contacts = deps.services.contacts
     this.groups = deps.services.groups
+    this.groupInvites = deps.services.groupInvites
     this.profile = deps.services.profile
     this.webhooks = deps.services.webhooks
   }
@@ -497,6 +501,11 @@ export class WahaApiService {
     return { profilePictureURL: url }
   }
 
+  async about(principal: Principal, name: string | undefined, contactId: string) {
+    const target = await this.working(principal, name)
+    return this.contacts.about(target.phone, contactId)
+  }
+
   async block(principal: Principal, name: string | undefined, contactId: string, blocked: boolean) {
     const target = await this.working(principal, name)
     await this.contacts.setBlocked(target.phone, contactId, blocked)
@@ -568,10 +577,7 @@ export class WahaApiService {
 
   async setPresence(principal: Principal, name: string, body: { chatId?: string | null; presence: 'offline' | 'online' | 'typing' | 'recording' | 'paused' }) {
     const target = await this.working(principal, name)
-    if (body.presence === 'online' || body.presence === 'offline') {
-      const view = await this.deps.sessions.get(target.phone)
-      throw new NotSupportedError(view.engine, 'setting the session online or offline')
-    }
+    if (body.presence === 'online' || body.presence === 'offline') return this.profile.setPresence(target.phone, body.presence)
     if (!body.chatId) throw new BadRequestError(`chatId is required for presence "${body.presence}"`)
     return this.messages.presence(target.phone, body.chatId, body.presence)
   }
@@ -597,6 +603,54 @@ export class WahaApiService {
       })
     }
     return this.sentMessage(target, outcome.result.messageId)
+  }
+
+  /** WAHA's voice Status: `convert` is WAHA's switch; our media pipeline decides what the engine needs. */
+  async postVoiceStatus(principal: Principal, name: string, body: { file: FileValue; backgroundColor?: string }) {
+    const target = await this.working(principal, name)
+    const value = body.file.url ?? body.file.data
+    if (!value) throw new BadRequestError('file needs a url or base64 data')
+    const outcome = await this.messages.postStatus(target.phone, {
+      type: 'voice',
+      audioUrl: value,
+      ...(body.file.mimetype && { mimeType: body.file.mimetype }),
+      ...(body.backgroundColor && { backgroundColor: body.backgroundColor }),
+    })
+    return this.sentMessage(target, outcome.result.messageId)
+  }
+
+  /** WAHA names a Status by its key (or, from its own messages, the whole id). */
+  async deleteStatus(principal: Principal, name: string, id: string) {
+    const target = await this.working(principal, name)
+    const messageId = id.includes('_') ? id : `true_status@broadcast_${id}`
+    return this.messages.deleteStatus(target.phone, messageId)
+  }
+
+  // ─── Groups by invite (WAHA's join-info answers the engine's group metadata; ours is engine-neutral) ──
+
+  async joinInfo(principal: Principal, name: string, code: string) {
+    const target = await this.working(principal, name)
+    const info = await this.groupInvites.inviteInfo(target.phone, code)
+    return {
+      id: info.groupId,
+      subject: info.subject,
+      desc: info.description,
+      owner: info.owner,
+      size: info.size,
+      membershipApprovalMode: info.membershipApproval,
+      ...(info.createdAt !== undefined && { creation: info.createdAt }),
+    }
+  }
+
+  async joinGroup(principal: Principal, name: string, code: string) {
+    const target = await this.working(principal, name)
+    const joined = await this.groupInvites.join(target.phone, code)
+    return { id: joined.groupId }
+  }
+
+  async revokeInviteCode(principal: Principal, name: string, groupId: string) {
+    const { inviteLink } = await this.groupAction(principal, name, (phone) => this.groupInvites.revokeInvite(phone, groupId))
+    return inviteCodeOf(inviteLink)
   }
 
   /** An operation WAHA has and this server does not: WAHA's 422 "not implemented" naming the session's engine. */
@@ -674,3 +728,4 @@ export class WahaApiService {
     if (!principal.isAdmin) throw new ForbiddenError('Only the admin key may do this')
   }
 }
+

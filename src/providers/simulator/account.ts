@@ -23,6 +23,11 @@ export interface StoredMessage {
   votes?: Map<string, string[]>
 }
 
+export interface SavedName {
+  firstName: string
+  lastName?: string
+}
+
 export interface ChatState {
   id: string
   unreadCount: number
@@ -45,6 +50,8 @@ export class Account {
   readonly blocked = new Set<string>()
   /** Packets that arrived while no device of this number was linked and online. */
   readonly inbox: Packet[] = []
+  /** The phone's address book: names this number saved for contacts (JID → name). */
+  readonly savedNames = new Map<string, SavedName>()
 
   constructor(readonly phone: string) {}
 

@@ -8,8 +8,8 @@
  * Every change is told to every member as a group notification.
  */
 import { randomBytes } from 'node:crypto'
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors'
-import type { GroupDTO, GroupUpdate, MediaFile, ParticipantAction } from '../engine'
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors'
+import type { GroupDTO, GroupInviteInfo, GroupUpdate, MediaFile, MembershipRequest, ParticipantAction } from '../engine'
 import { jid, nowSeconds, type GroupNotification } from './wire'
 
 export interface GroupMember {
@@ -31,6 +31,10 @@ export interface GroupState {
   createdAt: number
   inviteCode?: string
   picture?: MediaFile
+  /** Admins approve who joins by invite link. */
+  membershipApproval?: boolean
+  /** Who asked to join (phone → when, unix seconds), while `membershipApproval` is on. */
+  requests?: Map<string, { requestedAt: number; method: string }>
 }
 
 export type Notify = (phone: string, notification: GroupNotification) => void
@@ -67,6 +71,7 @@ export class GroupRegistry {
       messagesAdminsOnly: group.messagesAdminsOnly,
       infoAdminsOnly: group.infoAdminsOnly,
       createdAt: group.createdAt,
+      membershipApproval: group.membershipApproval === true,
     }
   }
 
@@ -102,7 +107,7 @@ export class GroupRegistry {
     return group.participants.get(phone)?.isAdmin === true
   }
 
-  create(owner: string, subject: string, participants: string[]): GroupState {
+  create(owner: string, subject: string, participants: string[], membershipApproval = false): GroupState {
     const now = nowSeconds()
     const group: GroupState = {
       id: groupId(),
@@ -113,6 +118,7 @@ export class GroupRegistry {
       messagesAdminsOnly: false,
       infoAdminsOnly: false,
       createdAt: now,
+      ...(membershipApproval && { membershipApproval }),
     }
     for (const phone of participants) if (phone !== owner) group.participants.set(phone, member(false))
     this.groups.set(group.id, group)
@@ -124,13 +130,14 @@ export class GroupRegistry {
     const group = this.requireMember(actor, id)
     const admin = this.isAdmin(group, actor)
     const changesInfo = update.subject !== undefined || update.description !== undefined
-    const changesSettings = update.messagesAdminsOnly !== undefined || update.infoAdminsOnly !== undefined
+    const changesSettings = update.messagesAdminsOnly !== undefined || update.infoAdminsOnly !== undefined || update.membershipApproval !== undefined
     if (changesSettings && !admin) throw new ForbiddenError('Only group admins can change the group settings')
     if (changesInfo && group.infoAdminsOnly && !admin) throw new ForbiddenError('Only group admins can edit the group info in this group')
     if (update.subject !== undefined) group.subject = update.subject
     if (update.description !== undefined) group.description = update.description === '' ? null : update.description
     if (update.messagesAdminsOnly !== undefined) group.messagesAdminsOnly = update.messagesAdminsOnly
     if (update.infoAdminsOnly !== undefined) group.infoAdminsOnly = update.infoAdminsOnly
+    if (update.membershipApproval !== undefined) group.membershipApproval = update.membershipApproval
     this.broadcast(group, {
       type: 'update',
       groupId: id,
@@ -156,6 +163,88 @@ export class GroupRegistry {
     return `https://chat.whatsapp.com/${group.inviteCode}`
   }
 
+  // ─── Invites and membership requests (issue 13 part A) ─────────────────────
+
+  /** The group an invite code opens; 404 for a code never issued or revoked since. */
+  private byInviteCode(code: string): GroupState {
+    const group = [...this.groups.values()].find((g) => g.inviteCode !== undefined && g.inviteCode === code)
+    if (!group) throw new NotFoundError('This invite link is not valid: it is mistyped, or an admin reset it')
+    return group
+  }
+
+  inviteInfo(code: string): GroupInviteInfo {
+    const group = this.byInviteCode(code)
+    return {
+      groupId: group.id,
+      subject: group.subject,
+      description: group.description,
+      owner: jid(group.owner),
+      size: group.participants.size,
+      membershipApproval: group.membershipApproval === true,
+      createdAt: group.createdAt,
+    }
+  }
+
+  /** Joins by invite: at once, or as a request when admins approve members (asking again keeps the first request). */
+  join(phone: string, code: string): { group: GroupState; pending: boolean } {
+    const group = this.byInviteCode(code)
+    if (group.participants.has(phone)) throw new ConflictError(`Already a member of ${group.id}`, { groupId: group.id })
+    if (group.membershipApproval) {
+      group.requests ??= new Map()
+      if (!group.requests.has(phone)) group.requests.set(phone, { requestedAt: nowSeconds(), method: 'InviteLink' })
+      return { group, pending: true }
+    }
+    this.admit(group, phone, phone)
+    return { group, pending: false }
+  }
+
+  /** Admin-only: a new code; the old link stops working. */
+  revokeInvite(actor: string, id: string): string {
+    const group = this.requireMember(actor, id)
+    if (!this.isAdmin(group, actor)) throw new ForbiddenError('Only group admins can reset the invite link')
+    let code = inviteCode()
+    while (code === group.inviteCode) code = inviteCode()
+    group.inviteCode = code
+    return `https://chat.whatsapp.com/${code}`
+  }
+
+  deletePicture(actor: string, id: string): void {
+    const group = this.requireMember(actor, id)
+    if (group.infoAdminsOnly && !this.isAdmin(group, actor)) throw new ForbiddenError('Only group admins can change the picture of this group')
+    delete group.picture
+    this.broadcast(group, { type: 'update', groupId: id, author: jid(actor), timestamp: nowSeconds() })
+  }
+
+  requestsOf(actor: string, id: string): MembershipRequest[] {
+    const group = this.requireMember(actor, id)
+    if (!this.isAdmin(group, actor)) throw new ForbiddenError('Only group admins can see membership requests')
+    return [...(group.requests ?? new Map()).entries()]
+      .sort((a, b) => a[1].requestedAt - b[1].requestedAt)
+      .map(([phone, request]) => ({ id: jid(phone), requestedAt: request.requestedAt, method: request.method }))
+  }
+
+  /** Approves (they join) or rejects requests; 400 naming numbers that have no pending request. */
+  review(actor: string, id: string, phones: string[], approve: boolean): string[] {
+    const group = this.requireMember(actor, id)
+    if (!this.isAdmin(group, actor)) throw new ForbiddenError(`Only group admins can ${approve ? 'approve' : 'reject'} membership requests`)
+    const requests = group.requests ?? new Map()
+    const unknown = phones.filter((phone) => !requests.has(phone))
+    if (unknown.length > 0) throw new BadRequestError(`No pending request from: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
+    for (const phone of phones) {
+      requests.delete(phone)
+      if (approve && !group.participants.has(phone)) this.admit(group, phone, actor)
+    }
+    return phones.map(jid)
+  }
+
+  /** A new member: told it joined, the others told who added (or, by link, who joined). */
+  private admit(group: GroupState, phone: string, author: string): void {
+    const now = nowSeconds()
+    group.participants.set(phone, member(false))
+    this.notify(phone, { type: 'join', groupId: group.id, subject: group.subject, timestamp: now })
+    this.broadcast(group, { type: 'participants', groupId: group.id, action: 'add', participants: [jid(phone)], author: jid(author), timestamp: now })
+  }
+
   /**
    * Applies a participant action. `exists` tells whether a number is on WhatsApp (for adds).
    * Throws 400 naming the numbers that cannot take part, 403 for a non-admin actor.
@@ -170,7 +259,10 @@ export class GroupRegistry {
       if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
       const already = phones.filter((p) => group.participants.has(p))
       if (already.length > 0) throw new BadRequestError(`Already in the group: ${already.map(jid).join(', ')}`, { participants: already.map(jid) })
-      for (const phone of phones) group.participants.set(phone, member(false))
+      for (const phone of phones) {
+        group.participants.set(phone, member(false))
+        group.requests?.delete(phone)
+      }
       for (const phone of phones) this.notify(phone, { type: 'join', groupId: id, subject: group.subject, timestamp: now })
       this.broadcast(group, { type: 'participants', groupId: id, action, participants: jids, author: jid(actor), timestamp: now })
       return group

@@ -27,6 +27,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -43,6 +44,10 @@ import {
   type ProfileDTO,
   type EngineContext,
   type EngineEvent,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type MembershipRequest,
+  type OwnPresence,
   type SandboxControls,
   type SandboxIncoming,
   type SendRequest,
@@ -279,7 +284,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       to: STATUS_BROADCAST,
       timestamp: nowSeconds(),
       type: content.type,
-      body: content.type === 'text' ? content.text : (content.caption ?? ''),
+      body: content.type === 'text' ? content.text : content.type === 'voice' ? '' : (content.caption ?? ''),
       ...(content.type !== 'text' && { media: content.media }),
     }
     // The Status audience: the numbers of this network that have a chat with this one.
@@ -531,6 +536,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const phone of this.network.accountNumbers()) if (phone !== this.phoneNumber) ids.add(jid(phone))
     for (const chatId of this.account.chats.keys()) if (chatId.endsWith('@c.us') && chatId !== this.myJid) ids.add(chatId)
     for (const blocked of this.account.blocked) ids.add(blocked)
+    for (const saved of this.account.savedNames.keys()) ids.add(saved)
     return [...ids].sort().map((id) => this.contactDto(id))
   }
 
@@ -572,12 +578,12 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     return this.network.groups.forMember(this.phoneNumber).map((group) => this.network.groups.dto(group))
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     this.requireWorking()
     const phones = this.groupPhones(participants).filter((phone) => phone !== this.phoneNumber)
     const unknown = phones.filter((phone) => !this.network.exists(phone))
     if (unknown.length > 0) throw new BadRequestError(`Not on WhatsApp: ${unknown.map(jid).join(', ')}`, { participants: unknown.map(jid) })
-    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones))
+    return this.network.groups.dto(this.network.groups.create(this.phoneNumber, name, phones, options?.membershipApproval === true))
   }
 
   override async getGroup(groupId: string): Promise<GroupDTO> {
@@ -643,6 +649,75 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   override async setProfilePicture(picture: MediaFile): Promise<void> {
     this.requireWorking()
     this.network.setProfile(this.phoneNumber, { picture })
+  }
+
+  // ─── Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras ──
+
+  override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    this.requireWorking()
+    const { group, pending } = this.network.groups.join(this.phoneNumber, inviteCode)
+    return { groupId: group.id, pending }
+  }
+
+  override async getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    this.requireWorking()
+    return this.network.groups.inviteInfo(inviteCode)
+  }
+
+  override async revokeInviteLink(groupId: string): Promise<string> {
+    this.requireWorking()
+    return this.network.groups.revokeInvite(this.phoneNumber, groupId)
+  }
+
+  override async deleteGroupPicture(groupId: string): Promise<void> {
+    this.requireWorking()
+    this.network.groups.deletePicture(this.phoneNumber, groupId)
+  }
+
+  override async listMembershipRequests(groupId: string): Promise<MembershipRequest[]> {
+    this.requireWorking()
+    return this.network.groups.requestsOf(this.phoneNumber, groupId)
+  }
+
+  override async reviewMembershipRequests(groupId: string, participants: string[], approve: boolean): Promise<string[]> {
+    this.requireWorking()
+    return this.network.groups.review(this.phoneNumber, groupId, this.groupPhones(participants), approve)
+  }
+
+  override async getContactAbout(contactId: string): Promise<string | null> {
+    this.requireWorking()
+    if (contactId !== this.myJid && !this.knowsContact(contactId)) throw new NotFoundError(`Contact ${contactId} not found`)
+    return this.network.profile(phoneOf(contactId))?.status || null
+  }
+
+  override async saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    this.requireWorking()
+    if (!contactId.endsWith('@c.us')) throw new BadRequestError('Only phone numbers (…@c.us) can be saved as contacts', { contactId })
+    if (contactId === this.myJid) throw new BadRequestError('A number cannot save itself as a contact')
+    this.account.savedNames.set(contactId, { firstName: name.firstName, ...(name.lastName !== undefined && { lastName: name.lastName }) })
+  }
+
+  /** Told to the numbers this one chats with (as WhatsApp shows "online" in their chat), not to those it blocked. */
+  override async setOwnPresence(state: OwnPresence): Promise<void> {
+    this.requireWorking()
+    const timestamp = nowSeconds()
+    for (const phone of this.network.accountNumbers()) {
+      if (phone === this.phoneNumber || this.account.blocked.has(jid(phone))) continue
+      if (!this.account.chats.has(jid(phone)) && !this.network.account(phone).chats.has(this.myJid)) continue
+      this.network.send(phone, { kind: 'presence', from: this.phoneNumber, state, timestamp })
+    }
+  }
+
+  override async deleteProfilePicture(): Promise<void> {
+    this.requireWorking()
+    this.network.setProfile(this.phoneNumber, { picture: undefined })
+  }
+
+  override async deleteStatus(messageId: string): Promise<void> {
+    this.requireWorking()
+    const target = this.requireMessage(messageId)
+    if (target.dto.chatId !== STATUS_BROADCAST || !target.dto.fromMe) throw new BadRequestError(`Message ${messageId} is not one of this number's Status posts`)
+    await this.deleteMessage(messageId, true)
   }
 
   // ─── NetworkDevice ───────────────────────────────────────────────────────
@@ -880,20 +955,21 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private knowsContact(contactId: string): boolean {
     if (!contactId.endsWith('@c.us') || contactId === this.myJid) return false
     const phone = phoneOf(contactId)
-    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId)
+    return this.network.hasAccount(phone) || this.account.chats.has(contactId) || this.account.blocked.has(contactId) || this.account.savedNames.has(contactId)
   }
 
   private contactDto(id: string): ContactDTO {
     const phone = phoneOf(id)
     const isAccount = this.network.hasAccount(phone)
     const pushName = this.network.profile(phone)?.pushName ?? null
+    const saved = this.account.savedNames.get(id)
     return {
       id,
-      // Every number linked on this network is in the simulated address book.
-      name: isAccount ? pushName : null,
+      // Every number linked on this network is in the simulated address book; a saved name wins.
+      name: saved ? [saved.firstName, saved.lastName].filter(Boolean).join(' ') : isAccount ? pushName : null,
       pushname: pushName,
       number: phone,
-      isMyContact: isAccount,
+      isMyContact: isAccount || saved !== undefined,
       isBusiness: false,
       isBlocked: this.account.blocked.has(id),
     }

@@ -9,7 +9,7 @@
  * back as what they were.
  */
 import type { EngineStateStore } from '../engine'
-import { Account, type ChatState } from './account'
+import { Account, type ChatState, type SavedName } from './account'
 import type { GroupState } from './groups'
 import type { AccountProfile } from './network'
 import type { Packet } from './wire'
@@ -32,6 +32,8 @@ interface AccountState {
   chats: ChatState[]
   blocked: Set<string>
   inbox: Packet[]
+  /** Absent in rows written before contacts could be saved. */
+  savedNames?: Map<string, SavedName>
 }
 
 function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
@@ -62,7 +64,7 @@ export function decode<T>(text: string): T {
 }
 
 export function encodeAccount(account: Account): string {
-  return encode({ phone: account.phone, chats: [...account.chats.values()], blocked: account.blocked, inbox: account.inbox } satisfies AccountState)
+  return encode({ phone: account.phone, chats: [...account.chats.values()], blocked: account.blocked, inbox: account.inbox, savedNames: account.savedNames } satisfies AccountState)
 }
 
 export function decodeAccount(text: string): Account {
@@ -74,6 +76,7 @@ export function decodeAccount(text: string): Account {
   }
   for (const blocked of state.blocked) account.blocked.add(blocked)
   account.inbox.push(...state.inbox)
+  for (const [id, name] of state.savedNames ?? []) account.savedNames.set(id, name)
   return account
 }
 

@@ -7,7 +7,7 @@
  * `false_<group>_<key>_<author>` for received group (and Status) ones.
  */
 import { randomBytes } from 'node:crypto'
-import type { Ack, Location, MediaFile, MessageType, ParticipantAction, Poll, PresenceState } from '../engine'
+import type { Ack, Location, MediaFile, MessageType, OwnPresence, ParticipantAction, Poll, PresenceState } from '../engine'
 
 export interface WireMessage {
   key: string
@@ -48,7 +48,7 @@ export type Packet =
   | { kind: 'reaction'; from: string; group?: string; key: string; targetKey: string; emoji: string; timestamp: number }
   | { kind: 'edit'; from: string; group?: string; targetKey: string; body: string; timestamp: number }
   | { kind: 'revoke'; from: string; group?: string; targetKey: string; timestamp: number }
-  | { kind: 'presence'; from: string; group?: string; state: PresenceState; timestamp: number }
+  | { kind: 'presence'; from: string; group?: string; state: PresenceState | OwnPresence; timestamp: number }
   | { kind: 'group'; notification: GroupNotification }
   | { kind: 'vote'; from: string; group?: string; targetKey: string; options: string[]; timestamp: number }
   /** `until` 0: unpinned. */

@@ -70,6 +70,11 @@ import type {
   SortOrder,
   TextStatus,
   VideoStatus,
+  VoiceStatus,
+  DeleteStatusRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  ContactUpdateBody,
   WahaContact,
   WahaContactAbout,
   WahaEngineObject,
@@ -645,6 +650,32 @@ export class WahaClient {
   /** `POST /api/{session}/status/video` (StatusController_sendVideoStatus). */
   sendVideoStatus(session: string, request: VideoStatus): Promise<WahaSendResult | null> {
     return this.json({ operation: 'StatusController_sendVideoStatus', method: 'POST', path: `/api/${seg(session)}/status/video`, body: request })
+  }
+
+  /** `POST /api/{session}/status/voice` (StatusController_sendVoiceStatus). */
+  sendVoiceStatus(session: string, request: VoiceStatus): Promise<WahaSendResult | null> {
+    return this.json({ operation: 'StatusController_sendVoiceStatus', method: 'POST', path: `/api/${seg(session)}/status/voice`, body: request })
+  }
+
+  /** `POST /api/{session}/status/delete` (StatusController_deleteStatus). */
+  deleteStatus(session: string, request: DeleteStatusRequest): Promise<void> {
+    return this.empty({ operation: 'StatusController_deleteStatus', method: 'POST', path: `/api/${seg(session)}/status/delete`, body: request })
+  }
+
+  /** `POST /api/{session}/groups/join` (GroupsController_joinGroup). */
+  joinGroup(session: string, request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    return this.json({ operation: 'GroupsController_joinGroup', method: 'POST', path: `/api/${seg(session)}/groups/join`, body: request })
+  }
+
+  /** `GET /api/{session}/groups/join-info?code=` (GroupsController_joinInfoGroup): engine-specific group metadata. */
+  async groupJoinInfo(session: string, code: string): Promise<WahaEngineObject> {
+    const answer = await this.json<WahaEngineObject | null>({ operation: 'GroupsController_joinInfoGroup', method: 'GET', path: `/api/${seg(session)}/groups/join-info`, query: { code } })
+    return answer ?? {}
+  }
+
+  /** `PUT /api/{session}/contacts/{chatId}` (ContactsSessionController_put): saves the contact's name in the phone's address book. */
+  updateContact(session: string, chatId: string, request: ContactUpdateBody): Promise<Result> {
+    return this.json({ operation: 'ContactsSessionController_put', method: 'PUT', path: `/api/${seg(session)}/contacts/${seg(chatId)}`, body: request })
   }
 
   // ── Chats and messages ─────────────────────────────────────────────────────────

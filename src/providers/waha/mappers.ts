@@ -23,6 +23,7 @@ import {
   type Poll,
   type ProfileDTO,
   type SessionStatus,
+  type GroupInviteInfo,
 } from '../engine'
 import { messageIdOf } from './client'
 import type { WahaSessionStatus } from './model'
@@ -403,6 +404,27 @@ export function wahaGroupToDto(group: WahaGroup): GroupDTO {
     participants,
     messagesAdminsOnly: bool(meta.announce) ?? bool(group.IsAnnounce) ?? (membersCanSend === undefined ? false : !membersCanSend),
     infoAdminsOnly: bool(meta.restrict) ?? bool(group.IsLocked) ?? false,
+    ...(createdAt !== undefined && { createdAt }),
+  }
+}
+
+/**
+ * WAHA's join-info answer (the engine's own group metadata: WEBJS/NOWEB `GroupMetadata`,
+ * GOWS `GroupInfo`) → what an invite tells before joining.
+ */
+export function wahaInviteInfoToDto(info: WahaEngineObject): GroupInviteInfo {
+  const id = serializedId(info.id) ?? serializedId(info.JID) ?? serializedId(info.gid)
+  if (!id) throw new UpstreamError('WAHA answered the invite info without a group id')
+  const participants = info.participants ?? info.Participants
+  const approval = rec(info.MembershipApprovalMode)
+  const createdAt = unixSeconds(info.creation) ?? unixSeconds(info.GroupCreated)
+  return {
+    groupId: id,
+    subject: str(info.subject) ?? str(info.Name) ?? '',
+    description: str(info.desc) ?? str(info.description) ?? str(info.Topic) ?? null,
+    owner: serializedId(info.owner) ?? serializedId(info.OwnerJID) ?? null,
+    size: num(info.size) ?? (Array.isArray(participants) ? participants.length : 0),
+    membershipApproval: bool(info.membershipApprovalMode) ?? bool(info.joinApprovalMode) ?? bool(approval?.IsJoinApprovalRequired) ?? false,
     ...(createdAt !== undefined && { createdAt }),
   }
 }

@@ -25,6 +25,7 @@ import {
   type ChatDTO,
   type ChatQuery,
   type ContactDTO,
+  type GroupCreateOptions,
   type GroupDTO,
   type GroupUpdate,
   type HistoryQuery,
@@ -39,6 +40,9 @@ import {
   type ProfileDTO,
   type EngineContext,
   type EngineEvent,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type OwnPresence,
   type SendRequest,
   type SessionSnapshot,
   type SessionStatus,
@@ -51,6 +55,8 @@ import {
   groupIdOf,
   inviteLinkOf,
   parseMessageId,
+  serializedId,
+  wahaInviteInfoToDto,
   sentMessageToDto,
   wahaChatSummaryToDto,
   wahaChatToDto,
@@ -74,6 +80,9 @@ export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
   'chats.pin',
   'chats.mute',
   'poll.votes',
+  // Nor for a group's membership requests.
+  'groups.requests',
+  'groups.requestsReview',
   // Issue 13 part C: WAHA's send requests have no view-once field.
   'send.viewOnce',
 )
@@ -596,6 +605,17 @@ export class WahaSession extends BaseEngineSession {
         sent = this.sent(STATUS_BROADCAST, { type: 'video', body: content.caption ?? '', media: mediaInfo(media) }, undefined)
         break
       }
+      case 'voice': {
+        const { media } = content
+        result = await this.client.sendVoiceStatus(session, {
+          file: { mimetype: media.mimeType, filename: media.filename ?? `voice.${extensionOf(media.mimeType)}`, data: base64(media.data) },
+          // Voice notes are OGG/Opus; anything else is converted by WAHA.
+          convert: !/^audio\/ogg\b/.test(media.mimeType),
+          backgroundColor: content.backgroundColor ?? '#38b42f',
+        })
+        sent = this.sent(STATUS_BROADCAST, { type: 'voice', body: '', media: mediaInfo(media) }, undefined)
+        break
+      }
     }
     return sentMessageToDto(result, sent)
   }
@@ -682,7 +702,8 @@ export class WahaSession extends BaseEngineSession {
     return (await this.client.listGroups(this.wahaSession)).map(wahaGroupToDto)
   }
 
-  override async createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override async createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
+    if (options?.membershipApproval) this.unsupported('creating a group with membership approval (WAHA has no option for it)')
     const created = await this.client.createGroup(this.wahaSession, { name, participants: participants.map((id) => ({ id })) })
     const id = groupIdOf(created)
     if (!id) throw new UpstreamError('WAHA created the group but answered without its id')
@@ -702,6 +723,7 @@ export class WahaSession extends BaseEngineSession {
 
   override async updateGroup(groupId: string, update: GroupUpdate): Promise<GroupDTO> {
     const session = this.wahaSession
+    if (update.membershipApproval !== undefined) this.unsupported("changing a group's membership approval (WAHA has no operation for it)")
     if (update.subject !== undefined) await this.client.setGroupSubject(session, groupId, update.subject)
     if (update.description !== undefined) await this.client.setGroupDescription(session, groupId, update.description)
     if (update.messagesAdminsOnly !== undefined) await this.client.setGroupMessagesAdminOnly(session, groupId, update.messagesAdminsOnly)
@@ -764,6 +786,53 @@ export class WahaSession extends BaseEngineSession {
 
   override async setProfilePicture(picture: MediaFile): Promise<void> {
     this.succeeded('setting the profile picture', await this.client.setProfilePicture(this.wahaSession, binaryFile(picture)))
+  }
+
+  // ─── Issue 13 part A: invites, contacts, presence, profile and Status extras ──
+
+  /** WAHA tells nothing of approval on join, so the invite is read first for it. */
+  override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    const info = await this.getInviteInfo(inviteCode)
+    const joined = await this.client.joinGroup(this.wahaSession, { code: inviteCode })
+    return { groupId: serializedId(joined?.id) ?? info.groupId, pending: info.membershipApproval }
+  }
+
+  override async getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    const info = await this.client.groupJoinInfo(this.wahaSession, inviteCode)
+    if (Object.keys(info).length === 0) throw new NotFoundError('This invite link is not valid: it is mistyped, or an admin reset it')
+    return wahaInviteInfoToDto(info)
+  }
+
+  override async revokeInviteLink(groupId: string): Promise<string> {
+    return inviteLinkOf(await this.client.revokeGroupInviteCode(this.wahaSession, groupId))
+  }
+
+  override async deleteGroupPicture(groupId: string): Promise<void> {
+    this.succeeded('removing the group picture', await this.client.deleteGroupPicture(this.wahaSession, groupId))
+  }
+
+  override async getContactAbout(contactId: string): Promise<string | null> {
+    const answer = await this.client.getContactAbout(this.wahaSession, contactId)
+    return typeof answer.about === 'string' && answer.about ? answer.about : null
+  }
+
+  override async saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    this.succeeded('saving the contact', await this.client.updateContact(this.wahaSession, contactId, { firstName: name.firstName, lastName: name.lastName ?? '' }))
+  }
+
+  override async setOwnPresence(state: OwnPresence): Promise<void> {
+    await this.client.setPresence(this.wahaSession, { presence: state })
+  }
+
+  override async deleteProfilePicture(): Promise<void> {
+    this.succeeded('removing the profile picture', await this.client.deleteProfilePicture(this.wahaSession))
+  }
+
+  /** WAHA deletes a Status by its key; the store learns of it from WAHA's revoke callback. */
+  override async deleteStatus(messageId: string): Promise<void> {
+    const parsed = parseMessageId(messageId)
+    if (!parsed || parsed.chatId !== STATUS_BROADCAST || !parsed.fromMe) throw new BadRequestError(`Message ${messageId} is not one of this account's Status posts`)
+    await this.client.deleteStatus(this.wahaSession, { id: parsed.key })
   }
 
   /** WAHA answers `{success: false}` (with 2xx) when WhatsApp refused. */

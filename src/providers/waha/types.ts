@@ -304,6 +304,31 @@ export interface VideoStatus {
   caption?: string
   contacts?: string[]
 }
+export interface VoiceStatus {
+  file: WahaVoiceFile
+  convert: boolean
+  backgroundColor: string
+  contacts?: string[]
+}
+export interface DeleteStatusRequest {
+  /** The status message's key (not the serialized id). */
+  id: string
+  contacts?: string[]
+}
+
+// ── Groups by invite, contacts (issue 13 part A) ─────────────────────────────────
+
+export interface JoinGroupRequest {
+  /** A code or a https://chat.whatsapp.com/<code> link. */
+  code: string
+}
+export interface JoinGroupResponse {
+  id: string
+}
+export interface ContactUpdateBody {
+  firstName: string
+  lastName: string
+}
 
 // ── Chats ────────────────────────────────────────────────────────────────────────
 

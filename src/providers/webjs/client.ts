@@ -77,8 +77,10 @@ export type WGroupChat = WChat &
     | 'getInviteCode'
     | 'leave'
     | 'setPicture'
+    | 'revokeInvite'
+    | 'deletePicture'
   > & {
-    groupMetadata?: { announce?: boolean; restrict?: boolean; creation?: number }
+    groupMetadata?: { announce?: boolean; restrict?: boolean; creation?: number; membershipApprovalMode?: boolean }
   }
 
 /** A whatsapp-web.js `Contact`. */
@@ -144,6 +146,17 @@ export interface WebjsClient {
   setStatus(status: string): Promise<void>
   setDisplayName(displayName: string): Promise<boolean>
   setProfilePicture(media: WAWebJS.MessageMedia): Promise<boolean>
+  // Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras (./invites.ts).
+  acceptInvite(inviteCode: string): Promise<string>
+  getInviteInfo(inviteCode: string): Promise<object>
+  getGroupMembershipRequests(groupId: string): Promise<WAWebJS.GroupMembershipRequest[]>
+  approveGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]>
+  rejectGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]>
+  saveOrEditAddressbookContact(phoneNumber: string, firstName: string, lastName: string, syncToAddressbook?: boolean): Promise<void>
+  sendPresenceAvailable(): Promise<void>
+  sendPresenceUnavailable(): Promise<void>
+  deleteProfilePicture(): Promise<boolean>
+  revokeStatusMessage(messageId: string): Promise<void>
 }
 
 /** The browser under one Client, as the engine watches it. */

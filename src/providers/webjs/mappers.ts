@@ -236,6 +236,7 @@ export function toGroupDTO(chat: WGroupChat): GroupDTO {
     messagesAdminsOnly: metadata?.announce === true,
     infoAdminsOnly: metadata?.restrict === true,
     ...(typeof created === 'number' && created > 0 && { createdAt: created }),
+    ...(typeof metadata?.membershipApprovalMode === 'boolean' && { membershipApproval: metadata.membershipApprovalMode }),
   }
 }
 

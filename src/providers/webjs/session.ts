@@ -16,7 +16,12 @@ import {
   type ChatQuery,
   type ContactDTO,
   type EngineContext,
+  type GroupCreateOptions,
   type GroupDTO,
+  type GroupInviteInfo,
+  type GroupJoinResult,
+  type MembershipRequest,
+  type OwnPresence,
   type GroupUpdate,
   type HistoryQuery,
   type MediaFile,
@@ -36,6 +41,7 @@ import type { WebjsClient, WebjsRuntime, WGroupChat, WMessage } from './client'
 import { pageOfChats } from '../chat-query'
 import { describeError, withTimeout } from './errors'
 import * as features from './features'
+import * as invites from './invites'
 import {
   isGroupChat,
   isUserMessage,
@@ -352,6 +358,10 @@ export class WebjsSession extends BaseEngineSession {
         }
         return this.sent(await client.sendMessage(chatId, content.text, { sendSeen: false, extra }), chatId)
       }
+      if (content.type === 'voice') {
+        const extra = content.backgroundColor ? { backgroundColor: content.backgroundColor } : undefined
+        return this.sent(await client.sendMessage(chatId, this.toMedia(content.media), { sendSeen: false, sendAudioAsVoice: true, ...(extra && { extra }) }), chatId)
+      }
       return this.sent(
         await client.sendMessage(chatId, this.toMedia(content.media), { sendSeen: false, ...(content.caption && { caption: content.caption }) }),
         chatId,
@@ -447,9 +457,11 @@ export class WebjsSession extends BaseEngineSession {
     return this.op('list groups', async (client) => (await client.getChats()).filter(isGroupChat).map(toGroupDTO))
   }
 
-  override createGroup(name: string, participants: string[]): Promise<GroupDTO> {
+  override createGroup(name: string, participants: string[], options?: GroupCreateOptions): Promise<GroupDTO> {
     return this.op('create the group', async (client) => {
-      const result = await client.createGroup(name, participants)
+      const result = options?.membershipApproval
+        ? await client.createGroup(name, participants, { membershipApprovalMode: true })
+        : await client.createGroup(name, participants)
       if (typeof result === 'string') throw new UpstreamError(`WhatsApp did not create the group: ${result}`)
       return toGroupDTO(await this.group(client, result.gid._serialized))
     })
@@ -465,6 +477,8 @@ export class WebjsSession extends BaseEngineSession {
       const refuse = (what: string) => {
         throw new ForbiddenError(`WhatsApp refused to change the group's ${what}: this account is not allowed to (it may need to be an admin)`, { groupId })
       }
+      // whatsapp-web.js sets approval only when creating a group.
+      if (update.membershipApproval !== undefined) this.unsupported("changing an existing group's membership approval (whatsapp-web.js sets it only at creation)")
       if (update.subject !== undefined && !(await group.setSubject(update.subject))) refuse('subject')
       if (update.description !== undefined && !(await group.setDescription(update.description))) refuse('description')
       if (update.messagesAdminsOnly !== undefined && !(await group.setMessagesAdminsOnly(update.messagesAdminsOnly))) refuse('who may send messages')
@@ -557,6 +571,92 @@ export class WebjsSession extends BaseEngineSession {
   override setProfilePicture(picture: MediaFile): Promise<void> {
     return this.op('set the profile picture', async (client) => {
       if (!(await client.setProfilePicture(this.toMedia(picture)))) throw new UpstreamError('WhatsApp refused the new profile picture')
+    })
+  }
+
+  // ─── Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras (./invites.ts) ──
+
+  override joinGroup(inviteCode: string): Promise<GroupJoinResult> {
+    return this.op('join the group', async (client) => {
+      // Asked first: an unknown code is a 404, a group already joined a 409, and the answer says whether admins approve joins.
+      const info = await invites.getInviteInfo(client, inviteCode)
+      const existing = await client.getChatById(info.groupId).catch(() => undefined)
+      if (existing && isGroupChat(existing) && invites.isMember(existing, this.meId())) throw new ConflictError(`Already a member of ${info.groupId}`, { groupId: info.groupId })
+      let groupId: string
+      try {
+        groupId = await client.acceptInvite(inviteCode)
+      } catch (error) {
+        if (invites.isInvalidInviteError(error)) throw invites.invalidInvite()
+        throw error
+      }
+      return { groupId: groupId || info.groupId, pending: info.membershipApproval }
+    })
+  }
+
+  override getInviteInfo(inviteCode: string): Promise<GroupInviteInfo> {
+    return this.op('read the invite', async (client) => invites.getInviteInfo(client, inviteCode))
+  }
+
+  override revokeInviteLink(groupId: string): Promise<string> {
+    return this.op('reset the invite link', async (client) => {
+      const group = await this.group(client, groupId)
+      invites.requireAdmin(group, this.meId(), 'reset the invite link')
+      return invites.revokeInvite(group)
+    })
+  }
+
+  override deleteGroupPicture(groupId: string): Promise<void> {
+    return this.op('remove the group picture', async (client) => invites.deletePicture(await this.group(client, groupId)))
+  }
+
+  override listMembershipRequests(groupId: string): Promise<MembershipRequest[]> {
+    return this.op('read the membership requests', async (client) => {
+      invites.requireAdmin(await this.group(client, groupId), this.meId(), 'see membership requests')
+      return invites.membershipRequests(client, groupId)
+    })
+  }
+
+  override reviewMembershipRequests(groupId: string, participants: string[], approve: boolean): Promise<string[]> {
+    return this.op(approve ? 'approve membership requests' : 'reject membership requests', async (client) => {
+      invites.requireAdmin(await this.group(client, groupId), this.meId(), `${approve ? 'approve' : 'reject'} membership requests`)
+      return invites.reviewRequests(client, groupId, participants, approve)
+    })
+  }
+
+  override getContactAbout(contactId: string): Promise<string | null> {
+    return this.op("read the contact's about text", async (client) => {
+      const contact = await client.getContactById(contactId)
+      if (!contact) throw new NotFoundError(`Contact ${contactId} not found`)
+      return (await contact.getAbout()) || null
+    })
+  }
+
+  override saveContact(contactId: string, name: { firstName: string; lastName?: string }): Promise<void> {
+    return this.op('save the contact', async (client) => {
+      if (!contactId.endsWith('@c.us')) throw new BadRequestError('Only phone numbers (…@c.us) can be saved as contacts', { contactId })
+      // Synced to the phone's address book, as saving on the phone does.
+      await client.saveOrEditAddressbookContact(contactId.replace(/@c\.us$/, ''), name.firstName, name.lastName ?? '', true)
+    })
+  }
+
+  override setOwnPresence(state: OwnPresence): Promise<void> {
+    return this.op(`go ${state}`, async (client) => {
+      if (state === 'online') await client.sendPresenceAvailable()
+      else await client.sendPresenceUnavailable()
+    })
+  }
+
+  override deleteProfilePicture(): Promise<void> {
+    return this.op('remove the profile picture', async (client) => {
+      if (!(await client.deleteProfilePicture())) throw new UpstreamError('WhatsApp refused to remove the profile picture')
+    })
+  }
+
+  override deleteStatus(messageId: string): Promise<void> {
+    return this.op('delete the Status post', async (client) => {
+      const message = await this.message(client, messageId)
+      if (!message.fromMe || message.id.remote !== STATUS_BROADCAST) throw new BadRequestError(`Message ${messageId} is not one of this account's Status posts`)
+      await client.revokeStatusMessage(messageId)
     })
   }
 

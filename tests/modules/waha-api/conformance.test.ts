@@ -30,10 +30,14 @@ interface Context {
   groupId: string
   pollId: string
   keyId: string
+  /** The group's invite code, for join-info and join. */
+  inviteCode: string
+  /** A Status post of A, for status/delete. */
+  statusId: string
 }
 
 let server: TestServer
-const context: Context = { messageId: '', groupId: '', pollId: '', keyId: '' }
+const context: Context = { messageId: '', groupId: '', pollId: '', keyId: '', inviteCode: '', statusId: '' }
 
 /** Operations that end a session or its data run last, in this order, each on a session of its own. */
 const DESTRUCTIVE: Record<string, string> = {
@@ -48,7 +52,8 @@ const DESTRUCTIVE: Record<string, string> = {
   SessionsController_DEPRECATED_logout: D,
   SessionsController_delete: C,
 }
-const SESSION_OF: Record<string, string> = { AuthController_getQR: E, AuthController_requestCode: E }
+// D is not in A's group: it joins it by invite.
+const SESSION_OF: Record<string, string> = { AuthController_getQR: E, AuthController_requestCode: E, GroupsController_joinGroup: D }
 /** Participants a group operation can act on: C joins and leaves, B (a member) is promoted and demoted. */
 const PARTICIPANT_OF: Record<string, string> = {
   GroupsController_addParticipants: C,
@@ -65,6 +70,9 @@ function operationOf(operation: WahaOperation): OpenApiOperation {
 function fill(name: string, sampled: unknown, session: string, operationId = ''): unknown {
   if (name === 'id' && operationId.startsWith('Contacts')) return jid(B)
   if (name === 'id' && operationId.startsWith('ApiKeys')) return context.keyId
+  if (name === 'id' && operationId === 'StatusController_deleteStatus') return context.statusId
+  if (name === 'id' && operationId.startsWith('Status')) return null
+  if (name === 'code' && operationId.startsWith('Groups')) return context.inviteCode
   if (name === 'session' && operationId === 'ApiKeysController_create') return F
   switch (name) {
     case 'ids':
@@ -97,6 +105,7 @@ const FILES: Record<string, unknown> = {
   ChattingController_sendVoice: { mimetype: 'audio/ogg; codecs=opus', data: sampleBase64('opus') },
   ChattingController_sendVideo: { mimetype: 'video/mp4', data: sampleBase64('mp4') },
   StatusController_sendVideoStatus: { mimetype: 'video/mp4', data: sampleBase64('mp4') },
+  StatusController_sendVoiceStatus: { mimetype: 'audio/ogg; codecs=opus', data: sampleBase64('opus') },
   ChattingController_sendFile: { mimetype: 'image/png', filename: 'pixel.png', data: PNG_BASE64 },
 }
 
@@ -169,6 +178,9 @@ beforeAll(async () => {
   context.pollId = poll.body.id
   const group = await waha(server, 'POST', `/api/${A}/groups`, { body: { name: 'Team', participants: [{ id: jid(B) }] } })
   context.groupId = group.body.id
+  context.inviteCode = (await waha(server, 'GET', `/api/${A}/groups/${encodeURIComponent(group.body.id)}/invite-code`)).body
+  const status = await waha(server, 'POST', `/api/${A}/status/text`, { body: { text: 'Open today', backgroundColor: '#38b42f', font: 0 } })
+  context.statusId = status.body.id
   await server.deps.ingest.idle()
 }, 60_000)
 

@@ -33,6 +33,13 @@ async function scenario(env: Record<string, string>): Promise<void> {
     await sendText(server, B, group.body.id, 'Group hello')
     const received = (await historyWhen(server, B, jid(A), (messages) => messages.length === 1))[0]!
     expect((await server.call('POST', `/${A}/chat/${jid(B)}/archive`)).status).toBeLessThan(300)
+    // Issue 13 part A: a saved name, an invite code, approval mode with a waiting request.
+    expect((await server.call('PUT', `/${A}/contact/966500000077`, { body: { firstName: 'Courier' } })).status).toBe(200)
+    expect((await server.call('POST', `/${B}/sandbox/incoming`, { body: { from: '966500000055', text: 'hi' } })).status).toBe(200)
+    const guarded = await server.call<{ id: string }>('POST', `/${B}/group/create`, { body: { name: 'Guarded', participants: ['966500000055'] } })
+    expect((await server.call('PUT', `/${B}/group/${guarded.body.id}`, { body: { membershipApproval: true } })).status).toBe(200)
+    const link = (await server.call<{ inviteLink: string }>('GET', `/${B}/group/${guarded.body.id}/invite-link`)).body.inviteLink
+    expect((await server.call('POST', `/${A}/group/join`, { body: { invite: link } })).body).toMatchObject({ pending: true })
     await server.deps.ingest.idle()
     await server.close({ keepData: true })
 
@@ -46,8 +53,13 @@ async function scenario(env: Record<string, string>): Promise<void> {
     expect(chats.body.chats.find((chat) => chat.id === jid(B))?.archived).toBe(true)
     const contacts = await server.call<{ contacts: Array<{ id: string }> }>('GET', `/${A}/contacts`)
     expect(contacts.body.contacts.map((contact) => contact.id)).toContain(jid(B))
+    expect((await server.call('GET', `/${A}/contact/966500000077`)).body).toMatchObject({ name: 'Courier', isMyContact: true })
+    expect((await server.call('GET', `/${A}/group/invite/${link.split('/').pop()}`)).body).toMatchObject({ groupId: guarded.body.id, membershipApproval: true })
+    expect((await server.call<Array<{ id: string }>>('GET', `/${B}/group/${guarded.body.id}/requests`)).body.map((r) => r.id)).toEqual([jid(A)])
+    expect((await server.call('POST', `/${B}/group/${guarded.body.id}/requests/approve`, { body: { participants: [A] } })).status).toBe(200)
     const groups = await server.call<{ groups: Array<{ id: string; subject: string }> }>('GET', `/${A}/groups`)
-    expect(groups.body.groups).toEqual([expect.objectContaining({ id: group.body.id, subject: 'Durable' })])
+    expect(groups.body.groups.map((g) => g.id).sort()).toEqual([group.body.id, guarded.body.id].sort())
+    expect(groups.body.groups.find((g) => g.id === group.body.id)).toMatchObject({ subject: 'Durable' })
 
     // B quotes and reacts to the message A sent before the restart; A sees both.
     const reply = await sendText(server, B, A, 'Got it, after the restart', { quotedMsgId: received.id })

@@ -21,6 +21,7 @@ import { WahaSession } from '../../../src/providers/waha/session'
 import { createTestServer, waitFor, type TestServer } from '../../helpers/app'
 import { payloadOf, publishedEnvelope } from '../../helpers/waha-envelopes'
 import { startWahaStandin, type StandinCall, type WahaStandin } from '../../helpers/waha-standin'
+import { sampleBase64 } from '../../helpers/media'
 
 const PHONE = '966500000001' // the stand-in's linked account
 const ME = `${PHONE}@c.us`
@@ -591,6 +592,69 @@ describe('waha capabilities against the stand-in', () => {
       ['POST', `chat/${CHAT}/pin`, undefined],
       ['POST', `chat/${CHAT}/mute`, {}],
       ['GET', `messages/${message}/votes`, undefined],
+    ] as const) {
+      const calls = await callsOf(async () => {
+        const response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})
+        expect(response).toMatchObject({ status: 501, body: { code: 'NOT_SUPPORTED', details: { engine: 'waha' } } })
+      })
+      expect(calls).toEqual([])
+    }
+  })
+
+  test('groups by invite, contacts, presence, profile picture and Status extras (issue 13 part A) through our routes, as WAHA operations', async () => {
+    const status = 'true_status@broadcast_3EB0AB12CD34EF56'
+    const cases: Array<[string, string, Record<string, unknown> | undefined, Array<[string, unknown]>, unknown]> = [
+      ['POST', 'group/join', { invite: 'https://chat.whatsapp.com/StandInInviteCode1' }, [['GroupsController_joinInfoGroup', undefined], ['GroupsController_joinGroup', { code: 'StandInInviteCode1' }]], { groupId: GROUP, pending: false }],
+      ['GET', 'group/invite/StandInInviteCode1', undefined, [['GroupsController_joinInfoGroup', undefined]], { groupId: GROUP, subject: 'Group', membershipApproval: false }],
+      ['POST', `group/${GROUP}/invite-link/revoke`, undefined, [['GroupsController_revokeInviteCode', undefined]], { inviteLink: 'https://chat.whatsapp.com/StandInInviteCode2' }],
+      ['DELETE', `group/${GROUP}/picture`, undefined, [['GroupsController_deletePicture', undefined]], { success: true }],
+      ['GET', `group/${GROUP}/picture`, undefined, [['ContactsController_getProfilePicture', undefined]], { url: 'https://pps.whatsapp.net/v/t61/contact.jpg' }],
+      ['GET', `contact/${CHAT}/about`, undefined, [['ContactsController_getAbout', undefined]], { about: 'Hey there! I am using WhatsApp.' }],
+      ['PUT', `contact/${CHAT}`, { firstName: 'Sara', lastName: 'Ahmed' }, [['ContactsSessionController_put', { firstName: 'Sara', lastName: 'Ahmed' }]], { success: true, contactId: CHAT, name: 'Sara Ahmed' }],
+      ['POST', 'presence', { state: 'offline' }, [['PresenceController_setPresence', { presence: 'offline' }]], { success: true }],
+      ['DELETE', 'profile/picture', undefined, [['ProfileController_deleteProfilePicture', undefined]], { success: true }],
+      ['DELETE', `status/${status}`, undefined, [['StatusController_deleteStatus', { id: '3EB0AB12CD34EF56' }]], { success: true }],
+    ]
+    for (const [method, path, body, operations, answer] of cases) {
+      let response: { status: number; body: unknown } = { status: 0, body: undefined }
+      const calls = await callsOf(async () => {
+        response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})
+      })
+      expect({ path, status: response.status }).toEqual({ path, status: 200 })
+      expect(response.body).toMatchObject(answer as Record<string, unknown>)
+      expect(calls.map((call): [string, unknown] => [call.operationId ?? '', call.body ?? undefined])).toEqual(operations)
+    }
+    const joinInfo = h.standin.calls.find((call) => call.operationId === 'GroupsController_joinInfoGroup')
+    expect(joinInfo?.query).toEqual({ code: 'StandInInviteCode1' })
+
+    const checked = await callsOf(async () => {
+      const response = await h.server.call<unknown[]>('POST', `/${PHONE}/contacts/check`, { body: { numbers: ['966500000002', '+966500000003'] } })
+      expect(response.status).toBe(200)
+      expect(response.body).toEqual([
+        { number: '966500000002', exists: true, jid: '966500000002@c.us' },
+        { number: '966500000003', exists: true, jid: '966500000003@c.us' },
+      ])
+    })
+    expect(checked.map((call) => [call.operationId, call.query.phone]).sort()).toEqual([
+      ['ContactsController_checkExists', '966500000002'],
+      ['ContactsController_checkExists', '966500000003'],
+    ])
+
+    const voice = await callsOf(async () => {
+      const response = await h.server.call('POST', `/${PHONE}/status`, { body: { type: 'voice', audioUrl: sampleBase64('mp3'), mimeType: 'audio/mpeg' } })
+      expect(response.status).toBe(200)
+    })
+    expect(voice.map((call) => call.operationId)).toEqual(['StatusController_sendVoiceStatus'])
+    // Converted here to OGG/Opus already: WAHA is not asked to convert.
+    expect(voice[0]!.body).toMatchObject({ convert: false, backgroundColor: '#38b42f', file: { mimetype: 'audio/ogg; codecs=opus' } })
+
+    // WAHA has no operation for membership requests nor for changing approval: 501 before WAHA is touched.
+    for (const [method, path, body] of [
+      ['GET', `group/${GROUP}/requests`, undefined],
+      ['POST', `group/${GROUP}/requests/approve`, { participants: [CHAT] }],
+      ['POST', `group/${GROUP}/requests/reject`, { participants: [CHAT] }],
+      ['PUT', `group/${GROUP}`, { membershipApproval: true }],
+      ['POST', 'group/create', { name: 'Guarded', participants: [CHAT], membershipApproval: true }],
     ] as const) {
       const calls = await callsOf(async () => {
         const response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})

@@ -82,6 +82,10 @@ interface StoredChat {
     creation: number
     inviteCode?: string
     picture?: string
+    /** Admins approve who joins by invite (WhatsApp Web's `membershipApprovalMode`). */
+    membershipApproval?: boolean
+    /** Pending membership requests: requester JID and when (unix seconds). */
+    requests?: Array<{ id: string; t: number }>
   }
 }
 
@@ -415,6 +419,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
           restrict: false,
           creation: Math.floor(Date.now() / 1000),
           inviteCode: 'FakeInviteCode123',
+          membershipApproval: options?.membershipApprovalMode === true,
         },
       })
       return { title, gid: contactId(gid), participants: Object.fromEntries(ids.map((id) => [id, { statusCode: 200, message: '', isGroupCreator: false, isInviteV4Sent: false }])) }
@@ -440,6 +445,95 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   setProfilePicture(media: WAWebJS.MessageMedia): Promise<boolean> {
     return this.op('setProfilePicture', [media], () => true)
+  }
+
+  // Issue 13 part A: as WhatsApp Web answers them out of the page.
+
+  private groupByInvite(code: string): StoredChat {
+    const chat = [...this.world.chats.values()].find((c) => c.group?.inviteCode === code)
+    // WhatsApp's answer to a wrong or reset code, as the page throws it.
+    if (!chat) throw new Error('ServerStatusCodeError: 404 item-not-found')
+    return chat
+  }
+
+  acceptInvite(inviteCode: string): Promise<string> {
+    return this.op('acceptInvite', [inviteCode], () => {
+      const chat = this.groupByInvite(inviteCode)
+      const group = chat.group!
+      if (group.membershipApproval) (group.requests ??= []).push({ id: this.meId(), t: Math.floor(Date.now() / 1000) })
+      else group.participants.push({ id: this.meId(), isAdmin: false, isSuperAdmin: false })
+      return chat.id
+    })
+  }
+
+  getInviteInfo(inviteCode: string): Promise<object> {
+    return this.op('getInviteInfo', [inviteCode], () => {
+      const chat = this.groupByInvite(inviteCode)
+      const group = chat.group!
+      return {
+        id: { server: 'g.us', user: chat.id.split('@')[0], _serialized: chat.id },
+        subject: chat.name,
+        desc: group.description,
+        owner: contactId(group.owner),
+        creation: group.creation,
+        size: group.participants.length,
+        participants: group.participants.map((p) => ({ id: contactId(p.id), isAdmin: p.isAdmin, isSuperAdmin: p.isSuperAdmin })),
+        membershipApprovalMode: group.membershipApproval === true,
+      }
+    })
+  }
+
+  getGroupMembershipRequests(groupId: string): Promise<WAWebJS.GroupMembershipRequest[]> {
+    return this.op('getGroupMembershipRequests', [groupId], () =>
+      (this.world.chats.get(groupId)?.group?.requests ?? []).map((r) => ({ id: contactId(r.id), addedBy: contactId(r.id), parentGroupId: null, requestMethod: 'InviteLink', t: r.t })),
+    )
+  }
+
+  approveGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]> {
+    return this.op('approveGroupMembershipRequests', [groupId, options], () => this.requestAction(groupId, options, true))
+  }
+
+  rejectGroupMembershipRequests(groupId: string, options: WAWebJS.MembershipRequestActionOptions): Promise<WAWebJS.MembershipRequestActionResult[]> {
+    return this.op('rejectGroupMembershipRequests', [groupId, options], () => this.requestAction(groupId, options, false))
+  }
+
+  private requestAction(groupId: string, options: WAWebJS.MembershipRequestActionOptions, approve: boolean): WAWebJS.MembershipRequestActionResult[] {
+    const group = this.world.chats.get(groupId)?.group
+    if (!group) return []
+    const ids = options.requesterIds === null ? (group.requests ?? []).map((r) => r.id) : Array.isArray(options.requesterIds) ? options.requesterIds : [options.requesterIds]
+    return ids.map((id) => {
+      if (!(group.requests ?? []).some((r) => r.id === id)) return { requesterId: id, error: 404, message: 'ParticipantRequestNotFoundError' }
+      group.requests = (group.requests ?? []).filter((r) => r.id !== id)
+      if (approve) group.participants.push({ id, isAdmin: false, isSuperAdmin: false })
+      return { requesterId: id, message: approve ? 'MembershipRequestApproved' : 'MembershipRequestRejected' }
+    })
+  }
+
+  saveOrEditAddressbookContact(phoneNumber: string, firstName: string, lastName: string, syncToAddressbook?: boolean): Promise<void> {
+    return this.op('saveOrEditAddressbookContact', [phoneNumber, firstName, lastName, syncToAddressbook], () => {
+      const id = `${phoneNumber}@c.us`
+      const known = this.world.contacts.get(id) ?? { pushname: '', isMyContact: false, isBusiness: false, isBlocked: false }
+      this.world.contacts.set(id, { ...known, name: [firstName, lastName].filter(Boolean).join(' '), isMyContact: true })
+    })
+  }
+
+  sendPresenceAvailable(): Promise<void> {
+    return this.op('sendPresenceAvailable', [], () => undefined)
+  }
+
+  sendPresenceUnavailable(): Promise<void> {
+    return this.op('sendPresenceUnavailable', [], () => undefined)
+  }
+
+  deleteProfilePicture(): Promise<boolean> {
+    return this.op('deleteProfilePicture', [], () => true)
+  }
+
+  revokeStatusMessage(messageId: string): Promise<void> {
+    return this.op('revokeStatusMessage', [messageId], () => {
+      const message = this.world.findMessage(messageId)
+      if (message) message.type = 'revoked'
+    })
   }
 
   // ─── Server-side events, for tests ─────────────────────────────────────────
@@ -756,7 +850,7 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     description: group.description,
     createdAt: new Date(group.creation * 1000),
     participants: group.participants.map((p) => ({ id: contactId(p.id), isAdmin: p.isAdmin, isSuperAdmin: p.isSuperAdmin })),
-    groupMetadata: { announce: group.announce, restrict: group.restrict, creation: group.creation },
+    groupMetadata: { announce: group.announce, restrict: group.restrict, creation: group.creation, membershipApprovalMode: group.membershipApproval === true },
     async setSubject(subject: string) {
       world.record('setSubject', chat.id, subject)
       if (!allowed()) return false
@@ -820,6 +914,16 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     async setPicture(media: WAWebJS.MessageMedia) {
       world.record('setPicture', chat.id, media)
       return allowed()
+    },
+    async revokeInvite() {
+      world.record('revokeInvite', chat.id)
+      if (allowed()) group.inviteCode = `FakeInviteCode${++counter}`
+    },
+    async deletePicture() {
+      world.record('deletePicture', chat.id)
+      if (!allowed()) return false
+      delete group.picture
+      return true
     },
   }
   return groupChat
