@@ -155,6 +155,13 @@ describe('conversion on send', () => {
     expect(probe(bytes).streams.map((stream) => stream.codecName).sort()).toEqual(['aac', 'h264'])
   })
 
+  test('a voice note posted to Status is converted too', async () => {
+    const sent = await server.call<Sent>('POST', `/${A}/status`, { body: { type: 'voice', audioUrl: sampleBase64('mp3'), mimeType: 'audio/mpeg' } })
+    expect(sent.status).toBe(200)
+    const { bytes } = await download(server, A, 'status@broadcast', sent.body.messageId)
+    expect(probe(bytes).streams[0]).toMatchObject({ codecName: 'opus', channels: 1, sampleRate: 48000 })
+  })
+
   test('input that is not what it claims is a 400 naming the field, and nothing is sent', async () => {
     const before = (await history(server, B, A)).messages.length
     const garbage = Buffer.from('this is not audio at all, just text '.repeat(20)).toString('base64')
