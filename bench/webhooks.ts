@@ -54,6 +54,8 @@ async function boot(receiverPort: number, deliver: boolean): Promise<{ deps: App
     WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hook`,
     WEBHOOK_EVENTS: 'message',
     WEBHOOK_SECRET: generateWebhookSecret(),
+    // To see how delivery scales with the slots one endpoint gets (default 8).
+    ...(process.env.WEBHOOK_ENDPOINT_CONCURRENCY && { WEBHOOK_ENDPOINT_CONCURRENCY: process.env.WEBHOOK_ENDPOINT_CONCURRENCY }),
   })
   const deps = await createDeps(config, { deliverWebhooks: deliver })
   return { deps, dir }

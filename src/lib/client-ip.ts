@@ -42,8 +42,21 @@ function parsed(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   return ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip
 }
 
+/**
+ * Normalized peers, remembered: ipaddr.js parsing was ~5% of a guarded GET's CPU, and
+ * the same few peers (proxies, clients) send request after request. Bounded: cleared
+ * when full, so a flood of distinct addresses costs what it did before, no more.
+ */
+const NORMALIZED_CACHE_SIZE = 1024
+const normalizedCache = new Map<string, string>()
+
 function normalized(address: string): string {
-  return parsed(address)?.toString() ?? address
+  const known = normalizedCache.get(address)
+  if (known !== undefined) return known
+  const value = parsed(address)?.toString() ?? address
+  if (normalizedCache.size >= NORMALIZED_CACHE_SIZE) normalizedCache.clear()
+  normalizedCache.set(address, value)
+  return value
 }
 
 function trusted(address: string, cidrs: readonly ParsedCidr[]): boolean {

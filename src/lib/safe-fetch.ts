@@ -13,9 +13,12 @@
  *   use the name while DNS is never consulted again (no rebinding window). Bun's fetch
  *   ignores Node's `agent`/`dispatcher`/`lookup`, which is why the usual Node SSRF
  *   filters do nothing here and this module pins by URL instead;
- * - `proxy: false` (proxy environment variables would send the request elsewhere) and
- *   `keepalive: false` (a pooled connection verified for one hostname is never reused
- *   for another);
+ * - `proxy: false` (proxy environment variables would send the request elsewhere);
+ * - https: `keepalive: false` (a pooled connection verified for one hostname is never
+ *   reused for another). Plain http keeps connections alive: the pool is keyed by the
+ *   pinned IP and port, which is the address just checked, and nothing is verified per
+ *   name, so reuse changes nothing but cost — a new TCP connection per webhook delivery
+ *   made loopback fetches ≈ 3× slower (8k vs 25k req/s, 8 in flight);
  * - redirects are followed by hand, each hop re-resolved and re-checked, at most
  *   `maxRedirects`; with `followRedirects: false` a 3xx is returned as it came;
  * - the body is streamed and the request aborted as soon as it exceeds `maxBytes`;
@@ -338,7 +341,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
         redirect: 'manual',
         signal,
         proxy: false,
-        keepalive: false,
+        keepalive: !isHttps,
       }
       if (request.body !== undefined) init.body = toBodyInit(request.body)
       if (isHttps) {

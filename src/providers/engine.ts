@@ -798,7 +798,8 @@ export interface EngineHost {
 /** One engine's durable state: opaque text rows by key, written together. */
 export interface EngineStateStore {
   load(): Promise<Array<{ key: string; state: string }>>
-  save(rows: Array<{ key: string; state: string }>): Promise<void>
+  /** Writes `rows` and deletes the rows of `removedKeys`, in one transaction. */
+  save(rows: Array<{ key: string; state: string }>, removedKeys?: string[]): Promise<void>
 }
 
 /** The HTTP callbacks an engine's backend may send: `POST /webhook/message` and `POST /webhook/state-change`. */

@@ -230,6 +230,29 @@ describe('allowed targets', () => {
     expect(echoed.host).toBe(`127.0.0.1:${P}`) // a caller's Host header never wins
   })
 
+  test('plain http reuses a kept-alive connection to the checked address (https never does, see below)', async () => {
+    const peers: number[] = []
+    const server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch(request, self) {
+        peers.push(self.requestIP(request)!.port)
+        return new Response(null, { status: 204 })
+      },
+    })
+    try {
+      const fetcher = make({ allowCidrs: ['127.0.0.1/32'] })
+      for (let i = 0; i < 3; i++) {
+        const result = await fetcher.fetch(`http://127.0.0.1:${server.port}/hook`, { method: 'POST', body: `{"n":${i}}` })
+        expect(result.status).toBe(204)
+      }
+      expect(peers).toHaveLength(3)
+      expect(new Set(peers).size).toBe(1)
+    } finally {
+      server.stop(true)
+    }
+  })
+
   test('a Uint8Array body is sent byte for byte', async () => {
     const result = await make({ allowCidrs: ['127.0.0.1/32'] }).fetch(`http://127.0.0.1:${P}/echo`, {
       method: 'PUT',

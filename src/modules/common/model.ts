@@ -38,3 +38,14 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
   // Unsafe keeps the Union's kind (so it validates as one) and spells its static type as the literal union.
   return t.Unsafe<T[number]>(t.Union(values.map((value) => t.Literal(value)), options))
 }
+
+/**
+ * An enum of string literals for RESPONSES: a string with `enum` (for the document) and
+ * the same list as a `pattern` (so it still validates). Elysia's response mirror treats
+ * `oneOf`'s union member by member — for an array of 60 capabilities, thousands of checks
+ * per answer, 13% of a `GET /:n/state` profile; a string costs one check.
+ */
+export function oneOfString<const T extends readonly [string, ...string[]]>(values: T, options: { description?: string } = {}) {
+  const pattern = `^(?:${values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`
+  return t.Unsafe<T[number]>(t.String({ enum: [...values], pattern, ...options }))
+}

@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { CAPABILITIES, SESSION_STATES, SESSION_STATUSES } from '../../providers/engine'
-import { oneOf } from '../common/model'
+import { oneOf, oneOfString } from '../common/model'
 
 const example = {
   phoneNumber: '966500000001',
@@ -39,7 +39,7 @@ export const SessionInfo = t.Object(
     me: t.Optional(Me),
     reason: t.Optional(t.String({ description: 'Why the session is FAILED or in CONFLICT' })),
     accountId: t.Union([t.String(), t.Null()], { description: 'Account that owns the number' }),
-    capabilities: t.Array(oneOf(CAPABILITIES), { description: 'What the running engine can do (empty while stopped)' }),
+    capabilities: t.Array(oneOfString(CAPABILITIES), { description: 'What the running engine can do (empty while stopped)' }),
   },
   { examples: [{ ...example, accountId: 'org_123', capabilities: ['session.qr', 'send.text'] }] },
 )
@@ -72,7 +72,7 @@ export const StateResult = t.Object(
     me: t.Optional(Me),
     reason: t.Optional(t.String()),
     engine: Engine,
-    capabilities: t.Array(oneOf(CAPABILITIES)),
+    capabilities: t.Array(oneOfString(CAPABILITIES)),
   },
   { examples: [{ state: 'CONNECTED', status: 'WORKING', me: { id: '966500000001@c.us', pushName: 'Support desk' }, engine: 'simulator', capabilities: ['send.text'] }] },
 )

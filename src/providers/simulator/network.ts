@@ -12,12 +12,14 @@
  *
  * With a state store (./state.ts) all of it is durable like a phone's: `restore()` reads it
  * back at boot, and every change is written shortly after it happened (`changed()` marks
- * what to write; the rows go out together, SAVE_DELAY_MS later) and at `close()`.
+ * what to write; the rows go out together, SAVE_DELAY_MS later) and at `close()`. A save
+ * writes each changed account's head and only the messages added or changed since the
+ * last one (`Account.unsaved`), so its cost follows the traffic, not the history.
  */
 import type { MediaFile } from '../engine'
 import { Account } from './account'
 import { GroupRegistry } from './groups'
-import { accountKey, decodeAccount, decodeWorld, encodeAccount, encodeWorld, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
+import { accountChanges, decodeAccount, decodeMessage, decodeWorld, encodeWorld, isMessageKey, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
 import type { Packet } from './wire'
 
 /** Changes within this long are written together. */
@@ -67,8 +69,10 @@ export class SimulatorNetwork {
 
   private async load(): Promise<void> {
     if (!this.store) return
+    const messages: Array<ReturnType<typeof decodeMessage>> = []
     for (const row of await this.store.load()) {
-      if (row.key === WORLD_KEY) {
+      if (isMessageKey(row.key)) messages.push(decodeMessage(row.state))
+      else if (row.key === WORLD_KEY) {
         const world = decodeWorld(row.state)
         for (const [phone, profile] of world.profiles) this.profiles.set(phone, profile)
         for (const phone of world.outside) this.outside.add(phone)
@@ -76,8 +80,12 @@ export class SimulatorNetwork {
       } else if (row.key.startsWith('account:')) {
         const account = decodeAccount(row.state)
         this.accounts.set(account.phone, account)
+        // A row of the earlier layout (messages inside): its head is rewritten with the message rows, in one save.
+        if (account.unsaved.size > 0) this.dirtyAccounts.add(account.phone)
       }
     }
+    messages.sort((a, b) => a.order - b.order)
+    for (const { phone, chatId, order, message } of messages) this.accounts.get(phone)?.restore(chatId, message, order)
   }
 
   /** Something of `phone`'s account (or, without one, of the shared state) changed: write it soon. */
@@ -96,16 +104,20 @@ export class SimulatorNetwork {
     clearTimeout(this.saveTimer)
     this.saveTimer = undefined
     const rows: StateRow[] = []
-    for (const phone of this.dirtyAccounts) {
-      const account = this.accounts.get(phone)
-      if (account) rows.push({ key: accountKey(phone), state: encodeAccount(account) })
+    const removedKeys: string[] = []
+    for (const [phone, account] of this.accounts) {
+      const headChanged = this.dirtyAccounts.has(phone)
+      if (!headChanged && account.unsaved.size === 0 && account.removed.size === 0) continue
+      const changes = accountChanges(account, headChanged)
+      rows.push(...changes.rows)
+      removedKeys.push(...changes.removedKeys)
     }
     this.dirtyAccounts.clear()
     if (this.worldDirty) rows.push({ key: WORLD_KEY, state: encodeWorld({ profiles: this.profiles, outside: this.outside, groups: this.groups.all() }) })
     this.worldDirty = false
-    if (rows.length === 0 || !this.store) return this.saving
+    if ((rows.length === 0 && removedKeys.length === 0) || !this.store) return this.saving
     const store = this.store
-    this.saving = this.saving.then(() => store.save(rows)).catch(this.onSaveError)
+    this.saving = this.saving.then(() => store.save(rows, removedKeys)).catch(this.onSaveError)
     return this.saving
   }
 

@@ -323,6 +323,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     target.dto.body = text
     target.dto.edited = true
+    this.account.touch(target)
     const chatId = target.dto.chatId
     this.context.emit({ type: 'message.edited', chatId, editedMessageId: messageId, body: text, from: this.myJid, fromMe: true, timestamp })
     this.tell(target, { kind: 'edit', from: this.phoneNumber, ...this.groupField(chatId), targetKey: target.key, body: text, timestamp })
@@ -358,6 +359,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     for (const message of chat.messages) {
       if (message.dto.fromMe || message.seen) continue
       message.seen = true
+      this.account.touch(message)
       const sender = phoneOf(message.dto.participant ?? message.dto.from)
       bySender.set(sender, [...(bySender.get(sender) ?? []), message.key])
     }
@@ -461,6 +463,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const target = this.requireMessage(messageId)
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be starred')
     target.starred = starred
+    this.account.touch(target)
   }
 
   override async pinMessage(messageId: string, durationSeconds: PinDuration): Promise<void> {
@@ -469,6 +472,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.dto.type === 'revoked') throw new BadRequestError('A deleted message cannot be pinned')
     this.requirePinRights(target)
     target.pinnedUntil = nowSeconds() + durationSeconds
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: target.pinnedUntil })
   }
 
@@ -478,6 +482,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     if (target.pinnedUntil === undefined || target.pinnedUntil <= nowSeconds()) throw new BadRequestError('The message is not pinned')
     this.requirePinRights(target)
     delete target.pinnedUntil
+    this.account.touch(target)
     this.tell(target, { kind: 'pin', from: this.phoneNumber, ...this.groupField(target.dto.chatId), targetKey: target.key, until: 0 })
   }
 
@@ -498,6 +503,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const timestamp = nowSeconds()
     poll.votes ??= new Map()
     poll.votes.set(this.myJid, choice)
+    this.account.touch(poll)
     this.emit({ type: 'poll.vote', chatId, pollMessageId: messageId, voter: this.myJid, fromMe: true, selectedOptions: choice, timestamp })
     this.tell(poll, { kind: 'vote', from: this.phoneNumber, ...this.groupField(chatId), targetKey: poll.key, options: choice, timestamp })
   }
@@ -751,6 +757,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!target || phoneOf(target.dto.participant ?? target.dto.from) !== packet.from) return
         target.dto.body = packet.body
         target.dto.edited = true
+        this.account.touch(target)
         this.emit({ type: 'message.edited', chatId, editedMessageId: target.dto.id, body: packet.body, from: jid(packet.from), fromMe: false, timestamp: packet.timestamp })
         return
       }
@@ -778,6 +785,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!poll || poll.dto.type !== 'poll' || this.isBlocked(packet.from, packet.group)) return
         poll.votes ??= new Map()
         poll.votes.set(jid(packet.from), packet.options)
+        this.account.touch(poll)
         this.emit({
           type: 'poll.vote',
           chatId,
@@ -795,6 +803,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         if (!target) return
         if (packet.until > 0) target.pinnedUntil = packet.until
         else delete target.pinnedUntil
+        this.account.touch(target)
         return
       }
     }
@@ -843,6 +852,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       if (!message?.dto.fromMe) continue
       message.receivedBy?.add(from)
       if (ack >= ACK.READ) message.readBy?.add(from)
+      this.account.touch(message)
       // In a group the ticks turn only when every recipient got (read) it, as on WhatsApp.
       const everyone = message.recipients ?? [from]
       const level = everyone.every((p) => message.readBy?.has(p)) ? ACK.READ : everyone.every((p) => message.receivedBy?.has(p)) ? ACK.DEVICE : ACK.SERVER
@@ -943,6 +953,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     delete target.dto.vcards
     delete target.dto.poll
     delete target.media
+    this.account.touch(target)
   }
 
   private groupPhones(participants: string[]): string[] {

@@ -71,8 +71,23 @@ export const BASE_CHROME_FLAGS = [
   '--mute-audio',
 ]
 
-export function chromeArgs(extra: readonly string[]): string[] {
-  return [...BASE_CHROME_FLAGS, ...extra]
+/**
+ * A lean Chromium for a headless WhatsApp session (issue 9, P3; `bun run bench:memory`,
+ * 10 sessions on the WhatsApp Web stand-in, PSS). By default each session's Chromium is
+ * 9 processes — a browser, 3 renderers, a GPU process, network and storage services, 2
+ * zygotes — ≈ 160 MB PSS per added session; one page needs none of that isolation:
+ * - `--single-process`: renderer, GPU, network and storage in the browser process;
+ * - `--no-zygote`: the zygotes are only for forking renderers, which no longer happen;
+ * - `--disable-software-rasterizer`: no SwiftShader for a page nobody looks at;
+ * - `--js-flags=--optimize-for-size`: V8 favours smaller heaps and code over speed.
+ * Measured in one run each (the machine shared and busy): marginal cost per session
+ * 160 → 98 (single process, no zygote) → 89 (no rasterizer) → 82 MB (V8 for size).
+ * WEBJS_LEAN_CHROMIUM=false goes back to Chromium's own process model.
+ */
+export const LEAN_CHROME_FLAGS = ['--single-process', '--no-zygote', '--disable-software-rasterizer', '--js-flags=--optimize-for-size']
+
+export function chromeArgs(extra: readonly string[], lean = false): string[] {
+  return [...BASE_CHROME_FLAGS, ...(lean ? LEAN_CHROME_FLAGS : []), ...extra]
 }
 
 // ─── Processes ──────────────────────────────────────────────────────────────

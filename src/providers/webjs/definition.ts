@@ -19,8 +19,8 @@ export interface WebjsSettings {
   destroyTimeoutMs: number
   /** Incoming media up to this size is downloaded as it arrives; larger media only on request. */
   eagerMediaMaxBytes: number
-  /** The Chromium to drive (CHROME_PATH, else the usual places) and extra flags for it (CHROME_ARGS). */
-  chrome: { path?: string; args: string[] }
+  /** The Chromium to drive (CHROME_PATH, else the usual places), extra flags for it (CHROME_ARGS), and whether it runs lean (one process per session, see LEAN_CHROME_FLAGS). */
+  chrome: { path?: string; args: string[]; lean: boolean }
 }
 
 export const webjsEngine = defineEngine({
@@ -46,7 +46,7 @@ export const webjsEngine = defineEngine({
       qrMaxRetries: read.integer('WEBJS_QR_MAX_RETRIES', 0, 0, 1000),
       destroyTimeoutMs: read.integer('WEBJS_DESTROY_TIMEOUT_MS', 10_000, 100, 600_000),
       eagerMediaMaxBytes: read.integer('WEBJS_EAGER_MEDIA_MAX_BYTES', 64 * 1024 * 1024, 0, 2 * 1024 * 1024 * 1024),
-      chrome: { ...(chromePath && { path: chromePath }), args: chromeArgs },
+      chrome: { ...(chromePath && { path: chromePath }), args: chromeArgs, lean: read.boolean('WEBJS_LEAN_CHROMIUM', true) },
     }
   },
   load: async (settings, host) => (await import('./index')).createWebjsFactory(settings, host.logger.child({ component: 'webjs' })),

@@ -93,10 +93,10 @@ export function realClientFactory(executablePath: string, args: string[]): Clien
 export async function createWebjsFactory(settings: WebjsSettings, logger: Logger): Promise<EngineFactory> {
   const executablePath = resolveChromium(settings.chrome.path)
   installRejectionGuard(logger)
-  logger.info({ chromium: executablePath, extraArgs: settings.chrome.args }, 'webjs engine loaded')
+  logger.info({ chromium: executablePath, lean: settings.chrome.lean, extraArgs: settings.chrome.args }, 'webjs engine loaded')
   return createWebjsEngine({
     settings,
     logger,
-    createClient: realClientFactory(executablePath, chromeArgs(settings.chrome.args)),
+    createClient: realClientFactory(executablePath, chromeArgs(settings.chrome.args, settings.chrome.lean)),
   })
 }

@@ -74,7 +74,43 @@ async function scenario(env: Record<string, string>): Promise<void> {
   }
 }
 
+/** Changes made to messages after their send (votes, deletes) are written too, not only new messages. */
+async function messageChanges(env: Record<string, string>): Promise<void> {
+  const dataDir = tempDir()
+  let server = await createTestServer(env, {}, dataDir)
+  try {
+    await server.link(A)
+    await server.link(B)
+    const poll = await server.call<{ messageId: string }>('POST', `/${A}/send-poll`, { body: { chatId: jid(B), name: 'Lunch?', options: ['Yes', 'No'] } })
+    expect(poll.status).toBe(200)
+    const atB = await historyWhen(server, B, jid(A), (messages) => messages.length === 1)
+    expect((await server.call('POST', `/${B}/messages/${atB[0]!.id}/vote`, { body: { options: ['No'] } })).status).toBeLessThan(300)
+    const votes = `/${A}/messages/${poll.body.messageId}/votes`
+    await waitFor(async () => JSON.stringify((await server.call('GET', votes)).body).includes(jid(B)), 5_000)
+    const gone = await sendText(server, A, jid(B), 'Deleted for me before the restart')
+    expect((await server.call('POST', `/${A}/messages/${gone}/delete`, { body: { forEveryone: false } })).status).toBe(200)
+    await server.deps.ingest.idle()
+    await server.close({ keepData: true })
+
+    server = await createTestServer(env, {}, dataDir)
+    await working(server, A)
+    await working(server, B)
+    const after = await server.call<{ options: Array<{ name: string; voters: string[] }> }>('GET', votes)
+    expect(after.status).toBe(200)
+    expect(after.body.options.find((option) => option.name === 'No')?.voters).toEqual([jid(B)])
+    // Deleted for me: the phone no longer has it, so it cannot be reacted to.
+    expect((await server.call('POST', `/${A}/messages/${gone}/react`, { body: { emoji: '👍' } })).status).toBe(404)
+  } finally {
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
 describe('simulator state survives a restart', () => {
+  test('message changes after the send, on SQLite', async () => {
+    await messageChanges({})
+  }, 60_000)
+
   test('on SQLite', async () => {
     await scenario({})
   }, 60_000)

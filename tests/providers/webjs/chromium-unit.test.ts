@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../../src/errors'
-import { BASE_CHROME_FLAGS, chromeArgs, killProfileProcesses, prepareProfile, profileProcesses, resolveChromium } from '../../../src/providers/webjs/chromium'
+import { BASE_CHROME_FLAGS, LEAN_CHROME_FLAGS, chromeArgs, killProfileProcesses, prepareProfile, profileProcesses, resolveChromium } from '../../../src/providers/webjs/chromium'
 import { tempDir } from '../../helpers/app'
 
 let dir: string | undefined
@@ -51,6 +51,9 @@ describe('finding Chromium', () => {
 
   test('CHROME_ARGS come after the base flags, so they can override them', () => {
     expect(chromeArgs(['--proxy-server=http://10.0.0.1:3128', '--lang=ar'])).toEqual([...BASE_CHROME_FLAGS, '--proxy-server=http://10.0.0.1:3128', '--lang=ar'])
+    // Lean: one process per session; the operator's flags still come last.
+    expect(chromeArgs(['--lang=ar'], true)).toEqual([...BASE_CHROME_FLAGS, ...LEAN_CHROME_FLAGS, '--lang=ar'])
+    expect(LEAN_CHROME_FLAGS).toContain('--single-process')
     expect(BASE_CHROME_FLAGS).toContain('--no-sandbox')
   })
 })

@@ -11,7 +11,7 @@ describe('WEBJS_* settings', () => {
       qrMaxRetries: 0,
       destroyTimeoutMs: 10_000,
       eagerMediaMaxBytes: 64 * 1024 * 1024,
-      chrome: { args: [] },
+      chrome: { args: [], lean: true },
     })
   })
 
@@ -24,14 +24,15 @@ describe('WEBJS_* settings', () => {
         WEBJS_QR_MAX_RETRIES: '5',
         WEBJS_DESTROY_TIMEOUT_MS: '3000',
         WEBJS_EAGER_MEDIA_MAX_BYTES: '1048576',
+        WEBJS_LEAN_CHROMIUM: 'false',
       }).webjs,
-    ).toEqual({ initTimeoutMs: 5000, healthIntervalMs: 0, healthTimeoutMs: 2500, qrMaxRetries: 5, destroyTimeoutMs: 3000, eagerMediaMaxBytes: 1_048_576, chrome: { args: [] } })
+    ).toEqual({ initTimeoutMs: 5000, healthIntervalMs: 0, healthTimeoutMs: 2500, qrMaxRetries: 5, destroyTimeoutMs: 3000, eagerMediaMaxBytes: 1_048_576, chrome: { args: [], lean: false } })
   })
 
   test('bad values are refused, each named', () => {
     let error: unknown
     try {
-      loadConfig({ WEBJS_INIT_TIMEOUT_MS: '10', WEBJS_QR_MAX_RETRIES: '-1', WEBJS_HEALTH_INTERVAL_MS: 'often' })
+      loadConfig({ WEBJS_INIT_TIMEOUT_MS: '10', WEBJS_QR_MAX_RETRIES: '-1', WEBJS_HEALTH_INTERVAL_MS: 'often', WEBJS_LEAN_CHROMIUM: 'maybe' })
     } catch (caught) {
       error = caught
     }
@@ -40,5 +41,6 @@ describe('WEBJS_* settings', () => {
     expect(problems).toContain('WEBJS_INIT_TIMEOUT_MS must be a whole number from 1000')
     expect(problems).toContain('WEBJS_QR_MAX_RETRIES')
     expect(problems).toContain('WEBJS_HEALTH_INTERVAL_MS')
+    expect(problems).toContain('WEBJS_LEAN_CHROMIUM')
   })
 })
