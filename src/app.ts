@@ -16,6 +16,9 @@ import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
 import { chatActionsModule } from './modules/chat-actions'
+import { callsModule } from './modules/calls'
+import { channelsModule } from './modules/channels'
+import { labelsModule } from './modules/labels'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
@@ -44,6 +47,9 @@ export function createApp(deps: AppDeps) {
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))
     .use(chatActionsModule(guards, services.chatActions))
+    .use(labelsModule(guards, services.labels))
+    .use(callsModule(guards, services.calls))
+    .use(channelsModule(guards, services.channels))
     .use(contactsModule(guards, services.contacts))
     .use(groupInvitesModule(guards, services.groupInvites))
     .use(groupsModule(guards, services.groups))

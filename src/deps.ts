@@ -48,6 +48,10 @@ import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
+import { CallSettingsRepository } from './storage/call-settings-repo'
+import { CallsService } from './modules/calls/service'
+import { ChannelsService } from './modules/channels/service'
+import { LabelsService } from './modules/labels/service'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
@@ -109,6 +113,10 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  // Issue 13 part B: labels, calls, channels.
+  labels: LabelsService
+  calls: CallsService
+  channels: ChannelsService
 }
 
 export interface DepsOverrides {
@@ -237,10 +245,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const limits = new RequestLimits(config.rateLimit, now)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const callSettings = new CallSettingsRepository(storage.db)
+  sessions.onDeleted((phoneNumber) => callSettings.delete(phoneNumber))
+  const messages = new MessagesService(sessions, messaging)
   const services: AppServices = {
     sessions: new SessionsService(sessions),
     apiKeys: new ApiKeysService(apiKeys, sessions, now),
-    messages: new MessagesService(sessions, messaging),
+    messages,
     chats: new ChatsService(sessions, messaging),
     chatActions: new ChatActionsService(sessions, messaging),
     contacts: new ContactsService(sessions),
@@ -250,7 +261,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
     wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
+    labels: new LabelsService(sessions),
+    calls: new CallsService(sessions, {
+      settings: callSettings,
+      capabilitiesOf: async (engine) => (await registry.get(engine)).capabilities,
+      reply: (phone, chatId, text) => messages.sendText(phone, { chatId, text }),
+      logger,
+    }),
+    channels: new ChannelsService(sessions),
   }
+  bus.subscribe((event) => services.calls.onEvent(event))
   return {
     config,
     version: VERSION,

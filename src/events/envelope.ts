@@ -224,6 +224,13 @@ function payloadsOf(source: SessionEvent, options: EnvelopeOptions, statuses: St
         },
       ]
     }
+    // WAHA's label payloads: the label itself, or the label-chat association with the label.
+    case 'label.upsert':
+    case 'label.deleted':
+      return [{ event: event.type, payload: { ...event.label } }]
+    case 'label.chat.added':
+    case 'label.chat.deleted':
+      return [{ event: event.type, payload: { labelId: event.labelId, chatId: event.chatId, label: event.label && { ...event.label } } }]
   }
 }
 

@@ -9,11 +9,12 @@
  * - `<digits>@g.us` or the older `<creator>-<timestamp>@g.us`, kept
  * - `<digits>@lid` (WhatsApp's privacy ids), kept
  * - `status@broadcast`, kept
+ * - `<digits>@newsletter` (a WhatsApp channel), kept
  * Anything else (spaces, other servers, empty, `@s.whatsapp.net`…) is a 400.
  */
 import { BadRequestError } from './errors'
 
-export type ChatKind = 'user' | 'group' | 'lid' | 'status'
+export type ChatKind = 'user' | 'group' | 'lid' | 'status' | 'newsletter'
 
 export interface ParsedChatId {
   jid: string
@@ -26,10 +27,11 @@ const PHONE = /^\+?([0-9]{7,15})$/
 const USER = /^([0-9]{7,15})@c\.us$/
 const GROUP = /^[0-9]{5,20}(-[0-9]{5,20})?@g\.us$/
 const LID = /^[0-9]{5,20}@lid$/
+const NEWSLETTER = /^[0-9]{5,25}@newsletter$/
 
 /** Documented in schemas, so clients see the accepted spellings. */
 export const CHAT_ID_DESCRIPTION =
-  'A phone number (`+966500000002` or `966500000002`, normalized to `…@c.us`), a JID `…@c.us`, a group `…@g.us`, a `…@lid`, or `status@broadcast`'
+  'A phone number (`+966500000002` or `966500000002`, normalized to `…@c.us`), a JID `…@c.us`, a group `…@g.us`, a `…@lid`, a channel `…@newsletter`, or `status@broadcast`'
 
 function invalid(field: string, raw: string, expected: string): never {
   const shown = raw.length > 80 ? `${raw.slice(0, 80)}…` : raw
@@ -45,7 +47,8 @@ export function parseChatId(raw: string, field = 'chatId'): ParsedChatId {
   if (USER.test(value)) return { jid: value, kind: 'user' }
   if (GROUP.test(value)) return { jid: value, kind: 'group' }
   if (LID.test(value)) return { jid: value, kind: 'lid' }
-  return invalid(field, value, 'a phone number, …@c.us, …@g.us, …@lid or status@broadcast')
+  if (NEWSLETTER.test(value)) return { jid: value, kind: 'newsletter' }
+  return invalid(field, value, 'a phone number, …@c.us, …@g.us, …@lid, …@newsletter or status@broadcast')
 }
 
 export function normalizeChatId(raw: string, field = 'chatId'): string {
@@ -62,7 +65,7 @@ export function normalizeContactId(raw: string, field = 'contactId'): string {
 /** A person or a group: what a profile picture can belong to. */
 export function normalizePictureOwnerId(raw: string, field = 'contactId'): string {
   const parsed = parseChatId(raw, field)
-  if (parsed.kind === 'status') invalid(field, raw, 'a phone number, …@c.us, …@lid or …@g.us')
+  if (parsed.kind === 'status' || parsed.kind === 'newsletter') invalid(field, raw, 'a phone number, …@c.us, …@lid or …@g.us')
   return parsed.jid
 }
 
@@ -82,6 +85,13 @@ export function normalizePhone(raw: string, field = 'number'): string {
   const phone = PHONE.exec(raw) ?? USER.exec(raw)
   if (!phone?.[1]) invalid(field, raw, 'a phone number of 7 to 15 digits')
   return phone[1]
+}
+
+/** A channel (newsletter) id: `<digits>@newsletter`. */
+export function normalizeChannelId(raw: string, field = 'channelId'): string {
+  const parsed = parseChatId(raw, field)
+  if (parsed.kind !== 'newsletter') invalid(field, raw, 'a channel id …@newsletter')
+  return parsed.jid
 }
 
 export function isGroupJid(jid: string): boolean {

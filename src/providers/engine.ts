@@ -109,6 +109,18 @@ export const CAPABILITIES = [
   'send.viewOnce',
   /** Simulator-only test controls (`/sandbox/*`). */
   'sandbox',
+  // Issue 13 part B (API.md §12): WhatsApp Business labels, calls, channels (newsletters).
+  'labels.list',
+  'labels.manage',
+  'labels.chats',
+  'labels.assign',
+  'calls.reject',
+  'channels.list',
+  'channels.get',
+  'channels.create',
+  'channels.delete',
+  'channels.follow',
+  'channels.mute',
   // Issue 13 part A (API.md §12): group invites, pictures and membership requests; contacts; presence; profile and Status extras.
   'groups.join',
   'groups.inviteInfo',
@@ -398,6 +410,41 @@ export interface ProfileDTO {
   pictureUrl?: string | null
 }
 
+// ─── Labels, calls, channels (issue 13 part B) ───────────────────────────────
+
+/** A WhatsApp Business label. `color` is WhatsApp's palette index (0–19), `colorHex` its colour. */
+export interface LabelDTO {
+  id: string
+  name: string
+  color: number
+  colorHex: string
+}
+
+/** A label to create (no `id`) or change (`id`). */
+export interface LabelInput {
+  id?: string
+  name: string
+  color: number
+}
+
+/** This number's relation to a channel, in WAHA's words. */
+export const CHANNEL_ROLES = ['OWNER', 'ADMIN', 'SUBSCRIBER', 'GUEST'] as const
+export type ChannelRole = (typeof CHANNEL_ROLES)[number]
+
+/** A WhatsApp channel (newsletter), `…@newsletter`. */
+export interface ChannelDTO {
+  id: string
+  name: string
+  description: string
+  role: ChannelRole
+  /** Followers, where the engine can count them. */
+  subscribers?: number
+  /** Whether this number muted the channel's notifications, where the engine can tell. */
+  muted?: boolean
+  /** `https://whatsapp.com/channel/<code>`, where known. */
+  invite?: string
+}
+
 // ─── Events ──────────────────────────────────────────────────────────────────
 
 export const EVENT_NAMES = [
@@ -415,6 +462,11 @@ export const EVENT_NAMES = [
   'presence.update',
   'call.received',
   'poll.vote',
+  // Issue 13 part B: WhatsApp Business labels.
+  'label.upsert',
+  'label.deleted',
+  'label.chat.added',
+  'label.chat.deleted',
 ] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
@@ -445,6 +497,11 @@ export type EngineEvent =
   | { type: 'poll.vote'; chatId: string; pollMessageId: string; voter: string; fromMe: boolean; selectedOptions: string[]; timestamp: number }
   /** The engine died underneath (browser crash…); the session manager restarts it with backoff. */
   | { type: 'engine.crashed'; reason: string }
+  // Issue 13 part B: labels (created or changed, deleted; put on or taken off a chat).
+  | { type: 'label.upsert'; label: LabelDTO }
+  | { type: 'label.deleted'; label: LabelDTO }
+  | { type: 'label.chat.added'; labelId: string; chatId: string; label: LabelDTO | null }
+  | { type: 'label.chat.deleted'; labelId: string; chatId: string; label: LabelDTO | null }
 
 export type EngineEventListener = (event: EngineEvent) => void
 
@@ -464,6 +521,8 @@ export interface SandboxControls {
   incoming(message: SandboxIncoming): Promise<MessageDTO>
   /** The engine dies underneath, as a browser crash would. */
   crash(reason: string): Promise<void>
+  /** This number calls `to` (a number or a group of this network), which rings there as `call.received`. */
+  call?(to: string, video: boolean): Promise<{ id: string }>
 }
 
 // ─── The session interface ───────────────────────────────────────────────────
@@ -567,6 +626,28 @@ export interface EngineSession {
   /** `options` are option names of the poll; [] withdraws the vote. Emits `poll.vote`. */
   votePoll(messageId: string, options: string[]): Promise<void>
   getPollVotes(messageId: string): Promise<PollVotes>
+
+  // Issue 13 part B: labels, calls, channels.
+  getLabels(): Promise<LabelDTO[]>
+  /** Creates (no `id`) or changes a label; emits `label.upsert`. */
+  saveLabel(label: LabelInput): Promise<LabelDTO>
+  /** Emits `label.deleted` (and `label.chat.deleted` for each chat that had it). 404 for an unknown label. */
+  deleteLabel(labelId: string): Promise<void>
+  /** Chats with the label; 404 for an unknown label. */
+  getLabelChats(labelId: string): Promise<ChatDTO[]>
+  /** Replaces the chat's labels; emits `label.chat.added` / `label.chat.deleted` for what changed. */
+  setChatLabels(chatId: string, labelIds: string[]): Promise<void>
+  /** Declines a call ringing on this number; 404 for an unknown (or ended) call. */
+  rejectCall(callId: string): Promise<void>
+  /** Channels this number owns, administers or follows. */
+  listChannels(): Promise<ChannelDTO[]>
+  /** Any channel by id (`GUEST` when not following); 404 for an unknown one. */
+  getChannel(channelId: string): Promise<ChannelDTO>
+  createChannel(name: string, description?: string): Promise<ChannelDTO>
+  /** The owner only (403 otherwise). */
+  deleteChannel(channelId: string): Promise<void>
+  followChannel(channelId: string, follow: boolean): Promise<void>
+  muteChannel(channelId: string, muted: boolean): Promise<void>
 
   getProfile(): Promise<ProfileDTO>
   setProfileName(name: string): Promise<void>
@@ -684,6 +765,19 @@ export abstract class BaseEngineSession implements EngineSession {
   setProfileName(_name: string): Promise<void> { return this.unsupported('setting the profile name') }
   setProfileStatus(_status: string): Promise<void> { return this.unsupported('setting the profile status') }
   setProfilePicture(_picture: MediaFile): Promise<void> { return this.unsupported('setting the profile picture') }
+  // Issue 13 part B: labels, calls, channels.
+  getLabels(): Promise<LabelDTO[]> { return this.unsupported('labels') }
+  saveLabel(_label: LabelInput): Promise<LabelDTO> { return this.unsupported('creating labels') }
+  deleteLabel(_labelId: string): Promise<void> { return this.unsupported('deleting labels') }
+  getLabelChats(_labelId: string): Promise<ChatDTO[]> { return this.unsupported('chats of a label') }
+  setChatLabels(_chatId: string, _labelIds: string[]): Promise<void> { return this.unsupported("setting a chat's labels") }
+  rejectCall(_callId: string): Promise<void> { return this.unsupported('rejecting calls') }
+  listChannels(): Promise<ChannelDTO[]> { return this.unsupported('listing channels') }
+  getChannel(_channelId: string): Promise<ChannelDTO> { return this.unsupported('reading channels') }
+  createChannel(_name: string, _description?: string): Promise<ChannelDTO> { return this.unsupported('creating channels') }
+  deleteChannel(_channelId: string): Promise<void> { return this.unsupported('deleting channels') }
+  followChannel(_channelId: string, _follow: boolean): Promise<void> { return this.unsupported('following channels') }
+  muteChannel(_channelId: string, _muted: boolean): Promise<void> { return this.unsupported('muting channels') }
   // Issue 13 part A.
   joinGroup(_inviteCode: string): Promise<GroupJoinResult> { return this.unsupported('joining groups by invite') }
   getInviteInfo(_inviteCode: string): Promise<GroupInviteInfo> { return this.unsupported('group invite info') }
@@ -757,6 +851,18 @@ export const CAPABILITY_METHODS = {
   'poll.votes': 'getPollVotes',
   'send.viewOnce': 'send',
   sandbox: 'sandbox',
+  // Issue 13 part B: labels, calls, channels.
+  'labels.list': 'getLabels',
+  'labels.manage': 'saveLabel',
+  'labels.chats': 'getLabelChats',
+  'labels.assign': 'setChatLabels',
+  'calls.reject': 'rejectCall',
+  'channels.list': 'listChannels',
+  'channels.get': 'getChannel',
+  'channels.create': 'createChannel',
+  'channels.delete': 'deleteChannel',
+  'channels.follow': 'followChannel',
+  'channels.mute': 'muteChannel',
   // Issue 13 part A.
   'groups.join': 'joinGroup',
   'groups.inviteInfo': 'getInviteInfo',

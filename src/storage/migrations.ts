@@ -223,6 +223,19 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX link_invites_number ON link_invites (phone_number)
     `,
   },
+  {
+    id: 140,
+    name: 'call settings',
+    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
+    sql: `
+      CREATE TABLE call_settings (
+        phone_number   TEXT PRIMARY KEY,
+        reject_calls   INTEGER NOT NULL,
+        reject_message TEXT,
+        updated_at     BIGINT NOT NULL
+      )
+    `,
+  },
 ]
 
 export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {

@@ -187,6 +187,12 @@ interface CannedContext {
   sessions: WahaStandin['sessions']
 }
 
+const STANDIN_LABEL = { id: '1', name: 'Lead', color: 0, colorHex: '#ff9485' }
+
+function standinChannel(id: string, role: string) {
+  return { id, name: 'Stand-in news', invite: 'https://www.whatsapp.com/channel/StandInChannel1', role, description: 'From the stand-in', verified: false, subscribersCount: 42 }
+}
+
 const notFound = (message: string): StandinResponse => ({
   status: 404,
   body: { statusCode: 404, message, error: 'Not Found' },
@@ -383,6 +389,24 @@ function canned(operationId: string, context: CannedContext): Partial<StandinRes
       return { body: 'https://chat.whatsapp.com/StandInInviteCode1' }
     case 'GroupsController_revokeInviteCode':
       return { body: 'https://chat.whatsapp.com/StandInInviteCode2' }
+    // Issue 13 part B: labels, channels (calls/reject and the channel actions answer no body).
+    case 'LabelsController_getAll':
+      return { body: [STANDIN_LABEL, { id: '2', name: 'Paid', color: 5, colorHex: '#55ccb3' }] }
+    case 'LabelsController_getChatLabels':
+      return { body: [STANDIN_LABEL] }
+    case 'LabelsController_create':
+    case 'LabelsController_update': {
+      const color = typeof body.color === 'number' ? body.color : 0
+      return { body: { id: params.labelId ?? '7', name: typeof body.name === 'string' ? body.name : 'Label', color, colorHex: typeof body.colorHex === 'string' ? body.colorHex : '#ff9485' } }
+    }
+    case 'LabelsController_getChatsByLabel':
+      return { body: [{ id: { _serialized: '966500000002@c.us', user: '966500000002', server: 'c.us' }, name: 'Sara', isGroup: false, unreadCount: 0, timestamp: NOW, archived: false }] }
+    case 'ChannelsController_list':
+      return { body: [standinChannel('120363000000000001@newsletter', 'OWNER'), standinChannel('120363000000000002@newsletter', 'GUEST')] }
+    case 'ChannelsController_get':
+      return { body: standinChannel(params.id ?? '120363000000000001@newsletter', 'SUBSCRIBER') }
+    case 'ChannelsController_create':
+      return { body: { ...standinChannel('120363000000000003@newsletter', 'OWNER'), name: typeof body.name === 'string' ? body.name : 'Channel', ...(typeof body.description === 'string' && { description: body.description }), subscribersCount: 0 } }
     default:
       return {}
   }

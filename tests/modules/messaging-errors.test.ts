@@ -20,6 +20,7 @@ import { A, B, jid, PNG_BASE64, sendText } from '../helpers/whatsapp'
 
 const GROUP = '120363000000000001@g.us'
 const MSG = `true_${jid(B)}_3EB0AAAAAAAAAAAAAAAA`
+const CHANNEL = '120363000000000009@newsletter'
 
 interface RouteCase {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -90,6 +91,22 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: `messages/${MSG}/unpin`, capability: 'message.pin' },
   { method: 'POST', path: `messages/${MSG}/vote`, body: { options: ['a'] }, capability: 'poll.vote' },
   { method: 'GET', path: `messages/${MSG}/votes`, capability: 'poll.votes' },
+  // §12 labels, calls, channels (issue 13 part B)
+  { method: 'GET', path: 'labels', capability: 'labels.list' },
+  { method: 'POST', path: 'labels', body: { name: 'VIP' }, capability: 'labels.manage' },
+  { method: 'PUT', path: 'labels/1', body: { name: 'VIP' }, capability: 'labels.manage' },
+  { method: 'DELETE', path: 'labels/1', capability: 'labels.manage' },
+  { method: 'GET', path: 'labels/1/chats', capability: 'labels.chats' },
+  { method: 'PUT', path: `chat/${jid(B)}/labels`, body: { labelIds: ['1'] }, capability: 'labels.assign' },
+  { method: 'POST', path: 'calls/ABCDEF0123456789/reject', capability: 'calls.reject' },
+  { method: 'GET', path: 'channels', capability: 'channels.list' },
+  { method: 'POST', path: 'channels', body: { name: 'News' }, capability: 'channels.create' },
+  { method: 'GET', path: `channels/${CHANNEL}`, capability: 'channels.get' },
+  { method: 'DELETE', path: `channels/${CHANNEL}`, capability: 'channels.delete' },
+  { method: 'POST', path: `channels/${CHANNEL}/follow`, capability: 'channels.follow' },
+  { method: 'POST', path: `channels/${CHANNEL}/unfollow`, capability: 'channels.follow' },
+  { method: 'POST', path: `channels/${CHANNEL}/mute`, capability: 'channels.mute' },
+  { method: 'POST', path: `channels/${CHANNEL}/unmute`, capability: 'channels.mute' },
   // §12 part A: invites, membership requests, contacts, presence, profile and Status extras
   { method: 'POST', path: 'group/join', body: { invite: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' }, capability: 'groups.join' },
   { method: 'GET', path: 'group/invite/AbCdEfGhIjKlMnOpQrStUv', capability: 'groups.inviteInfo' },
@@ -218,6 +235,14 @@ describe('an engine without the capability answers 501', () => {
       expect(response.body).toMatchObject({ code: 'NOT_SUPPORTED', details: { engine: 'text-only', feature: route.capability } })
     })
   }
+
+  test('call settings: automatic rejection needs calls.reject (501); the settings themselves are kept', async () => {
+    const refused = await server.call('PUT', `/${A}/settings`, { body: { rejectCalls: true } })
+    expect(refused.status).toBe(501)
+    expect(refused.body).toMatchObject({ code: 'NOT_SUPPORTED', details: { engine: 'text-only', feature: 'calls.reject' } })
+    expect((await server.call('GET', `/${A}/settings`)).body).toEqual({ rejectCalls: false, rejectCallsMessage: null })
+    expect((await server.call('PUT', `/${A}/settings`, { body: { rejectCallsMessage: 'Busy' } })).status).toBe(200)
+  })
 
   test('status@broadcast through send-text needs status.post: 501', async () => {
     const response = await server.call('POST', `/${A}/send-text`, { body: { chatId: 'status@broadcast', text: 'hi' } })

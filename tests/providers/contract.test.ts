@@ -173,6 +173,29 @@ function callFor(capability: Capability, engine: EngineSession, chatId: string):
       return () => engine.votePoll(msgId, ['a'])
     case 'poll.votes':
       return () => engine.getPollVotes(msgId)
+    // Issue 13 part B: labels, calls, channels.
+    case 'labels.list':
+      return () => engine.getLabels()
+    case 'labels.manage':
+      return () => engine.saveLabel({ name: 'Contract', color: 1 })
+    case 'labels.chats':
+      return () => engine.getLabelChats('1')
+    case 'labels.assign':
+      return () => engine.setChatLabels(chatId, ['1'])
+    case 'calls.reject':
+      return () => engine.rejectCall('ABCDEF0123456789')
+    case 'channels.list':
+      return () => engine.listChannels()
+    case 'channels.get':
+      return () => engine.getChannel('120363000000000009@newsletter')
+    case 'channels.create':
+      return () => engine.createChannel('Contract')
+    case 'channels.delete':
+      return () => engine.deleteChannel('120363000000000009@newsletter')
+    case 'channels.follow':
+      return () => engine.followChannel('120363000000000009@newsletter', true)
+    case 'channels.mute':
+      return () => engine.muteChannel('120363000000000009@newsletter', true)
     case 'groups.join':
       return () => engine.joinGroup('AbCdEfGhIjKlMnOpQrStUv')
     case 'groups.inviteInfo':

@@ -16,7 +16,7 @@ export interface MediaDownload {
   filename?: string
 }
 
-function chatView(chat: ChatDTO) {
+export function chatView(chat: ChatDTO) {
   return {
     id: chat.id,
     name: chat.name,

@@ -1,12 +1,13 @@
 /** Simulator-only controls: play the phone (scan) and the outside world (incoming messages, crashes). */
 import { Elysia, t } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
-import { BadRequestError } from '../../errors'
+import { BadRequestError, NotSupportedError } from '../../errors'
+import { normalizeChatId } from '../../lib/chat-id'
 import type { EventIngest } from '../../events/ingest'
 import { decodeBase64Strict, parseDataUrl } from '../../lib/base64'
 import type { MediaFile, SandboxControls } from '../../providers/engine'
 import { ErrorEnvelope, guardedErrors, PhoneParams } from '../common/model'
-import { SandboxScanBody, SandboxIncomingBody } from './model'
+import { SandboxCallBody, SandboxScanBody, SandboxIncomingBody } from './model'
 
 const tags = ['Sandbox (simulator)']
 
@@ -64,6 +65,25 @@ export function sandboxModule(deps: GuardDeps, ingest?: EventIngest) {
       body: SandboxIncomingBody,
       response: { 200: t.Object({ messageId: t.String(), timestamp: t.Number() }, { examples: [{ messageId: 'false_966511111111@c.us_3EB0C431D5A2B1F0E4A7', timestamp: 1767225600 }] }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
       detail: { tags, summary: 'A message arrives from outside', description: 'Simulator only: an outside number sends this session a message, which flows through history, webhooks and SSE like a real one. Answers once the message is stored, so a 200 means it will be delivered even if the server dies right after.' },
+    })
+    .post('/:phoneNumber/sandbox/call', async ({ phoneNumber, body }) => {
+      const to = normalizeChatId(body.to, 'to')
+      const sandbox = await controls(phoneNumber)
+      if (!sandbox.call) throw new NotSupportedError('simulator', 'sandbox calls')
+      const call = await sandbox.call(to, body.video ?? false)
+      await ingest?.idle()
+      return call
+    }, {
+      requireSingleAccountProtected: true,
+      params: PhoneParams,
+      body: SandboxCallBody,
+      response: { 200: t.Object({ id: t.String({ description: 'The call id, as the callee\'s `call.received` event carries it' }) }, { examples: [{ id: 'A1B2C3D4E5F60718293A4B5C6D7E8F90' }] }), 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      detail: {
+        tags,
+        summary: 'Call another number',
+        description:
+          'Simulator only: this number calls `to` — another number of this simulated network, or a group it is in (every other member). The call rings there as a `call.received` event (`{id, from, timestamp, isVideo, isGroup}`) for 60 seconds; the callee can reject it with `POST /:phoneNumber/calls/:callId/reject`, or declines it by itself when its call settings say so. 404 for a number that is not on this network.',
+      },
     })
     .post('/:phoneNumber/sandbox/crash', async ({ phoneNumber }) => {
       await (await controls(phoneNumber)).crash('Simulated engine crash')

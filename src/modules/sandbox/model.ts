@@ -17,3 +17,11 @@ export const SandboxIncomingBody = t.Object(
   },
   { additionalProperties: false, examples: [{ from: '966511111111', text: 'Hello from outside' }] },
 )
+
+export const SandboxCallBody = t.Object(
+  {
+    to: t.String({ minLength: 1, maxLength: 100, description: 'A number of this simulated network (`966500000002`, `…@c.us`) or a group `…@g.us`', examples: ['966500000002'] }),
+    video: t.Optional(t.Boolean({ description: 'A video call (default: voice)' })),
+  },
+  { additionalProperties: false, examples: [{ to: '966500000002', video: false }] },
+)

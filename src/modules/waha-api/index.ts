@@ -10,6 +10,7 @@ import { Elysia } from 'elysia'
 import { authGuards, type GuardDeps } from '../../auth/guards'
 import type { Principal } from '../../auth/principal'
 import { NotSupportedError } from '../../errors'
+import { MAX_LABEL_COLOR } from '../../lib/label-colors'
 import { routePath, WAHA_OPERATIONS, type WahaOperation } from './catalog'
 import {
   AdminsOnlyBody,
@@ -62,7 +63,13 @@ import {
   SessionUpdateBody,
   SubjectBody,
   TextStatusBody,
+  ChannelsQuery,
+  CreateChannelBody,
+  LabelBody,
+  RejectCallBody,
+  SetLabelsBody,
 } from './model'
+import { waChannel } from './mappers'
 import { WahaApiService, type WahaApiDeps } from './service'
 
 export { wahaErrorResponder } from './errors'
@@ -82,6 +89,12 @@ function created<T>(set: SetStatus, value: T): T {
 }
 
 export interface WahaApiModuleDeps extends WahaApiDeps, GuardDeps {}
+
+/** WAHA's label colour: a palette index (0–19) wins over a hex colour; anything else is left to the default. */
+function labelColor(body: { color?: number | null; colorHex?: string | null }): { color?: number; colorHex?: string } {
+  if (typeof body.color === 'number' && Number.isInteger(body.color) && body.color >= 0 && body.color <= MAX_LABEL_COLOR) return { color: body.color }
+  return body.colorHex ? { colorHex: body.colorHex } : {}
+}
 
 /** The session a not-implemented operation names: in the path, the query or the body. */
 function sessionOf(params: Record<string, string> | undefined, query: Record<string, unknown> | undefined, body: unknown): string | undefined {
@@ -256,6 +269,40 @@ export function wahaApiModule(deps: WahaApiModuleDeps) {
     .post('/api/:session/groups/:id/participants/remove', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'remove', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
     .post('/api/:session/groups/:id/admin/promote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'promote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
     .post('/api/:session/groups/:id/admin/demote', ({ principal, params, body }) => waha.groupAction(principal, params.session, (phone) => waha.groups.participants(phone, params.id, 'demote', body.participants.map((p) => p.id))), { ...auth(), body: ParticipantsBody })
+
+    // ─── Labels, calls, channels (issue 13 part B) ──────────────────────────
+    .get('/api/:session/labels', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.list(phone)), auth())
+    .post('/api/:session/labels', async ({ principal, params, body, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.labels.create(phone, { name: body.name, ...labelColor(body) }))), { ...auth(), body: LabelBody })
+    .put('/api/:session/labels/:labelId', ({ principal, params, body }) =>
+      waha.act(principal, params.session, (phone) => waha.labels.update(phone, params.labelId, { name: body.name, ...labelColor(body) })), { ...auth(), body: LabelBody })
+    .delete('/api/:session/labels/:labelId', async ({ principal, params }) => {
+      await waha.act(principal, params.session, (phone) => waha.labels.remove(phone, params.labelId))
+      return {}
+    }, auth())
+    .get('/api/:session/labels/chats/:chatId', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.chatLabels(phone, params.chatId)), auth())
+    .put('/api/:session/labels/chats/:chatId', async ({ principal, params, body }) => {
+      await waha.act(principal, params.session, (phone) => waha.labels.setChatLabels(phone, params.chatId, body.labels.map((label) => label.id)))
+      return {}
+    }, { ...auth(), body: SetLabelsBody })
+    .get('/api/:session/labels/:labelId/chats', ({ principal, params }) => waha.act(principal, params.session, (phone) => waha.labels.chats(phone, params.labelId)), auth())
+    .post('/api/:session/calls/reject', async ({ principal, params, body, set }) =>
+      created(set, await waha.act(principal, params.session, (phone) => waha.calls.reject(phone, body.id))), { ...auth(), body: RejectCallBody })
+    .get('/api/:session/channels', async ({ principal, params, query }) => {
+      const channels = await waha.act(principal, params.session, (phone) => waha.channels.list(phone))
+      return channels.filter((channel) => query.role === undefined || channel.role === query.role).map(waChannel)
+    }, { ...auth(), query: ChannelsQuery })
+    .post('/api/:session/channels', async ({ principal, params, body, set }) =>
+      created(set, waChannel((await waha.act(principal, params.session, (phone) => waha.channels.create(phone, body.name, body.description))).channel)), { ...auth(), body: CreateChannelBody })
+    .get('/api/:session/channels/:id', async ({ principal, params }) => waChannel(await waha.act(principal, params.session, (phone) => waha.channels.get(phone, params.id))), auth())
+    .delete('/api/:session/channels/:id', async ({ principal, params }) => {
+      await waha.act(principal, params.session, (phone) => waha.channels.remove(phone, params.id))
+      return {}
+    }, auth())
+    .post('/api/:session/channels/:id/follow', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'follow'))), auth())
+    .post('/api/:session/channels/:id/unfollow', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'unfollow'))), auth())
+    .post('/api/:session/channels/:id/mute', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'mute'))), auth())
+    .post('/api/:session/channels/:id/unmute', async ({ principal, params, set }) => created(set, await waha.act(principal, params.session, (phone) => waha.channels.act(phone, params.id, 'unmute'))), auth())
 
     // ─── Profile and presence ──────────────────────────────────────────────
     .get('/api/:session/profile', ({ principal, params }) => waha.myProfile(principal, params.session), auth())

@@ -1,6 +1,6 @@
 /** Our DTOs in WAHA's shapes (`WAMessage`, `SessionInfo`, contacts, groups…). Pure functions. */
 import type { HistoryMessage } from '../../messaging/message-store'
-import type { ChatDTO, ContactDTO, GroupDTO, GroupParticipant, Me } from '../../providers/engine'
+import type { ChannelDTO, ChatDTO, ContactDTO, GroupDTO, GroupParticipant, Me } from '../../providers/engine'
 import type { SessionView } from '../../sessions/manager'
 import { wahaStatus } from './errors'
 
@@ -135,4 +135,17 @@ export function waGroup(group: GroupDTO) {
 /** `https://chat.whatsapp.com/CODE` → `CODE`: WAHA answers the code. */
 export function inviteCodeOf(link: string): string {
   return link.replace(/^https?:\/\/chat\.whatsapp\.com\//, '')
+}
+
+/** Our channel as WAHA's `Channel` (which requires an invite link, `verified` and a follower count). */
+export function waChannel(channel: ChannelDTO): Record<string, unknown> {
+  return {
+    id: channel.id,
+    name: channel.name,
+    invite: channel.invite ?? '',
+    role: channel.role,
+    description: channel.description,
+    verified: false,
+    subscribersCount: channel.subscribers ?? 0,
+  }
 }

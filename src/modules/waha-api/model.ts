@@ -282,3 +282,15 @@ export const WsQuery = t.Object({
   events: t.Optional(t.Union([t.String(), t.Array(t.String())])),
   'x-api-key': t.Optional(t.String()),
 })
+
+// ─── Labels, calls, channels (issue 13 part B) ─────────────────────────────
+
+export const LabelBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 100 }),
+  colorHex: t.Optional(t.Nullable(t.String({ pattern: '^#?[0-9A-Fa-f]{6}$' }))),
+  color: t.Optional(t.Nullable(t.Number())),
+})
+export const SetLabelsBody = t.Object({ labels: t.Array(t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }), { maxItems: 20 }) })
+export const RejectCallBody = t.Object({ from: t.String(), id: t.String({ minLength: 1, maxLength: 128 }) })
+export const CreateChannelBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }), description: t.Optional(t.String({ maxLength: 2048 })), picture: t.Optional(t.Unknown()) })
+export const ChannelsQuery = t.Object({ role: t.Optional(t.Union([t.Literal('OWNER'), t.Literal('ADMIN'), t.Literal('SUBSCRIBER')])) })

@@ -25,6 +25,9 @@ import type { ChatActionsService } from '../chat-actions/service'
 import type { ProfileService } from '../profile/service'
 import type { SessionsService } from '../sessions/service'
 import type { WebhooksService } from '../webhooks/service'
+import type { CallsService } from '../calls/service'
+import type { ChannelsService } from '../channels/service'
+import type { LabelsService } from '../labels/service'
 import { WahaSessionExistsError, WahaUnprocessableError, WahaSessionNotFoundError, WahaStatusNotExpectedError, wahaStatus, type WahaStatus } from './errors'
 import { inviteCodeOf, meInfo, participantRole, sessionDto, sessionInfo, toWaMessage, waChat, waContact, waGroup } from './mappers'
 import type { FileValue, MessagesQueryInput, SessionConfigInput } from './model'
@@ -41,6 +44,9 @@ export interface WahaApiDeps {
     groupInvites: GroupInvitesService
     profile: ProfileService
     webhooks: WebhooksService
+    labels: LabelsService
+    calls: CallsService
+    channels: ChannelsService
   }
   sessions: SessionManager
   messaging: MessagingDeps
@@ -77,8 +83,14 @@ export class WahaApiService {
   readonly groupInvites: GroupInvitesService
   readonly profile: ProfileService
   readonly webhooks: WebhooksService
+  readonly labels: LabelsService
+  readonly calls: CallsService
+  readonly channels: ChannelsService
 
   constructor(private readonly deps: WahaApiDeps) {
+    this.labels = deps.services.labels
+    this.calls = deps.services.calls
+    this.channels = deps.services.channels
     // The services our own routes use, built once in src/deps.ts.
     this.sessionsService = deps.services.sessions
     this.messages = deps.services.messages

@@ -4,6 +4,7 @@
  * logged out and linked again) finds its chats as a real linked device would.
  */
 import type { MediaFile, MessageDTO } from '../engine'
+import { starterLabels, type StoredLabel } from './labels'
 import type { Packet } from './wire'
 
 export interface StoredMessage {
@@ -43,6 +44,19 @@ export interface ChatState {
   createdAt: number
 }
 
+/** A call that rang on this number (issue 13 part B). */
+export interface CallRecord {
+  id: string
+  /** The caller's phone number. */
+  from: string
+  /** The group called, for a group call. */
+  group?: string
+  video: boolean
+  /** Unix seconds when it started ringing. */
+  timestamp: number
+  rejected: boolean
+}
+
 export class Account {
   readonly chats = new Map<string, ChatState>()
   readonly byId = new Map<string, StoredMessage>()
@@ -52,6 +66,10 @@ export class Account {
   readonly blocked = new Set<string>()
   /** Packets that arrived while no device of this number was linked and online. */
   readonly inbox: Packet[] = []
+  /** WhatsApp Business labels, by id. */
+  labels: Map<string, StoredLabel> = starterLabels()
+  /** Calls that rang recently, by call id. */
+  readonly calls = new Map<string, CallRecord>()
   /**
    * What the durable state has yet to write: messages added or changed since the last
    * save, and ids of messages gone. Each message is a row of its own, so a save costs

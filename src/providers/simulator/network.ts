@@ -18,6 +18,7 @@
  */
 import type { MediaFile } from '../engine'
 import { Account } from './account'
+import { ChannelRegistry } from './channels'
 import { GroupRegistry } from './groups'
 import { accountChanges, decodeAccount, decodeMessage, decodeWorld, encodeWorld, isMessageKey, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
 import type { Packet } from './wire'
@@ -45,6 +46,7 @@ export class SimulatorNetwork {
   /** Numbers known to be on WhatsApp without being linked here (they wrote in through the sandbox). */
   private readonly outside = new Set<string>()
   readonly groups: GroupRegistry
+  readonly channels = new ChannelRegistry()
   private readonly dirtyAccounts = new Set<string>()
   private worldDirty = false
   private saveTimer?: ReturnType<typeof setTimeout>
@@ -77,6 +79,7 @@ export class SimulatorNetwork {
         for (const [phone, profile] of world.profiles) this.profiles.set(phone, profile)
         for (const phone of world.outside) this.outside.add(phone)
         this.groups.restore(world.groups)
+        this.channels.restore(world.channels ?? [])
       } else if (row.key.startsWith('account:')) {
         const account = decodeAccount(row.state)
         this.accounts.set(account.phone, account)
@@ -113,7 +116,7 @@ export class SimulatorNetwork {
       removedKeys.push(...changes.removedKeys)
     }
     this.dirtyAccounts.clear()
-    if (this.worldDirty) rows.push({ key: WORLD_KEY, state: encodeWorld({ profiles: this.profiles, outside: this.outside, groups: this.groups.all() }) })
+    if (this.worldDirty) rows.push({ key: WORLD_KEY, state: encodeWorld({ profiles: this.profiles, outside: this.outside, groups: this.groups.all(), channels: this.channels.all() }) })
     this.worldDirty = false
     if ((rows.length === 0 && removedKeys.length === 0) || !this.store) return this.saving
     const store = this.store

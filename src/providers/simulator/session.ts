@@ -54,8 +54,12 @@ import {
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
+  type ChannelDTO,
+  type LabelDTO,
+  type LabelInput,
 } from '../engine'
 import type { Account, ChatState, StoredMessage } from './account'
+import { labelDto, requireLabel, saveLabel } from './labels'
 import type { GroupState } from './groups'
 import type { NetworkDevice, SimulatorNetwork } from './network'
 import { jid, messageKey, nowSeconds, ownId, phoneOf, receivedId, type GroupNotification, type Packet, type WireMessage } from './wire'
@@ -74,6 +78,9 @@ export const SIMULATOR_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcep
 /** WhatsApp's windows: edits within 15 minutes, deletes for everyone within about 60 hours. */
 export const EDIT_WINDOW_SECONDS = 15 * 60
 export const REVOKE_WINDOW_SECONDS = 60 * 60 * 60
+
+/** How long a call rings before it counts as missed. */
+export const CALL_RING_SECONDS = 60
 
 /** WhatsApp pins at most three chats. */
 export const MAX_PINNED_CHATS = 3
@@ -102,6 +109,8 @@ interface Route {
   chatId: string
   recipients: string[]
   group?: GroupState
+  /** A channel post: the chat is the channel, the recipients its followers. */
+  channel?: boolean
 }
 
 export class SimulatorSession extends BaseEngineSession implements NetworkDevice {
@@ -132,6 +141,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         this.disconnect('FAILED', reason)
         this.context.emit({ type: 'engine.crashed', reason })
       },
+      call: (to, video) => this.placeCall(to, video),
     }
   }
 
@@ -196,7 +206,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: route.group ? route.group.id : phoneOf(route.chatId),
+      to: route.group ? route.group.id : route.channel ? route.chatId : phoneOf(route.chatId),
       timestamp: nowSeconds(),
       type: 'text',
       body: '',
@@ -263,7 +273,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     const wire: WireMessage = {
       key: messageKey(),
       from: this.phoneNumber,
-      to: route.group ? route.group.id : phoneOf(route.chatId),
+      to: route.group ? route.group.id : route.channel ? route.chatId : phoneOf(route.chatId),
       timestamp: nowSeconds(),
       type: dto.type,
       body: dto.body,
@@ -382,7 +392,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
 
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
     this.requireWorking()
-    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST).map((chat) => this.chatDto(chat))
+    // Channels are listed apart (GET /channels), as WhatsApp shows them under Updates.
+    const all = [...this.account.chats.values()].filter((chat) => chat.id !== STATUS_BROADCAST && !chat.id.endsWith('@newsletter')).map((chat) => this.chatDto(chat))
     return pageOfChats(all, query)
   }
 
@@ -657,6 +668,127 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
     this.network.setProfile(this.phoneNumber, { picture })
   }
 
+  // ─── Labels, calls, channels (issue 13 part B) ─────────────────────────
+
+  override async getLabels(): Promise<LabelDTO[]> {
+    this.requireWorking()
+    return [...this.account.labels.values()].map(labelDto)
+  }
+
+  override async saveLabel(input: LabelInput): Promise<LabelDTO> {
+    this.requireWorking()
+    const label = labelDto(saveLabel(this.account.labels, input))
+    this.emit({ type: 'label.upsert', label })
+    return label
+  }
+
+  override async deleteLabel(labelId: string): Promise<void> {
+    this.requireWorking()
+    const label = labelDto(requireLabel(this.account.labels, labelId))
+    for (const chat of this.account.chats.values()) {
+      if (!chat.labels.includes(labelId)) continue
+      chat.labels = chat.labels.filter((id) => id !== labelId)
+      this.emit({ type: 'label.chat.deleted', labelId, chatId: chat.id, label })
+    }
+    this.account.labels.delete(labelId)
+    this.emit({ type: 'label.deleted', label })
+  }
+
+  override async getLabelChats(labelId: string): Promise<ChatDTO[]> {
+    this.requireWorking()
+    requireLabel(this.account.labels, labelId)
+    return [...this.account.chats.values()]
+      .filter((chat) => chat.labels.includes(labelId))
+      .map((chat) => this.chatDto(chat))
+      .sort((a, b) => b.timestamp - a.timestamp)
+  }
+
+  override async setChatLabels(chatId: string, labelIds: string[]): Promise<void> {
+    this.requireWorking()
+    const chat = this.requireChat(chatId)
+    const wanted = [...new Set(labelIds)]
+    const unknown = wanted.filter((id) => !this.account.labels.has(id))
+    if (unknown.length > 0) throw new BadRequestError(`Unknown label ids: ${unknown.join(', ')} (GET /:phoneNumber/labels lists them)`, { field: 'labelIds', unknown })
+    const removed = chat.labels.filter((id) => !wanted.includes(id))
+    const added = wanted.filter((id) => !chat.labels.includes(id))
+    chat.labels = wanted
+    const labelOf = (id: string) => {
+      const label = this.account.labels.get(id)
+      return label ? labelDto(label) : null
+    }
+    for (const labelId of removed) this.emit({ type: 'label.chat.deleted', labelId, chatId, label: labelOf(labelId) })
+    for (const labelId of added) this.emit({ type: 'label.chat.added', labelId, chatId, label: labelOf(labelId) })
+  }
+
+  override async rejectCall(callId: string): Promise<void> {
+    this.requireWorking()
+    const call = this.account.calls.get(callId)
+    if (!call || nowSeconds() - call.timestamp > CALL_RING_SECONDS) throw new NotFoundError(`No call ${callId} is ringing`)
+    if (call.rejected) throw new ConflictError(`Call ${callId} was rejected already`)
+    call.rejected = true
+  }
+
+  override async listChannels(): Promise<ChannelDTO[]> {
+    this.requireWorking()
+    return this.network.channels.forNumber(this.phoneNumber).map((channel) => this.network.channels.dto(channel, this.phoneNumber))
+  }
+
+  override async getChannel(channelId: string): Promise<ChannelDTO> {
+    this.requireWorking()
+    return this.network.channels.dto(this.network.channels.require(channelId), this.phoneNumber)
+  }
+
+  override async createChannel(name: string, description?: string): Promise<ChannelDTO> {
+    this.requireWorking()
+    const channel = this.network.channels.create(this.phoneNumber, name, description ?? '', nowSeconds())
+    this.account.chat(channel.id, channel.createdAt)
+    return this.network.channels.dto(channel, this.phoneNumber)
+  }
+
+  override async deleteChannel(channelId: string): Promise<void> {
+    this.requireWorking()
+    for (const follower of this.network.channels.delete(this.phoneNumber, channelId)) this.network.changed(follower)
+    this.account.clear(channelId, true)
+  }
+
+  override async followChannel(channelId: string, follow: boolean): Promise<void> {
+    this.requireWorking()
+    this.network.channels.follow(this.phoneNumber, channelId, follow)
+    if (follow) this.account.chat(channelId, nowSeconds())
+  }
+
+  override async muteChannel(channelId: string, muted: boolean): Promise<void> {
+    this.requireWorking()
+    this.network.channels.mute(this.phoneNumber, channelId, muted)
+  }
+
+  /** The sandbox's call: rings on `to` (a number of this network, or every other member of a group). */
+  private async placeCall(to: string, video: boolean): Promise<{ id: string }> {
+    this.requireWorking()
+    const id = randomBytes(16).toString('hex').toUpperCase()
+    const timestamp = nowSeconds()
+    if (to.endsWith('@g.us')) {
+      const group = this.network.groups.requireMember(this.phoneNumber, to)
+      for (const phone of group.participants.keys()) {
+        if (phone !== this.phoneNumber) this.network.send(phone, { kind: 'call', from: this.phoneNumber, group: to, id, video, timestamp })
+      }
+      return { id }
+    }
+    const phone = phoneOf(to)
+    if (phone === this.phoneNumber) throw new BadRequestError('A number cannot call itself')
+    if (!this.network.hasAccount(phone)) throw new NotFoundError(`${jid(phone)} is not a number of this simulated network`)
+    this.network.send(phone, { kind: 'call', from: this.phoneNumber, id, video, timestamp })
+    return { id }
+  }
+
+  private onCall(packet: Extract<Packet, { kind: 'call' }>): void {
+    // A call that waited in the inbox longer than it rings was missed: nothing rings any more.
+    if (nowSeconds() - packet.timestamp > CALL_RING_SECONDS || this.isBlocked(packet.from, packet.group)) return
+    for (const [id, call] of this.account.calls) if (nowSeconds() - call.timestamp > CALL_RING_SECONDS) this.account.calls.delete(id)
+    this.account.calls.set(packet.id, { id: packet.id, from: packet.from, ...(packet.group && { group: packet.group }), video: packet.video, timestamp: packet.timestamp, rejected: false })
+    this.emit({ type: 'call.received', id: packet.id, from: jid(packet.from), isVideo: packet.video, isGroup: packet.group !== undefined, timestamp: packet.timestamp })
+  }
+
   // ─── Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras ──
 
   override async joinGroup(inviteCode: string): Promise<GroupJoinResult> {
@@ -797,6 +929,9 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         })
         return
       }
+      case 'call':
+        this.onCall(packet)
+        return
       case 'pin': {
         const chatId = packet.group ?? jid(packet.from)
         const target = this.account.findByKey(chatId, packet.targetKey)
@@ -834,14 +969,15 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   /** A message from the network (or the sandbox): stored, reported, and receipted to its sender. */
   private receive(wire: WireMessage): MessageDTO | undefined {
     if (this.status !== 'WORKING') return undefined
-    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST ? wire.to : undefined
+    const group = wire.to.endsWith('@g.us') || wire.to === STATUS_BROADCAST || wire.to.endsWith('@newsletter') ? wire.to : undefined
     if (this.isBlocked(wire.from, group)) return undefined
     const chatId = group ?? jid(wire.from)
     if (this.account.findByKey(chatId, wire.key)) return undefined
     const stored: StoredMessage = { key: wire.key, dto: this.toDto(wire, chatId, false, ACK.DEVICE), ...(wire.media && { media: wire.media }) }
     this.account.add(chatId, stored)
     this.emit({ type: 'message', message: { ...stored.dto }, ...(wire.media && { media: wire.media }) })
-    if (group !== STATUS_BROADCAST) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
+    // Channel posts are not receipted to their author (WhatsApp shows channels' view counts instead).
+    if (group !== STATUS_BROADCAST && !group?.endsWith('@newsletter')) this.network.send(wire.from, { kind: 'receipt', from: this.phoneNumber, ...(group && { group }), keys: [wire.key], ack: ACK.DEVICE })
     return stored.dto
   }
 
@@ -913,6 +1049,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   private route(chatId: string): Route {
     if (chatId === STATUS_BROADCAST) throw new BadRequestError('Post to Status with POST /:phoneNumber/status')
     if (chatId.endsWith('@lid')) throw new NotFoundError(`The simulator knows no contact ${chatId}`)
+    if (chatId.endsWith('@newsletter')) return { chatId, recipients: this.network.channels.postTargets(this.phoneNumber, chatId), channel: true }
     if (chatId.endsWith('@g.us')) {
       const group = this.network.groups.requireMember(this.phoneNumber, chatId)
       if (group.messagesAdminsOnly && !this.network.groups.isAdmin(group, this.phoneNumber)) {
@@ -987,6 +1124,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
   }
 
   private toDto(wire: WireMessage, chatId: string, fromMe: boolean, ack: Ack): MessageDTO {
+    // A channel's posts come from the channel itself, with no author shown.
+    const inChannel = chatId.endsWith('@newsletter')
     const inGroup = chatId.endsWith('@g.us') || chatId === STATUS_BROADCAST
     const author = !fromMe && inGroup ? jid(wire.from) : undefined
     const quoted = wire.quotedKey ? this.account.findByKey(chatId, wire.quotedKey) : undefined
@@ -994,7 +1133,7 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       id: fromMe ? ownId(chatId, wire.key) : receivedId(chatId, wire.key, author),
       timestamp: wire.timestamp,
       chatId,
-      from: fromMe ? this.myJid : inGroup ? chatId : jid(wire.from),
+      from: fromMe ? this.myJid : inGroup || inChannel ? chatId : jid(wire.from),
       to: fromMe ? chatId : inGroup ? chatId : this.myJid,
       fromMe,
       ...(inGroup && { participant: fromMe ? this.myJid : jid(wire.from) }),

@@ -13,7 +13,9 @@
  * back as what they were.
  */
 import type { EngineStateStore } from '../engine'
-import { Account, type ChatState, type SavedName, type StoredMessage } from './account'
+import { Account, type CallRecord, type ChatState, type SavedName, type StoredMessage } from './account'
+import type { ChannelState } from './channels'
+import type { StoredLabel } from './labels'
 import type { GroupState } from './groups'
 import type { AccountProfile } from './network'
 import type { Packet } from './wire'
@@ -32,6 +34,8 @@ export interface WorldState {
   profiles: Map<string, AccountProfile>
   outside: Set<string>
   groups: GroupState[]
+  /** Absent in rows written before channels existed. */
+  channels?: ChannelState[]
 }
 
 interface AccountState {
@@ -40,6 +44,9 @@ interface AccountState {
   chats: Array<Omit<ChatState, 'messages'> & { messages?: StoredMessage[] }>
   blocked: Set<string>
   inbox: Packet[]
+  /** Absent in rows written before labels and calls existed: the starter labels, no calls. */
+  labels?: Map<string, StoredLabel>
+  calls?: Map<string, CallRecord>
   /** Absent in rows written before contacts could be saved. */
   savedNames?: Map<string, SavedName>
 }
@@ -81,7 +88,7 @@ export function decode<T>(text: string): T {
 /** The account's head row: everything but the messages. */
 export function encodeAccount(account: Account): string {
   const chats = [...account.chats.values()].map(({ messages: _messages, ...chat }) => chat)
-  return encode({ phone: account.phone, chats, blocked: account.blocked, inbox: account.inbox, savedNames: account.savedNames } satisfies AccountState)
+  return encode({ phone: account.phone, chats, blocked: account.blocked, inbox: account.inbox, savedNames: account.savedNames, labels: account.labels, calls: account.calls } satisfies AccountState)
 }
 
 /** What a save of this account writes and deletes: its head, the messages added or changed, the ids of those gone. */
@@ -111,6 +118,8 @@ export function decodeAccount(text: string): Account {
   }
   for (const blocked of state.blocked) account.blocked.add(blocked)
   account.inbox.push(...state.inbox)
+  if (state.labels) account.labels = state.labels
+  for (const [id, call] of state.calls ?? []) account.calls.set(id, call)
   for (const [id, name] of state.savedNames ?? []) account.savedNames.set(id, name)
   return account
 }

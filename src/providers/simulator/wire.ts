@@ -51,6 +51,8 @@ export type Packet =
   | { kind: 'presence'; from: string; group?: string; state: PresenceState | OwnPresence; timestamp: number }
   | { kind: 'group'; notification: GroupNotification }
   | { kind: 'vote'; from: string; group?: string; targetKey: string; options: string[]; timestamp: number }
+  /** A call rings (issue 13 part B); `group` for a group call. */
+  | { kind: 'call'; from: string; group?: string; id: string; video: boolean; timestamp: number }
   /** `until` 0: unpinned. */
   | { kind: 'pin'; from: string; group?: string; targetKey: string; until: number }
 

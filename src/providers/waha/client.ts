@@ -85,6 +85,11 @@ import type {
   WAHASessionPresence,
   WAMessage,
   WANumberExistResult,
+  CreateChannelRequest,
+  LabelBody,
+  RejectCallRequest,
+  WahaChannel,
+  WahaLabelInfo,
   WebhookConfig,
 } from './types'
 
@@ -973,5 +978,81 @@ export class WahaClient {
   /** `DELETE /api/{session}/groups/{id}/picture` (GroupsController_deletePicture). */
   deleteGroupPicture(session: string, groupId: string): Promise<Result> {
     return this.json({ operation: 'GroupsController_deletePicture', method: 'DELETE', path: `/api/${seg(session)}/groups/${seg(groupId)}/picture` })
+  }
+
+  // ── Issue 13 part B: labels, calls, channels ───────────────────────────────────
+
+  /** `GET /api/{session}/labels` (LabelsController_getAll). */
+  async getLabels(session: string): Promise<WahaLabelInfo[]> {
+    return (await this.json<WahaLabelInfo[] | null>({ operation: 'LabelsController_getAll', method: 'GET', path: `/api/${seg(session)}/labels` })) ?? []
+  }
+
+  /** `POST /api/{session}/labels` (LabelsController_create). */
+  createLabel(session: string, body: LabelBody): Promise<WahaLabelInfo> {
+    return this.json({ operation: 'LabelsController_create', method: 'POST', path: `/api/${seg(session)}/labels`, body })
+  }
+
+  /** `PUT /api/{session}/labels/{labelId}` (LabelsController_update). */
+  updateLabel(session: string, labelId: string, body: LabelBody): Promise<WahaLabelInfo | null> {
+    return this.json({ operation: 'LabelsController_update', method: 'PUT', path: `/api/${seg(session)}/labels/${seg(labelId)}`, body })
+  }
+
+  /** `DELETE /api/{session}/labels/{labelId}` (LabelsController_delete). */
+  async deleteLabel(session: string, labelId: string): Promise<void> {
+    await this.empty({ operation: 'LabelsController_delete', method: 'DELETE', path: `/api/${seg(session)}/labels/${seg(labelId)}` })
+  }
+
+  /** `GET /api/{session}/labels/chats/{chatId}` (LabelsController_getChatLabels). */
+  async getChatLabels(session: string, chatId: string): Promise<WahaLabelInfo[]> {
+    return (await this.json<WahaLabelInfo[] | null>({ operation: 'LabelsController_getChatLabels', method: 'GET', path: `/api/${seg(session)}/labels/chats/${seg(chatId)}` })) ?? []
+  }
+
+  /** `PUT /api/{session}/labels/chats/{chatId}` (LabelsController_putChatLabels): the chat's labels become these. */
+  async putChatLabels(session: string, chatId: string, labelIds: readonly string[]): Promise<void> {
+    await this.empty({
+      operation: 'LabelsController_putChatLabels',
+      method: 'PUT',
+      path: `/api/${seg(session)}/labels/chats/${seg(chatId)}`,
+      body: { labels: labelIds.map((id) => ({ id })) },
+    })
+  }
+
+  /** `GET /api/{session}/labels/{labelId}/chats` (LabelsController_getChatsByLabel); engine-specific chat objects. */
+  async getChatsByLabel(session: string, labelId: string): Promise<WahaEngineObject[]> {
+    return (await this.json<WahaEngineObject[] | null>({ operation: 'LabelsController_getChatsByLabel', method: 'GET', path: `/api/${seg(session)}/labels/${seg(labelId)}/chats` })) ?? []
+  }
+
+  /** `POST /api/{session}/calls/reject` (CallsController_rejectCall). */
+  async rejectCall(session: string, request: RejectCallRequest): Promise<void> {
+    await this.empty({ operation: 'CallsController_rejectCall', method: 'POST', path: `/api/${seg(session)}/calls/reject`, body: request })
+  }
+
+  /** `GET /api/{session}/channels` (ChannelsController_list). */
+  async listChannels(session: string, query: { role?: WahaChannel['role'] } = {}): Promise<WahaChannel[]> {
+    return (await this.json<WahaChannel[] | null>({ operation: 'ChannelsController_list', method: 'GET', path: `/api/${seg(session)}/channels`, query: { role: query.role } })) ?? []
+  }
+
+  /** `POST /api/{session}/channels` (ChannelsController_create). */
+  createChannel(session: string, request: CreateChannelRequest): Promise<WahaChannel> {
+    return this.json({ operation: 'ChannelsController_create', method: 'POST', path: `/api/${seg(session)}/channels`, body: request })
+  }
+
+  /** `GET /api/{session}/channels/{id}` (ChannelsController_get). */
+  getChannel(session: string, channelId: string): Promise<WahaChannel> {
+    return this.json({ operation: 'ChannelsController_get', method: 'GET', path: `/api/${seg(session)}/channels/${seg(channelId)}` })
+  }
+
+  /** `DELETE /api/{session}/channels/{id}` (ChannelsController_delete). */
+  async deleteChannel(session: string, channelId: string): Promise<void> {
+    await this.empty({ operation: 'ChannelsController_delete', method: 'DELETE', path: `/api/${seg(session)}/channels/${seg(channelId)}` })
+  }
+
+  /** `POST /api/{session}/channels/{id}/{follow,unfollow,mute,unmute}` (ChannelsController_follow / unfollow / mute / unmute). */
+  async channelAction(session: string, channelId: string, action: 'follow' | 'unfollow' | 'mute' | 'unmute'): Promise<void> {
+    await this.empty({
+      operation: `ChannelsController_${action}`,
+      method: 'POST',
+      path: `/api/${seg(session)}/channels/${seg(channelId)}/${action}`,
+    })
   }
 }

@@ -10,7 +10,7 @@
  * (WAHA retries a callback that timed out).
  */
 import { ACK, type MessageDTO, type ParticipantAction, type EngineEvent, type SessionStatus } from '../engine'
-import { ackOf, chatIdOfMessage, parseMessageId, wahaMessageToDto, wahaStatusToSessionStatus } from './mappers'
+import { ackOf, chatIdOfMessage, parseMessageId, wahaLabelToDto, wahaMessageToDto, wahaStatusToSessionStatus } from './mappers'
 import type { WahaMessageWebhookBody, WahaStateChangeWebhookBody, WAMessage } from './model'
 
 export type WahaEnvelope = WahaMessageWebhookBody | WahaStateChangeWebhookBody
@@ -174,6 +174,14 @@ export function wahaEnvelopeToEngineEvents(envelope: WahaEnvelope): WahaEngineEv
           timestamp: vote.timestamp,
         },
       ]
+    }
+    case 'label.upsert':
+    case 'label.deleted':
+      return [{ type: envelope.event, label: wahaLabelToDto(envelope.payload) }]
+    case 'label.chat.added':
+    case 'label.chat.deleted': {
+      const { labelId, chatId, label } = envelope.payload
+      return [{ type: envelope.event, labelId, chatId, label: label ? wahaLabelToDto(label) : null }]
     }
     case 'session.status': {
       const mapped: { status: SessionStatus; reason?: string } = wahaStatusToSessionStatus(envelope.payload.status)

@@ -9,9 +9,14 @@
 import { userOf } from '../../lib/chat-id'
 import { messageTypeOfMime, WWEB_MESSAGE_TYPES } from '../message-types'
 import { UpstreamError } from '../../errors'
+import { labelColorHex } from '../../lib/label-colors'
 import {
   ACK,
+  CHANNEL_ROLES,
   type Ack,
+  type ChannelDTO,
+  type ChannelRole,
+  type LabelDTO,
   type ChatDTO,
   type ContactDTO,
   type GroupDTO,
@@ -445,5 +450,25 @@ export function wahaProfileToDto(profile: MyProfile, about?: string | null): Pro
     phone: userOf(profile.id),
     ...(typeof about === 'string' && { status: about }),
     pictureUrl: profile.picture ?? null,
+  }
+}
+
+// ─── Issue 13 part B: labels and channels ──────────────────────────────────
+
+/** A WAHA label; the colour as WAHA gives it (index and hex), the hex derived when an engine leaves it out. */
+export function wahaLabelToDto(label: { id: string; name: string; color: number; colorHex?: string }): LabelDTO {
+  const color = Number.isInteger(label.color) ? label.color : 0
+  return { id: String(label.id), name: label.name, color, colorHex: (label.colorHex || labelColorHex(color)).toLowerCase() }
+}
+
+export function wahaChannelToDto(channel: { id: string; name: string; description?: string; role: string; subscribersCount?: number; invite?: string }): ChannelDTO {
+  const role = (CHANNEL_ROLES as readonly string[]).includes(channel.role) ? (channel.role as ChannelRole) : 'GUEST'
+  return {
+    id: channel.id,
+    name: channel.name,
+    description: channel.description ?? '',
+    role,
+    ...(typeof channel.subscribersCount === 'number' && { subscribers: channel.subscribersCount }),
+    ...(channel.invite && { invite: channel.invite }),
   }
 }

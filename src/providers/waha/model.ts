@@ -301,6 +301,21 @@ export const CallData = t.Object(
 )
 export type CallData = typeof CallData.static
 
+/** A WhatsApp Business label (issue 13 part B). */
+export const WahaLabel = t.Object(
+  {
+    id: t.String({ minLength: 1 }),
+    name: t.String(),
+    color: t.Number({ description: 'Palette index, not a colour' }),
+    colorHex: t.String(),
+  },
+  open,
+)
+export type WahaLabel = typeof WahaLabel.static
+
+export const LabelChatAssociation = t.Object({ labelId: t.String({ minLength: 1 }), chatId: t.String({ minLength: 1 }), label: nullable(WahaLabel) }, open)
+export type LabelChatAssociation = typeof LabelChatAssociation.static
+
 /** A message WAHA points at (the poll a vote is for). */
 export const MessageDestination = t.Object(
   {
@@ -372,6 +387,10 @@ export const WebhookGroupV2Update = envelope('group.v2.update', GroupV2UpdateEve
 export const WAHAWebhookPresenceUpdate = envelope('presence.update', WAHAChatPresences)
 export const WAHAWebhookCallReceived = envelope('call.received', CallData)
 export const WAHAWebhookPollVote = envelope('poll.vote', PollVotePayload)
+export const WAHAWebhookLabelUpsert = envelope('label.upsert', WahaLabel)
+export const WAHAWebhookLabelDeleted = envelope('label.deleted', WahaLabel)
+export const WAHAWebhookLabelChatAdded = envelope('label.chat.added', LabelChatAssociation)
+export const WAHAWebhookLabelChatDeleted = envelope('label.chat.deleted', LabelChatAssociation)
 /** Deprecated by WAHA ("an internal engine's state, not session status"); accepted, payload opaque. */
 export const WAHAWebhookStateChange = envelope('state.change', t.Record(t.String(), t.Unknown()))
 
@@ -415,6 +434,10 @@ export const WahaMessageWebhookBody = t.Union([
   WAHAWebhookPresenceUpdate,
   WAHAWebhookCallReceived,
   WAHAWebhookPollVote,
+  WAHAWebhookLabelUpsert,
+  WAHAWebhookLabelDeleted,
+  WAHAWebhookLabelChatAdded,
+  WAHAWebhookLabelChatDeleted,
 ])
 export type WahaMessageWebhookBody = typeof WahaMessageWebhookBody.static
 

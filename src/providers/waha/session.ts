@@ -16,6 +16,7 @@
 import { STATUS_BROADCAST, userOf } from '../../lib/chat-id'
 import { BadRequestError, NotFoundError, UpstreamError } from '../../errors'
 import type { Logger } from '../../lib/logger'
+import { labelColorHex } from '../../lib/label-colors'
 import { jidOf } from '../../lib/phone'
 import { pageOfChats } from '../chat-query'
 import {
@@ -47,6 +48,9 @@ import {
   type SessionSnapshot,
   type SessionStatus,
   type StatusContent,
+  type ChannelDTO,
+  type LabelDTO,
+  type LabelInput,
 } from '../engine'
 import { buildCallbackWebhooks, type WahaClient } from './client'
 import type { WahaMessageEvent } from './events'
@@ -67,6 +71,8 @@ import {
   wahaProfileToDto,
   wahaStatusToSessionStatus,
   type SentMessage,
+  wahaChannelToDto,
+  wahaLabelToDto,
 } from './mappers'
 import type { WahaSessionStatus } from './model'
 import type { BinaryFile, MeInfo, Result, SessionConfig, SessionInfo, WAMessage, WebhookConfig } from './types'
@@ -111,6 +117,8 @@ const ACTIVE_WAHA_STATUSES: ReadonlySet<WahaSessionStatus> = new Set([
 
 /** How many message ids are remembered to drop a message WAHA delivers twice. */
 const RECENT_MESSAGE_IDS = 2048
+/** Calls remembered for rejecting (WAHA rejects by id and caller); the oldest are forgotten first. */
+const MAX_RINGING_CALLS = 256
 /** Extra messages read around a history cursor, for messages stamped the same second. */
 const SAME_SECOND_SLACK = 20
 
@@ -157,6 +165,8 @@ export class WahaSession extends BaseEngineSession {
   /** Callbacks are processed one batch at a time, in arrival order. */
   private callbacks: Promise<void> = Promise.resolve()
   private readonly recentMessageIds = new Set<string>()
+  /** Calls heard through WAHA's call.received callbacks, id → caller. */
+  private readonly ringing = new Map<string, string>()
   private readonly client: WahaClient
   private readonly logger: Logger
 
@@ -279,6 +289,12 @@ export class WahaSession extends BaseEngineSession {
         case 'engine.crashed':
           // WAHA restarts its own sessions; its status callbacks say how that goes.
           this.logger.warn({ reason: event.reason }, 'WAHA reported an engine failure')
+          break
+        case 'call.received':
+          // WAHA rejects a call by id and caller: remember who rings.
+          this.ringing.set(event.id, event.from)
+          if (this.ringing.size > MAX_RINGING_CALLS) this.ringing.delete(this.ringing.keys().next().value!)
+          this.context.emit(event)
           break
         default:
           this.context.emit(event)
@@ -628,6 +644,8 @@ export class WahaSession extends BaseEngineSession {
    * `total` is then exact.
    */
   override async listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
+    // WAHA's chats do not say their labels: a label filter reads the label's chats instead.
+    if (query.labelId !== undefined) return pageOfChats(await this.getLabelChats(query.labelId).catch(() => []), query)
     const chats = await this.client.listChats(this.wahaSession, { sortBy: 'conversationTimestamp', sortOrder: 'desc' })
     return pageOfChats(chats.map(wahaChatToDto), query)
   }
@@ -636,7 +654,9 @@ export class WahaSession extends BaseEngineSession {
     const summaries = await this.client.getChatsOverview(this.wahaSession, { ids: [chatId] })
     const summary = summaries.find((candidate) => candidate.id === chatId)
     if (!summary) throw new NotFoundError(`Chat ${chatId} not found`)
-    return wahaChatSummaryToDto(summary)
+    // The chat's labels are one more call; an engine without labels (not WhatsApp Business) has none.
+    const labels = await this.client.getChatLabels(this.wahaSession, chatId).catch(() => [])
+    return { ...wahaChatSummaryToDto(summary), labels: labels.map((label) => String(label.id)) }
   }
 
   /** Newest first. `before` becomes WAHA's `filter.timestamp.lte` at that message's time. */
@@ -838,5 +858,70 @@ export class WahaSession extends BaseEngineSession {
   /** WAHA answers `{success: false}` (with 2xx) when WhatsApp refused. */
   private succeeded(what: string, result: Result | null): void {
     if (result && result.success === false) throw new UpstreamError(`WAHA reported failure ${what}`)
+  }
+
+  // ─── Issue 13 part B: labels, calls, channels ─────────────────────────────
+  // WAHA reports label changes itself (label.* callbacks): nothing is emitted here.
+
+  override async getLabels(): Promise<LabelDTO[]> {
+    return (await this.client.getLabels(this.wahaSession)).map(wahaLabelToDto)
+  }
+
+  override async saveLabel(input: LabelInput): Promise<LabelDTO> {
+    const body = { name: input.name, color: input.color, colorHex: labelColorHex(input.color) }
+    if (input.id === undefined) return wahaLabelToDto(await this.client.createLabel(this.wahaSession, body))
+    const updated = await this.client.updateLabel(this.wahaSession, input.id, body)
+    return updated ? wahaLabelToDto(updated) : { id: input.id, name: input.name, color: input.color, colorHex: labelColorHex(input.color) }
+  }
+
+  override async deleteLabel(labelId: string): Promise<void> {
+    await this.client.deleteLabel(this.wahaSession, labelId)
+  }
+
+  override async getLabelChats(labelId: string): Promise<ChatDTO[]> {
+    if (!(await this.getLabels()).some((label) => label.id === labelId)) throw new NotFoundError(`Label ${labelId} not found`)
+    return (await this.client.getChatsByLabel(this.wahaSession, labelId)).map((chat) => {
+      const dto = wahaChatToDto(chat)
+      return { ...dto, labels: [...new Set([...(dto.labels ?? []), labelId])] }
+    })
+  }
+
+  override async setChatLabels(chatId: string, labelIds: string[]): Promise<void> {
+    const known = new Set((await this.getLabels()).map((label) => label.id))
+    const unknown = labelIds.filter((id) => !known.has(id))
+    if (unknown.length > 0) throw new BadRequestError(`Unknown label ids: ${unknown.join(', ')} (GET /:phoneNumber/labels lists them)`, { field: 'labelIds', unknown })
+    await this.client.putChatLabels(this.wahaSession, chatId, labelIds)
+  }
+
+  override async rejectCall(callId: string): Promise<void> {
+    const from = this.ringing.get(callId)
+    if (from === undefined) throw new NotFoundError(`No call ${callId} is ringing (this server heard of no such call)`)
+    await this.client.rejectCall(this.wahaSession, { from, id: callId })
+    this.ringing.delete(callId)
+  }
+
+  override async listChannels(): Promise<ChannelDTO[]> {
+    // WAHA lists every known channel (also those only looked at): the list is those followed or run.
+    return (await this.client.listChannels(this.wahaSession)).map(wahaChannelToDto).filter((channel) => channel.role !== 'GUEST')
+  }
+
+  override async getChannel(channelId: string): Promise<ChannelDTO> {
+    return wahaChannelToDto(await this.client.getChannel(this.wahaSession, channelId))
+  }
+
+  override async createChannel(name: string, description?: string): Promise<ChannelDTO> {
+    return wahaChannelToDto(await this.client.createChannel(this.wahaSession, { name, ...(description !== undefined && { description }) }))
+  }
+
+  override async deleteChannel(channelId: string): Promise<void> {
+    await this.client.deleteChannel(this.wahaSession, channelId)
+  }
+
+  override async followChannel(channelId: string, follow: boolean): Promise<void> {
+    await this.client.channelAction(this.wahaSession, channelId, follow ? 'follow' : 'unfollow')
+  }
+
+  override async muteChannel(channelId: string, muted: boolean): Promise<void> {
+    await this.client.channelAction(this.wahaSession, channelId, muted ? 'mute' : 'unmute')
   }
 }

@@ -413,3 +413,45 @@ export interface SettingsSecurityChangeInfo {
 }
 /** Group objects are engine-specific (WEBJS GroupChat, NOWEB metadata, …): undocumented. */
 export type WahaGroup = WahaEngineObject
+
+// ── Issue 13 part B: labels, calls, channels ──────────────────────────────────────
+
+/** WAHA's `Label`: `color` is the palette index, `colorHex` the colour. */
+export interface WahaLabelInfo {
+  id: string
+  name: string
+  color: number
+  colorHex: string
+}
+
+/** `POST` / `PUT /api/{session}/labels…` body (LabelBody). */
+export interface LabelBody {
+  name: string
+  color?: number
+  colorHex?: string
+}
+
+/** `POST /api/{session}/calls/reject` body (RejectCallRequest). */
+export interface RejectCallRequest {
+  from: string
+  id: string
+}
+
+/** WAHA's `Channel`. */
+export interface WahaChannel {
+  id: string
+  name: string
+  invite?: string
+  preview?: string
+  picture?: string
+  role: 'OWNER' | 'ADMIN' | 'SUBSCRIBER' | 'GUEST'
+  description?: string
+  verified?: boolean
+  subscribersCount?: number
+}
+
+/** `POST /api/{session}/channels` body (CreateChannelRequest). */
+export interface CreateChannelRequest {
+  name: string
+  description?: string
+}

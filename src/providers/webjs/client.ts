@@ -91,7 +91,19 @@ export type WReaction = Pick<WAWebJS.Reaction, 'id' | 'msgId' | 'senderId' | 're
 
 export type WGroupNotification = Pick<WAWebJS.GroupNotification, 'id' | 'chatId' | 'author' | 'recipientIds' | 'timestamp' | 'type' | 'body'>
 
-export type WCall = Pick<WAWebJS.Call, 'id' | 'from' | 'timestamp' | 'isVideo' | 'isGroup' | 'fromMe'>
+export type WCall = Pick<WAWebJS.Call, 'id' | 'from' | 'timestamp' | 'isVideo' | 'isGroup' | 'fromMe' | 'reject'>
+
+/** A whatsapp-web.js `Label` (WhatsApp Business). */
+export type WLabel = Pick<WAWebJS.Label, 'id' | 'name' | 'hexColor'>
+
+/**
+ * A whatsapp-web.js `Channel` (newsletter). `channelMetadata` is WhatsApp Web's newsletter
+ * metadata as whatsapp-web.js copies it (not in index.d.ts): the membership and follower count.
+ */
+export type WChannel = Pick<WAWebJS.Channel, 'id' | 'name' | 'description' | 'isChannel' | 'mute' | 'unmute'> &
+  Partial<Pick<WAWebJS.Channel, 'isMuted'>> & {
+    channelMetadata?: { membershipType?: string; subscribersCount?: number; inviteCode?: string }
+  }
 
 /** A whatsapp-web.js `PollVote`: `selectedOptions` empty when the vote was withdrawn; `interractedAtTs` in ms. */
 export type WPollVote = Pick<WAWebJS.PollVote, 'voter' | 'selectedOptions' | 'interractedAtTs'> & { parentMessage: WMessage }
@@ -146,6 +158,16 @@ export interface WebjsClient {
   setStatus(status: string): Promise<void>
   setDisplayName(displayName: string): Promise<boolean>
   setProfilePicture(media: WAWebJS.MessageMedia): Promise<boolean>
+  // Issue 13 part B: labels (WhatsApp Business) and channels.
+  getLabels(): Promise<WLabel[]>
+  getChatLabels(chatId: string): Promise<WLabel[]>
+  getChatsByLabelId(labelId: string): Promise<Array<WChat | WGroupChat>>
+  addOrRemoveLabels(labelIds: Array<number | string>, chatIds: string[]): Promise<void>
+  getChannels(): Promise<WChannel[]>
+  createChannel(title: string, options?: WAWebJS.CreateChannelOptions): Promise<WAWebJS.CreateChannelResult | string>
+  deleteChannel(channelId: string): Promise<boolean>
+  subscribeToChannel(channelId: string): Promise<boolean>
+  unsubscribeFromChannel(channelId: string, options?: WAWebJS.UnsubscribeOptions): Promise<boolean>
   // Issue 13 part A: invites, membership requests, contacts, presence, profile and Status extras (./invites.ts).
   acceptInvite(inviteCode: string): Promise<string>
   getInviteInfo(inviteCode: string): Promise<object>
@@ -208,5 +230,7 @@ export type DriftChecks = [
   Assert<Fits<WAWebJS.GroupNotification, WGroupNotification>>,
   Assert<Fits<WAWebJS.Call, WCall>>,
   Assert<Fits<WAWebJS.PollVote, WPollVote>>,
+  Assert<Fits<WAWebJS.Label, WLabel>>,
+  Assert<Fits<WAWebJS.Channel, WChannel>>,
   Assert<Fits<typeof WAWebJS.MessageMedia, WebjsRuntime['MessageMedia']>>,
 ]

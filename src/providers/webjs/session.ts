@@ -12,7 +12,9 @@ import {
   BaseEngineSession,
   capabilitiesExcept,
   type Capability,
+  type ChannelDTO,
   type ChatDTO,
+  type LabelDTO,
   type ChatQuery,
   type ContactDTO,
   type EngineContext,
@@ -40,6 +42,7 @@ import {
 import type { WebjsClient, WebjsRuntime, WGroupChat, WMessage } from './client'
 import { pageOfChats } from '../chat-query'
 import { describeError, withTimeout } from './errors'
+import * as business from './business'
 import * as features from './features'
 import * as invites from './invites'
 import {
@@ -62,7 +65,11 @@ import { WebjsSupervisor, type RunEvents, type WebjsSupervisorOptions } from './
 
 
 /** Everything whatsapp-web.js offers: all but the simulator's sandbox. */
-export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept('sandbox')
+export const WEBJS_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
+  'sandbox',
+  // whatsapp-web.js can read, assign and filter labels but not create, change or delete them.
+  'labels.manage',
+)
 
 export interface WebjsSessionOptions extends WebjsSupervisorOptions {
   runtime: WebjsRuntime
@@ -83,6 +90,7 @@ export class WebjsSession extends BaseEngineSession {
 
   private readonly supervisor: WebjsSupervisor
   private readonly logger: Logger
+  private readonly ringing = new business.RingingCalls()
 
   constructor(
     private readonly context: EngineContext,
@@ -152,7 +160,9 @@ export class WebjsSession extends BaseEngineSession {
     on('vote_update', (vote) => enqueue(async () => emit(features.toPollVoteEvent(vote, this.meId()))))
     on('call', (call) => {
       const event = toCallEvent(call)
-      if (event) enqueue(async () => emit(event))
+      if (!event) return
+      this.ringing.ringing(call)
+      enqueue(async () => emit(event))
     })
   }
 
@@ -370,11 +380,22 @@ export class WebjsSession extends BaseEngineSession {
   }
 
   override listChats(query: ChatQuery): Promise<Page<ChatDTO>> {
-    return this.op('list chats', async (client) => pageOfChats((await client.getChats()).map(toChatDTO), query))
+    return this.op('list chats', async (client) => {
+      // Chat objects do not carry their labels: a label filter asks WhatsApp Web for the label's chats.
+      const labelId = query.labelId
+      if (labelId === undefined) return pageOfChats((await client.getChats()).map(toChatDTO), query)
+      const labelled = await client.getChatsByLabelId(labelId).catch(() => [])
+      return pageOfChats(labelled.filter(Boolean).map((chat) => ({ ...toChatDTO(chat), labels: [labelId] })), query)
+    })
   }
 
   override getChat(chatId: string): Promise<ChatDTO> {
-    return this.op('read the chat', async (client) => toChatDTO(await this.chat(client, chatId)))
+    return this.op('read the chat', async (client) => {
+      const chat = toChatDTO(await this.chat(client, chatId))
+      // Chat objects do not carry their labels; one chat's are one call (none on WhatsApp Messenger).
+      const labels = await client.getChatLabels(chatId).catch(() => [])
+      return { ...chat, labels: labels.map((label) => String(label.id)) }
+    })
   }
 
   /**
@@ -708,5 +729,54 @@ export class WebjsSession extends BaseEngineSession {
 
   override getPollVotes(messageId: string): Promise<PollVotes> {
     return this.op('read the poll votes', async (client) => features.pollVotes(await this.message(client, messageId)))
+  }
+
+  // ─── Issue 13 part B: labels, calls, channels (./business.ts) ─────────────
+
+  override getLabels(): Promise<LabelDTO[]> {
+    return this.op('read the labels', (client) => business.labels(client))
+  }
+
+  override getLabelChats(labelId: string): Promise<ChatDTO[]> {
+    return this.op("read the label's chats", async (client) => {
+      await business.requireLabel(client, labelId)
+      const chats = await client.getChatsByLabelId(labelId)
+      return chats.filter(Boolean).map((chat) => ({ ...toChatDTO(chat), labels: [labelId] }))
+    })
+  }
+
+  override setChatLabels(chatId: string, labelIds: string[]): Promise<void> {
+    return this.op("set the chat's labels", async (client) => {
+      await this.chat(client, chatId)
+      for (const event of await business.setChatLabels(client, chatId, labelIds)) this.context.emit(event)
+    })
+  }
+
+  override rejectCall(callId: string): Promise<void> {
+    return this.op('reject the call', () => this.ringing.reject(callId))
+  }
+
+  override listChannels(): Promise<ChannelDTO[]> {
+    return this.op('list channels', (client) => business.listChannels(client))
+  }
+
+  override getChannel(channelId: string): Promise<ChannelDTO> {
+    return this.op('read the channel', async (client) => business.toChannelDTO(await business.channel(client, channelId)))
+  }
+
+  override createChannel(name: string, description?: string): Promise<ChannelDTO> {
+    return this.op('create the channel', (client) => business.createChannel(client, name, description))
+  }
+
+  override deleteChannel(channelId: string): Promise<void> {
+    return this.op('delete the channel', (client) => business.deleteChannel(client, channelId))
+  }
+
+  override followChannel(channelId: string, follow: boolean): Promise<void> {
+    return this.op(follow ? 'follow the channel' : 'unfollow the channel', (client) => business.followChannel(client, channelId, follow))
+  }
+
+  override muteChannel(channelId: string, muted: boolean): Promise<void> {
+    return this.op(muted ? 'mute the channel' : 'unmute the channel', (client) => business.muteChannel(client, channelId, muted))
   }
 }

@@ -30,6 +30,11 @@ interface Context {
   groupId: string
   pollId: string
   keyId: string
+  /** B's channel, which A follows, mutes and unfollows; A's own channel, which A deletes. */
+  channelId: string
+  ownChannelId: string
+  /** A call B made to A, ringing when A rejects it. */
+  callId: string
   /** The group's invite code, for join-info and join. */
   inviteCode: string
   /** A Status post of A, for status/delete. */
@@ -37,7 +42,7 @@ interface Context {
 }
 
 let server: TestServer
-const context: Context = { messageId: '', groupId: '', pollId: '', keyId: '', inviteCode: '', statusId: '' }
+const context: Context = { messageId: '', groupId: '', pollId: '', keyId: '', channelId: '', ownChannelId: '', callId: '', inviteCode: '', statusId: '' }
 
 /** Operations that end a session or its data run last, in this order, each on a session of its own. */
 const DESTRUCTIVE: Record<string, string> = {
@@ -45,6 +50,8 @@ const DESTRUCTIVE: Record<string, string> = {
   ChatsController_clearMessages: A,
   ChatsController_deleteChat: A,
   GroupsController_leaveGroup: A,
+  ChannelsController_unfollow: A,
+  LabelsController_delete: A,
   SessionsController_restart: C,
   SessionsController_stop: C,
   SessionsController_DEPRECATED_stop: C,
@@ -70,6 +77,11 @@ function operationOf(operation: WahaOperation): OpenApiOperation {
 function fill(name: string, sampled: unknown, session: string, operationId = ''): unknown {
   if (name === 'id' && operationId.startsWith('Contacts')) return jid(B)
   if (name === 'id' && operationId.startsWith('ApiKeys')) return context.keyId
+  if (name === 'id' && operationId === 'ChannelsController_delete') return context.ownChannelId
+  if (name === 'id' && operationId.startsWith('Channels')) return context.channelId
+  if (name === 'id' && operationId === 'CallsController_rejectCall') return context.callId
+  if (name === 'from' && operationId === 'CallsController_rejectCall') return jid(B)
+  if (name === 'labelId') return '1'
   if (name === 'id' && operationId === 'StatusController_deleteStatus') return context.statusId
   if (name === 'id' && operationId.startsWith('Status')) return null
   if (name === 'code' && operationId.startsWith('Groups')) return context.inviteCode
@@ -131,6 +143,8 @@ function bodyFor(operation: WahaOperation, schema: JsonSchema | undefined, sessi
   if (operation.operationId === 'ChattingController_setReaction') body.reaction = '👍'
   if (operation.operationId === 'ChattingController_sendContactVcard') body.contacts = [{ fullName: 'Jane Doe', phoneNumber: '+966500000199', organization: 'ACME', vcard: null }]
   if (operation.operationId === 'ChattingController_sendPoll') body.poll = { name: 'Lunch?', options: ['Yes', 'No'], multipleAnswers: false }
+  // The label made by LabelsController_create has the example's name already.
+  if (operation.operationId === 'LabelsController_update') body.name = 'Hot lead'
   return body
 }
 
@@ -178,6 +192,9 @@ beforeAll(async () => {
   context.pollId = poll.body.id
   const group = await waha(server, 'POST', `/api/${A}/groups`, { body: { name: 'Team', participants: [{ id: jid(B) }] } })
   context.groupId = group.body.id
+  context.channelId = (await server.call<{ id: string }>('POST', `/${B}/channels`, { body: { name: "B's news" } })).body.id
+  context.ownChannelId = (await server.call<{ id: string }>('POST', `/${A}/channels`, { body: { name: "A's news" } })).body.id
+  context.callId = (await server.call<{ id: string }>('POST', `/${B}/sandbox/call`, { body: { to: A } })).body.id
   context.inviteCode = (await waha(server, 'GET', `/api/${A}/groups/${encodeURIComponent(group.body.id)}/invite-code`)).body
   const status = await waha(server, 'POST', `/api/${A}/status/text`, { body: { text: 'Open today', backgroundColor: '#38b42f', font: 0 } })
   context.statusId = status.body.id

@@ -68,7 +68,7 @@ describe('WAHA errors', () => {
   })
 
   test('an operation the engine does not implement is WAHA\'s 422 naming the engine', async () => {
-    const response = await waha(server, 'GET', `/api/${A}/labels`)
+    const response = await waha(server, 'GET', `/api/${A}/channels/search/views`)
     expect(response.status).toBe(422)
     expect(response.body.error).toBe('Unprocessable Entity')
     expect(response.body.message).toContain("'SIMULATOR' engine")

@@ -9,6 +9,10 @@ import {
   WAHA_STATE_WEBHOOK_EVENTS,
   WAHAWebhookCallReceived,
   WAHAWebhookPollVote,
+  WAHAWebhookLabelUpsert,
+  WAHAWebhookLabelDeleted,
+  WAHAWebhookLabelChatAdded,
+  WAHAWebhookLabelChatDeleted,
   WAHAWebhookMessage,
   WAHAWebhookMessageAck,
   WAHAWebhookMessageAny,
@@ -47,6 +51,10 @@ const OURS: Record<string, TSchema> = {
   'presence.update': WAHAWebhookPresenceUpdate,
   'call.received': WAHAWebhookCallReceived,
   'poll.vote': WAHAWebhookPollVote,
+  'label.upsert': WAHAWebhookLabelUpsert,
+  'label.deleted': WAHAWebhookLabelDeleted,
+  'label.chat.added': WAHAWebhookLabelChatAdded,
+  'label.chat.deleted': WAHAWebhookLabelChatDeleted,
   'state.change': WAHAWebhookStateChange,
 }
 

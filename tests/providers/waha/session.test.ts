@@ -601,6 +601,109 @@ describe('waha capabilities against the stand-in', () => {
     }
   })
 
+  test('labels and channels (issue 13 part B) through our routes, each mapped onto WAHA operations', async () => {
+    const chat = encodeURIComponent(CHAT)
+    const channel = '120363000000000001@newsletter'
+    const ch = encodeURIComponent(channel)
+    const cases: Array<[string, string, Record<string, unknown> | undefined, Array<[string, string, unknown]>]> = [
+      ['GET', 'labels', undefined, [['LabelsController_getAll', `/api/${PHONE}/labels`, undefined]]],
+      ['POST', 'labels', { name: 'VIP', color: 13 }, [['LabelsController_create', `/api/${PHONE}/labels`, { name: 'VIP', color: 13, colorHex: '#f74848' }]]],
+      [
+        'PUT',
+        'labels/1',
+        { name: 'Hot lead' },
+        [
+          ['LabelsController_getAll', `/api/${PHONE}/labels`, undefined],
+          ['LabelsController_update', `/api/${PHONE}/labels/1`, { name: 'Hot lead', color: 0, colorHex: '#ff9485' }],
+        ],
+      ],
+      ['DELETE', 'labels/1', undefined, [['LabelsController_delete', `/api/${PHONE}/labels/1`, undefined]]],
+      [
+        'GET',
+        'labels/1/chats',
+        undefined,
+        [
+          ['LabelsController_getAll', `/api/${PHONE}/labels`, undefined],
+          ['LabelsController_getChatsByLabel', `/api/${PHONE}/labels/1/chats`, undefined],
+        ],
+      ],
+      ['GET', 'channels', undefined, [['ChannelsController_list', `/api/${PHONE}/channels`, undefined]]],
+      ['GET', `channels/${channel}`, undefined, [['ChannelsController_get', `/api/${PHONE}/channels/${ch}`, undefined]]],
+      ['POST', 'channels', { name: 'News', description: 'Daily' }, [['ChannelsController_create', `/api/${PHONE}/channels`, { name: 'News', description: 'Daily' }]]],
+      ['DELETE', `channels/${channel}`, undefined, [['ChannelsController_delete', `/api/${PHONE}/channels/${ch}`, undefined]]],
+      ['POST', `channels/${channel}/follow`, undefined, [['ChannelsController_follow', `/api/${PHONE}/channels/${ch}/follow`, undefined]]],
+      ['POST', `channels/${channel}/unfollow`, undefined, [['ChannelsController_unfollow', `/api/${PHONE}/channels/${ch}/unfollow`, undefined]]],
+      ['POST', `channels/${channel}/mute`, undefined, [['ChannelsController_mute', `/api/${PHONE}/channels/${ch}/mute`, undefined]]],
+      ['POST', `channels/${channel}/unmute`, undefined, [['ChannelsController_unmute', `/api/${PHONE}/channels/${ch}/unmute`, undefined]]],
+    ]
+    const answers: Record<string, unknown> = {}
+    for (const [method, path, body, expected] of cases) {
+      let status = 0
+      const calls = await callsOf(async () => {
+        const response = await h.server.call(method, `/${PHONE}/${path}`, body ? { body } : {})
+        status = response.status
+        answers[`${method} ${path}`] = response.body
+      })
+      expect({ path, status }).toEqual({ path, status: 200 })
+      expect(calls.map((call): unknown[] => [call.operationId, call.path, call.body ?? undefined])).toEqual(expected)
+    }
+    expect(answers['GET labels']).toEqual([
+      { id: '1', name: 'Lead', color: 0, colorHex: '#ff9485' },
+      { id: '2', name: 'Paid', color: 5, colorHex: '#55ccb3' },
+    ])
+    expect(answers['POST labels']).toEqual({ id: '7', name: 'VIP', color: 13, colorHex: '#f74848' })
+    expect((answers['GET labels/1/chats'] as Array<{ id: string; labels: string[] }>).map((c) => [c.id, c.labels])).toEqual([[CHAT, ['1']]])
+    // WAHA lists channels only looked at too: ours are those followed or run.
+    expect((answers['GET channels'] as Array<{ id: string; role: string }>).map((c) => [c.id, c.role])).toEqual([[channel, 'OWNER']])
+    expect(answers[`GET channels/${channel}`]).toEqual({
+      id: channel,
+      name: 'Stand-in news',
+      description: 'From the stand-in',
+      role: 'SUBSCRIBER',
+      subscribers: 42,
+      invite: 'https://www.whatsapp.com/channel/StandInChannel1',
+    })
+    expect(answers['POST channels']).toMatchObject({ id: '120363000000000003@newsletter', channel: { name: 'News', description: 'Daily', role: 'OWNER', subscribers: 0 } })
+
+    // A chat's labels: checked against WAHA's labels, then put whole.
+    const put = await callsOf(async () => {
+      const response = await h.server.call('PUT', `/${PHONE}/chat/${CHAT}/labels`, { body: { labelIds: ['1', '2'] } })
+      expect(response.status).toBe(200)
+    })
+    expect(put.map((call) => [call.operationId, call.body ?? undefined])).toContainEqual(['LabelsController_putChatLabels', { labels: [{ id: '1' }, { id: '2' }] }])
+    expect(put.find((call) => call.operationId === 'LabelsController_putChatLabels')?.path).toBe(`/api/${PHONE}/labels/chats/${chat}`)
+    const unknown = await callsOf(async () => {
+      const response = await h.server.call('PUT', `/${PHONE}/chat/${CHAT}/labels`, { body: { labelIds: ['9'] } })
+      expect(response).toMatchObject({ status: 400, body: { details: { unknown: ['9'] } } })
+    })
+    expect(ops(unknown)).toEqual(['LabelsController_getAll'])
+    expect((await h.server.call('GET', `/${PHONE}/labels/9/chats`)).status).toBe(404)
+    expect((await h.server.call('PUT', `/${PHONE}/labels/9`, { body: { name: 'x' } })).status).toBe(404)
+    // WAHA's chats do not say their labels: the label filter reads the label's chats, one chat asks for its labels.
+    const filtered = await callsOf(async () => {
+      const response = await h.server.call<{ chats: Array<{ id: string; labels: string[] }> }>('GET', `/${PHONE}/chats?labelId=1`)
+      expect(response.body.chats.map((c) => [c.id, c.labels])).toEqual([[CHAT, ['1']]])
+    })
+    expect(ops(filtered)).toEqual(['LabelsController_getAll', 'LabelsController_getChatsByLabel'])
+    expect((await h.server.call<{ labels: string[] }>('GET', `/${PHONE}/chat/${CHAT}`)).body.labels).toEqual(['1'])
+    // WAHA's 404 for a channel comes back as ours.
+    h.standin.setResponse('ChannelsController_get', { status: 404, body: { statusCode: 404, message: 'Channel not found', error: 'Not Found' } })
+    expect((await h.server.call('GET', `/${PHONE}/channels/${channel}`)).status).toBe(404)
+  })
+
+  test("calls: WAHA rejects by id and caller, so a call is rejectable once WAHA's call.received told us of it", async () => {
+    expect((await h.server.call('POST', `/${PHONE}/calls/ABCDEF0123/reject`)).status).toBe(404)
+    const events = wahaEnvelopeToEngineEvents(envelope('call.received', { id: 'ABCDEF0123', from: CHAT, isVideo: false, isGroup: false }))
+    await h.server.deps.sessions.acceptExternalEvents(PHONE, events)
+    const calls = await callsOf(async () => {
+      expect((await h.server.call('POST', `/${PHONE}/calls/ABCDEF0123/reject`)).body).toEqual({ success: true })
+    })
+    expect(calls.map((call) => [call.operationId, call.path, call.body])).toEqual([['CallsController_rejectCall', `/api/${PHONE}/calls/reject`, { from: CHAT, id: 'ABCDEF0123' }]])
+    expect((await h.server.call('POST', `/${PHONE}/calls/ABCDEF0123/reject`)).status).toBe(404)
+    // Call settings: WAHA can reject, so automatic rejection may be switched on.
+    expect((await h.server.call('PUT', `/${PHONE}/settings`, { body: { rejectCalls: true } })).status).toBe(200)
+  })
+
   test('groups by invite, contacts, presence, profile picture and Status extras (issue 13 part A) through our routes, as WAHA operations', async () => {
     const status = 'true_status@broadcast_3EB0AB12CD34EF56'
     const cases: Array<[string, string, Record<string, unknown> | undefined, Array<[string, unknown]>, unknown]> = [
@@ -780,6 +883,23 @@ describe('WAHA callbacks through SessionManager.acceptExternalEvents', () => {
       'call.received',
     ])
     expect(h.events.at(-5)?.event).toEqual({ type: 'message.ack', id: `true_${CHAT}_X`, chatId: CHAT, from: ME, to: CHAT, fromMe: true, ack: 3 })
+  })
+
+  test("WAHA's label callbacks become label events", async () => {
+    await accept(statusEnvelope('WORKING'))
+    const before = h.events.length
+    const label = { id: '3', name: 'Lead', color: 2, colorHex: '#FFD429' }
+    await accept(envelope('label.upsert', label))
+    await accept(envelope('label.chat.added', { labelId: '3', chatId: CHAT, label }))
+    await accept(envelope('label.chat.deleted', { labelId: '3', chatId: CHAT, label: null }))
+    await accept(envelope('label.deleted', label))
+    const dto = { id: '3', name: 'Lead', color: 2, colorHex: '#ffd429' }
+    expect(h.events.slice(before).map((event) => event.event)).toEqual([
+      { type: 'label.upsert', label: dto },
+      { type: 'label.chat.added', labelId: '3', chatId: CHAT, label: dto },
+      { type: 'label.chat.deleted', labelId: '3', chatId: CHAT, label: null },
+      { type: 'label.deleted', label: dto },
+    ])
   })
 
   test('the seam: 404 for an unknown session, 409 when not running here, 501 for an engine without callbacks', async () => {

@@ -19,6 +19,7 @@ import type {
   ClientFactory,
   ClientSetup,
   WCall,
+  WChannel,
   WChat,
   WContact,
   WebjsClient,
@@ -26,6 +27,7 @@ import type {
   WebjsClientEvents,
   WGroupChat,
   WGroupNotification,
+  WLabel,
   WMessage,
   WReaction,
 } from '../../../src/providers/webjs/client'
@@ -116,6 +118,21 @@ export interface FakeBehaviour {
   operationError?: unknown
   /** setSubject/setDescription/… and setPicture answer false (not an admin). */
   notAdmin: boolean
+  /** The account is WhatsApp Messenger, not Business: label changes throw whatsapp-web.js's LT01. */
+  notBusiness?: boolean
+  /** createChannel answers this sentence instead of a result (channel creation disabled…). */
+  createChannelRefusal?: string
+}
+
+interface StoredChannel {
+  id: string
+  name: string
+  description: string
+  /** WhatsApp Web's membership type for this account. */
+  membershipType: 'owner' | 'admin' | 'subscriber' | 'guest'
+  subscribersCount: number
+  isMuted: boolean
+  inviteCode: string
 }
 
 export class FakeWhatsApp {
@@ -126,6 +143,13 @@ export class FakeWhatsApp {
   readonly chats = new Map<string, StoredChat>()
   readonly contacts = new Map<string, { name?: string; pushname: string; isMyContact: boolean; isBusiness: boolean; isBlocked: boolean; about?: string; picture?: string }>()
   readonly unregistered = new Set<string>()
+  /** WhatsApp Business labels, and each chat's label ids. */
+  readonly labels = new Map<string, WLabel>([
+    ['1', { id: '1', name: 'New customer', hexColor: '#64C4FF' }],
+    ['2', { id: '2', name: 'Paid', hexColor: '#55ccb3' }],
+  ])
+  readonly chatLabels = new Map<string, string[]>()
+  readonly channels = new Map<string, StoredChannel>()
   readonly behaviour: FakeBehaviour = { hangInitialize: false, noBrowser: false, hangDestroy: false, hangProbe: false, notAdmin: false }
   /** The phone number WhatsApp will call "me" after the next scan. */
   me?: { phone: string; pushname: string }
@@ -318,7 +342,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   sendMessage(chatId: string, content: WAWebJS.MessageContent, options: WAWebJS.MessageSendOptions = {}): Promise<WMessage | undefined> {
     return this.op('sendMessage', [chatId, content, options], () => {
-      if (chatId !== 'status@broadcast' && !/@(c\.us|g\.us|lid)$/.test(chatId)) return undefined
+      if (chatId !== 'status@broadcast' && !/@(c\.us|g\.us|lid|newsletter)$/.test(chatId)) return undefined
       const chat = this.world.chat(chatId)
       const key = stanzaId()
       const me = this.meId()
@@ -374,6 +398,9 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   getChatById(chatId: string): Promise<WChat | WGroupChat | undefined> {
     return this.op('getChatById', [chatId], () => {
+      // As whatsapp-web.js's ChatFactory: a newsletter id gives a Channel.
+      const stored = this.world.channels.get(chatId)
+      if (stored) return channelView(this.world, stored) as unknown as WChat
       const chat = this.world.chats.get(chatId)
       return chat ? chatView(this.world, this, chat) : undefined
     })
@@ -445,6 +472,73 @@ export class FakeClient extends EventEmitter implements WebjsClient {
 
   setProfilePicture(media: WAWebJS.MessageMedia): Promise<boolean> {
     return this.op('setProfilePicture', [media], () => true)
+  }
+
+  getLabels(): Promise<WLabel[]> {
+    return this.op('getLabels', [], () => [...this.world.labels.values()])
+  }
+
+  getChatLabels(chatId: string): Promise<WLabel[]> {
+    return this.op('getChatLabels', [chatId], () => (this.world.chatLabels.get(chatId) ?? []).flatMap((id) => this.world.labels.get(id) ?? []))
+  }
+
+  getChatsByLabelId(labelId: string): Promise<Array<WChat | WGroupChat>> {
+    return this.op('getChatsByLabelId', [labelId], () => {
+      // whatsapp-web.js reads `Label.get(labelId).labelItemCollection`: an unknown label throws.
+      if (!this.world.labels.has(labelId)) throw new TypeError("Cannot read properties of undefined (reading 'labelItemCollection')")
+      return [...this.world.chatLabels.entries()]
+        .filter(([, ids]) => ids.includes(labelId))
+        .flatMap(([chatId]) => {
+          const chat = this.world.chats.get(chatId)
+          return chat ? [chatView(this.world, this, chat)] : []
+        })
+    })
+  }
+
+  addOrRemoveLabels(labelIds: Array<number | string>, chatIds: string[]): Promise<void> {
+    return this.op('addOrRemoveLabels', [labelIds, chatIds], () => {
+      if (this.world.behaviour.notBusiness) throw new Error('Evaluation failed: [LT01] Only Whatsapp business')
+      const known = labelIds.map(String).filter((id) => this.world.labels.has(id))
+      for (const chatId of chatIds) if (this.world.chats.has(chatId)) this.world.chatLabels.set(chatId, known)
+    })
+  }
+
+  getChannels(): Promise<WChannel[]> {
+    return this.op('getChannels', [], () => [...this.world.channels.values()].map((channel) => channelView(this.world, channel)))
+  }
+
+  createChannel(title: string, options?: WAWebJS.CreateChannelOptions): Promise<WAWebJS.CreateChannelResult | string> {
+    return this.op('createChannel', [title, options], () => {
+      if (this.world.behaviour.createChannelRefusal) return this.world.behaviour.createChannelRefusal
+      const id = `1203630${String(++counter).padStart(11, '0')}@newsletter`
+      const inviteCode = `FakeChannel${counter}`
+      this.world.channels.set(id, { id, name: title, description: options?.description ?? '', membershipType: 'owner', subscribersCount: 0, isMuted: false, inviteCode })
+      return { title, nid: contactId(id), inviteLink: `https://whatsapp.com/channel/${inviteCode}`, createdAtTs: Math.floor(Date.now() / 1000) }
+    })
+  }
+
+  deleteChannel(channelId: string): Promise<boolean> {
+    return this.op('deleteChannel', [channelId], () => this.world.channels.delete(channelId))
+  }
+
+  subscribeToChannel(channelId: string): Promise<boolean> {
+    return this.op('subscribeToChannel', [channelId], () => {
+      const channel = this.world.channels.get(channelId)
+      if (!channel) return false
+      if (channel.membershipType === 'guest') channel.subscribersCount += 1
+      channel.membershipType = 'subscriber'
+      return true
+    })
+  }
+
+  unsubscribeFromChannel(channelId: string, options?: WAWebJS.UnsubscribeOptions): Promise<boolean> {
+    return this.op('unsubscribeFromChannel', [channelId, options], () => {
+      const channel = this.world.channels.get(channelId)
+      if (!channel) return false
+      if (channel.membershipType === 'subscriber') channel.subscribersCount -= 1
+      channel.membershipType = 'guest'
+      return true
+    })
   }
 
   // Issue 13 part A: as WhatsApp Web answers them out of the page.
@@ -551,8 +645,15 @@ export class FakeClient extends EventEmitter implements WebjsClient {
     this.emitEvent(kind, notification)
   }
 
-  call(call: WCall): void {
-    this.emitEvent('call', call)
+  /** A call rings; rejecting it is recorded as `rejectCall`. */
+  call(call: Omit<WCall, 'reject'>): void {
+    const world = this.world
+    this.emitEvent('call', {
+      ...call,
+      async reject() {
+        world.record('rejectCall', call.id)
+      },
+    })
   }
 
   /** Someone votes on a poll of this chat (WhatsApp Web's `vote_update`). */
@@ -927,4 +1028,25 @@ function chatView(world: FakeWhatsApp, client: FakeClient, chat: StoredChat): WC
     },
   }
   return groupChat
+}
+
+function channelView(world: FakeWhatsApp, channel: StoredChannel): WChannel {
+  return {
+    id: contactId(channel.id),
+    name: channel.name,
+    description: channel.description,
+    isChannel: true,
+    isMuted: channel.isMuted,
+    channelMetadata: { membershipType: channel.membershipType, subscribersCount: channel.subscribersCount, inviteCode: channel.inviteCode },
+    async mute() {
+      world.record('muteChannel', channel.id)
+      channel.isMuted = true
+      return true
+    },
+    async unmute() {
+      world.record('unmuteChannel', channel.id)
+      channel.isMuted = false
+      return true
+    },
+  }
 }
