@@ -58,9 +58,9 @@ async function readUntil(proc: Subprocess<'ignore', 'pipe', 'pipe'>, pattern: Re
 }
 
 /** `bun src/index.ts` on a fresh DATA_DIR (unless given) with these settings; `url` is the API base. */
-export async function startServer(env: Record<string, string>, options: { dataDir?: string } = {}): Promise<Child & { dataDir: string }> {
+export async function startServer(env: Record<string, string>, options: { dataDir?: string; port?: number } = {}): Promise<Child & { dataDir: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wws-bench-'))
-  const port = freePort()
+  const port = options.port ?? freePort()
   const proc = Bun.spawn([process.execPath, join(ROOT, 'src', 'index.ts')], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PRINT_QR: 'false', DATA_DIR: dataDir, ...env },
     stdout: 'pipe',

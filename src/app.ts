@@ -19,6 +19,7 @@ import { chatActionsModule } from './modules/chat-actions'
 import { callsModule } from './modules/calls'
 import { channelsModule } from './modules/channels'
 import { labelsModule } from './modules/labels'
+import { clusterModule } from './modules/cluster'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
     .use(metricsModule(guards, deps.metrics, { ...(deps.metricsTokenMatches && { tokenMatches: deps.metricsTokenMatches }) }))
     .use(sessionsModule(guards, services.sessions, deps.registry.names))
     .use(apiKeysModule(guards, services.apiKeys))
+    .use(clusterModule(guards, services.cluster))
     .use(sandboxModule(guards, deps.ingest))
     .use(messagesModule(guards, services.messages))
     .use(chatsModule(guards, services.chats))

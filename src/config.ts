@@ -3,6 +3,7 @@
  * boot; a bad value stops the server with one message per offending variable, naming
  * what is allowed. Everything else receives the typed `Config`.
  */
+import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { isValidWebhookSecret } from './events/signing'
 import { EnvReader, type Env } from './lib/env-reader'
@@ -100,7 +101,36 @@ export interface Config extends EngineSettingsSections {
   webhooks: WebhooksConfig
   sse: { keepaliveMs: number; maxBufferBytes: number }
   outbox: { retentionMs: number; pruneIntervalMs: number }
+  /** Many nodes on one Postgres (API.md §10); on SQLite the server is its only node. */
+  cluster: ClusterConfig
+  /** Media bytes in an S3-compatible bucket instead of DATA_DIR (or Postgres): readable from every node. */
+  mediaS3?: MediaS3Config
 }
+
+export interface MediaS3Config {
+  bucket: string
+  /** The service's URL (MinIO, R2, …); AWS S3 when unset. */
+  endpoint?: string
+  region?: string
+  accessKeyId?: string
+  secretAccessKey?: string
+}
+
+export interface ClusterConfig {
+  /** Stable id of this node (survives restarts): the owner named in session leases. */
+  nodeId: string
+  /** Base URL (no trailing slash) at which the other nodes reach this one. */
+  nodeUrl: string
+  /** Signs node-to-node forwarded requests; required with Postgres, at least 32 characters. */
+  secret?: string
+  /** Most sessions this node runs; 0 = no limit. */
+  capacity: number
+  /** A session lease's lifetime; renewed at a third of it. */
+  leaseTtlMs: number
+}
+
+/** Shortest CLUSTER_SECRET accepted: it signs requests that act for any account. */
+export const CLUSTER_SECRET_MIN_LENGTH = 32
 
 export interface MediaLimits {
   image: number
@@ -262,6 +292,48 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
     webhooks.default = { url: webhookUrl, events: webhookEvents.length > 0 ? webhookEvents : ['*'], ...(webhookSecret && { secret: webhookSecret }) }
   }
 
+  const nodeId = read.string('NODE_ID') ?? `${hostname()}:${port}`
+  if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(nodeId)) read.problems.push(`NODE_ID must be 1 to 128 letters, digits or . _ : @ - (got "${nodeId}")`)
+  const nodeUrl = (read.url('NODE_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '')
+  const clusterSecret = read.string('CLUSTER_SECRET')
+  const onPostgres = /^postgres(ql)?:/.test(databaseUrl)
+  if (clusterSecret !== undefined && clusterSecret.length < CLUSTER_SECRET_MIN_LENGTH) {
+    read.problems.push(`CLUSTER_SECRET must be at least ${CLUSTER_SECRET_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`)
+  } else if (clusterSecret === undefined && onPostgres) {
+    read.problems.push(
+      `CLUSTER_SECRET is required with a Postgres DATABASE_URL (every server on it is a cluster node): set the same random value of at least ${CLUSTER_SECRET_MIN_LENGTH} characters on every node, e.g. openssl rand -hex 32`,
+    )
+  }
+  const s3Bucket = read.string('MEDIA_S3_BUCKET')
+  const s3Endpoint = read.url('MEDIA_S3_ENDPOINT', ['http:', 'https:'])
+  const s3Region = read.string('MEDIA_S3_REGION')
+  const s3AccessKeyId = read.string('MEDIA_S3_ACCESS_KEY_ID')
+  const s3SecretAccessKey = read.string('MEDIA_S3_SECRET_ACCESS_KEY')
+  if (s3Bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3Bucket)) {
+    read.problems.push(`MEDIA_S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots or hyphens (got "${s3Bucket}")`)
+  }
+  if ((s3AccessKeyId === undefined) !== (s3SecretAccessKey === undefined)) {
+    read.problems.push('MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together: set both, or neither')
+  }
+  if (s3Bucket === undefined && (s3Endpoint ?? s3Region ?? s3AccessKeyId ?? s3SecretAccessKey) !== undefined) {
+    read.problems.push('MEDIA_S3_ENDPOINT, MEDIA_S3_REGION and the MEDIA_S3 keys need MEDIA_S3_BUCKET (the bucket media is stored in)')
+  }
+  const mediaS3: MediaS3Config | undefined = s3Bucket === undefined ? undefined : {
+    bucket: s3Bucket,
+    ...(s3Endpoint !== undefined && { endpoint: s3Endpoint.replace(/\/+$/, '') }),
+    ...(s3Region !== undefined && { region: s3Region }),
+    ...(s3AccessKeyId !== undefined && { accessKeyId: s3AccessKeyId }),
+    ...(s3SecretAccessKey !== undefined && { secretAccessKey: s3SecretAccessKey }),
+  }
+
+  const cluster: ClusterConfig = {
+    nodeId,
+    nodeUrl,
+    capacity: read.integer('NODE_CAPACITY', 0, 0, 1_000_000),
+    leaseTtlMs: read.integer('LEASE_TTL_MS', 15_000, 1000, 600_000),
+    ...(clusterSecret !== undefined && { secret: clusterSecret }),
+  }
+
   const config: Omit<Config, keyof EngineSettingsSections> = {
     port,
     host,
@@ -319,6 +391,8 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       retentionMs: read.integer('OUTBOX_RETENTION_MS', 7 * 86_400_000, 1000, 3650 * 86_400_000),
       pruneIntervalMs: read.integer('OUTBOX_PRUNE_INTERVAL_MS', 3_600_000, 100, 86_400_000),
     },
+    cluster,
+    ...(mediaS3 && { mediaS3 }),
   }
   if (apiKey) config.apiKey = apiKey
   if (metricsToken) config.metricsToken = metricsToken

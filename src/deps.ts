@@ -13,6 +13,8 @@ import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, engineSettingsOf, type Config } from './config'
+import { ClusterMember } from './cluster/member'
+import { LeaseOwnership, SingleNodeOwnership, type SessionOwnership } from './cluster/ownership'
 import { EventBus } from './events/bus'
 import { API_BASE } from './lib/api-paths'
 import { EventIngest } from './events/ingest'
@@ -24,12 +26,15 @@ import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
 import { MediaConverter } from './messaging/media-convert'
 import { MediaFiles } from './messaging/media-files'
+import { PostgresMediaStorage } from './messaging/media-postgres'
+import { S3MediaStorage } from './messaging/media-s3'
 import { MediaResolver } from './messaging/media-input'
 import { MessageStore } from './messaging/message-store'
 import { SendPacer } from './messaging/pacer'
 import { ApiKeysService } from './modules/api-keys/service'
 import { ChatActionsService } from './modules/chat-actions/service'
 import { ChatsService } from './modules/chats/service'
+import { ClusterService } from './modules/cluster/service'
 import { ContactsService } from './modules/contacts/service'
 import { GroupsService } from './modules/groups/service'
 import { GroupInvitesService } from './modules/group-invites/service'
@@ -52,11 +57,15 @@ import { CallSettingsRepository } from './storage/call-settings-repo'
 import { CallsService } from './modules/calls/service'
 import { ChannelsService } from './modules/channels/service'
 import { LabelsService } from './modules/labels/service'
+import { CallbackDeliveriesRepository } from './storage/callback-deliveries-repo'
 import { join } from 'node:path'
 
 import packageJson from '../package.json'
 
 export const VERSION: string = packageJson.version
+
+/** How often a node reads the shared outbox when no NOTIFY woke it (the fallback; NOTIFY is the wake-up). */
+const SHARED_OUTBOX_POLL_MS = 1000
 
 export interface AppDeps {
   config: Config
@@ -89,6 +98,10 @@ export interface AppDeps {
   /** Constant-time check of a bearer token against METRICS_TOKEN, when one is set. */
   metricsTokenMatches?: (presented: string) => boolean
   wahaKeyMatches?: (presented: string) => boolean
+  /** Which node runs each session (forwarding asks it); on SQLite this node runs them all. */
+  ownership: SessionOwnership
+  /** This node's membership of the cluster (Postgres): heartbeat, leases, fencing. Absent on SQLite. */
+  cluster?: ClusterMember
   /** What every route module's guards need (authentication, ownership, limits). */
   guards: GuardDeps
   /** Each feature's service, built once; the route modules receive them from app.ts. */
@@ -117,6 +130,7 @@ export interface AppServices {
   labels: LabelsService
   calls: CallsService
   channels: ChannelsService
+  cluster: ClusterService
 }
 
 export interface DepsOverrides {
@@ -159,9 +173,24 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const metrics = new Metrics()
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
+  const ownership: SessionOwnership =
+    storage.dialect === 'postgres'
+      ? new LeaseOwnership(storage.db, config.cluster.nodeId, config.cluster.nodeUrl)
+      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl)
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
+  const cluster =
+    storage.dialect === 'postgres'
+      ? new ClusterMember({
+          db: storage.db,
+          node: { id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity },
+          leaseTtlMs: config.cluster.leaseTtlMs,
+          logger,
+          writesSettled: () => ingest.idle(),
+        })
+      : undefined
+  if (cluster) ingest.fenceWith((tx, session) => cluster.check(tx, session))
   // Every message passes the bus once, sent (through the API or from the phone) or received.
   bus.subscribe(({ engine, event }) => {
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
@@ -181,12 +210,14 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     dataDir: config.dataDir,
     defaultEngine: config.defaultEngine,
     registry,
-    sessions: new SessionsRepository(storage.db),
+    // Other nodes write the sessions table too: no cache in a cluster.
+    sessions: new SessionsRepository(storage.db, cluster === undefined),
     engineAuth: new EngineAuthRepository(storage.db),
     bus,
     logger,
     restart: config.restart,
     onEngineRestart: (engine) => metrics.engineRestart(engine),
+    ...(cluster && { placement: cluster }),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -198,7 +229,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: `whatsapp-web-server/${VERSION}`,
     logger,
   })
-  const store = new MessageStore(storage.db, new MediaFiles(join(config.dataDir, 'media')), logger, { publicUrl: config.publicUrl })
+  // Media any node can serve (API.md §10): a bucket when configured, else the shared database on Postgres; one node's disk on SQLite.
+  const mediaStorage = config.mediaS3
+    ? new S3MediaStorage(config.mediaS3)
+    : storage.dialect === 'postgres'
+      ? new PostgresMediaStorage(storage.db)
+      : new MediaFiles(join(config.dataDir, 'media'))
+  const store = new MessageStore(storage.db, mediaStorage, logger, { publicUrl: config.publicUrl })
   store.attach(ingest)
   const messaging: MessagingDeps = {
     store,
@@ -223,6 +260,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     version: VERSION,
     envelopeName: (engine) => registry.envelopeName(engine),
     onDeliveryAttempt: (outcome, seconds) => metrics.webhookAttempt(outcome, seconds),
+    // On Postgres other nodes may share the outbox (API.md §10); a delivery claim lives as long as a session lease.
+    ...(storage.dialect === 'postgres' && {
+      shared: { nodeId: config.cluster.nodeId, claimTtlMs: config.cluster.leaseTtlMs, feedPollMs: SHARED_OUTBOX_POLL_MS },
+    }),
   })
   metrics.readFrom({
     sessions: () => sessions.list(),
@@ -233,6 +274,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const wahaSessions = new WahaSessionsRepository(storage.db)
   sessions.onDeleted((phoneNumber) => wahaSessions.delete(phoneNumber))
   if (overrides.deliverWebhooks !== false) events.start()
+  // Joins the cluster: the first round claims the sessions that should run and have no live node (at boot: this node's own).
+  await cluster?.start(sessions)
   const admin = await resolveAdminKey(config.apiKey, new SettingsRepository(storage.db), config.jwt === undefined)
   const apiKeys = new ApiKeysRepository(storage.db)
   const authenticator = new ServerAuthenticator({
@@ -242,7 +285,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     now,
     logger,
   })
-  const limits = new RequestLimits(config.rateLimit, now)
+  // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
+  const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
   const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
   const callSettings = new CallSettingsRepository(storage.db)
@@ -259,7 +303,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     groupInvites: new GroupInvitesService(sessions, messaging),
     profile: new ProfileService(sessions, messaging),
     webhooks: new WebhooksService(events, sessions, config.outbound.allowCidrs),
-    wahaCallbacks: new WahaCallbacksService(sessions, ingest, (engine) => registry.callbackDecoder(engine)),
+    wahaCallbacks: new WahaCallbacksService(
+      sessions,
+      ingest,
+      (engine) => registry.callbackDecoder(engine),
+      storage.dialect === 'postgres' ? new CallbackDeliveriesRepository(storage.db) : undefined,
+    ),
+    cluster: new ClusterService({ id: config.cluster.nodeId, url: config.cluster.nodeUrl, capacity: config.cluster.capacity }, sessions, cluster),
     linkInvites: new LinkInvitesService(new LinkInvitesRepository(storage.db), sessions, bus, { publicUrl: config.publicUrl, keepaliveMs: config.sse.keepaliveMs, now }),
     labels: new LabelsService(sessions),
     calls: new CallsService(sessions, {
@@ -290,6 +340,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     wahaSessions,
     startedAt: Date.now(),
     metrics,
+    ownership,
+    ...(cluster && { cluster }),
     ...(config.metricsToken && { metricsTokenMatches: createAdminKeyMatcher(config.metricsToken) }),
     ...(wahaKeyMatches && { wahaKeyMatches }),
     guards,
@@ -297,6 +349,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ...(admin.generated && { generatedAdminKey: admin.generated }),
     async close() {
       await sessions.shutdown()
+      // After the engines' last events are written: peers take the sessions over at once.
+      await cluster?.close()
       await registry.close()
       await ingest.close()
       await events.close()

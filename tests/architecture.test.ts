@@ -75,8 +75,8 @@ describe('layering, from the imports', () => {
     expect(show(users.filter((edge) => edge.file !== 'src/app.ts' && !edge.file.startsWith('src/modules/')))).toEqual([])
   })
 
-  test('storage, events, sessions, messaging and lib know nothing of Elysia', () => {
-    const layers = ['src/storage/', 'src/events/', 'src/sessions/', 'src/messaging/', 'src/lib/', 'src/errors/']
+  test('storage, events, sessions, messaging, cluster and lib know nothing of Elysia', () => {
+    const layers = ['src/storage/', 'src/events/', 'src/sessions/', 'src/messaging/', 'src/lib/', 'src/errors/', 'src/cluster/']
     const elysia = IMPORTS.filter((edge) => layers.some((layer) => edge.file.startsWith(layer)) && (edge.target === 'elysia' || edge.target.startsWith('@elysiajs/')))
     expect(show(elysia)).toEqual([])
   })

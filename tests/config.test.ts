@@ -49,6 +49,12 @@ describe('configuration', () => {
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     ['MAX_BODY_BYTES too small', { MAX_BODY_BYTES: '10' }, 'MAX_BODY_BYTES must be a whole number'],
     ['PRINT_QR not boolean', { PRINT_QR: 'maybe' }, 'PRINT_QR must be true or false'],
+    ['Postgres without CLUSTER_SECRET', { DATABASE_URL: 'postgres://db/app' }, 'CLUSTER_SECRET is required with a Postgres DATABASE_URL'],
+    ['CLUSTER_SECRET too short', { CLUSTER_SECRET: 'x'.repeat(31) }, 'CLUSTER_SECRET must be at least 32 characters'],
+    ['NODE_ID with a slash', { NODE_ID: 'node/1' }, 'NODE_ID must be 1 to 128 letters'],
+    ['NODE_URL not http', { NODE_URL: 'node-a:3000' }, 'NODE_URL must be a URL starting with http:// or https://'],
+    ['NODE_CAPACITY negative', { NODE_CAPACITY: '-1' }, 'NODE_CAPACITY must be a whole number'],
+    ['LEASE_TTL_MS too short', { LEASE_TTL_MS: '500' }, 'LEASE_TTL_MS must be a whole number from 1000'],
     ['restart attempts negative', { ENGINE_RESTART_MAX_ATTEMPTS: '-1' }, 'ENGINE_RESTART_MAX_ATTEMPTS must be a whole number'],
   ]
   for (const [label, env, message] of invalid) {
@@ -69,6 +75,16 @@ describe('configuration', () => {
       pollMs: 5_000,
       mediaMaxBytes: 100 * 1024 * 1024,
     })
+  })
+
+  test('cluster settings: node id and URL from the listen address, no capacity limit, a 15 s lease; trailing slash dropped', () => {
+    const defaults = loadConfig({ PORT: '8080' }).cluster
+    expect(defaults.nodeId).toEndWith(':8080')
+    expect(defaults).toMatchObject({ nodeUrl: 'http://127.0.0.1:8080', capacity: 0, leaseTtlMs: 15_000 })
+    expect(defaults.secret).toBeUndefined()
+    const secret = 's'.repeat(32)
+    const set = loadConfig({ DATABASE_URL: 'postgres://db/app', CLUSTER_SECRET: secret, NODE_ID: 'node-a', NODE_URL: 'http://10.0.0.5:3000/', NODE_CAPACITY: '40', LEASE_TTL_MS: '3000' })
+    expect(set.cluster).toEqual({ nodeId: 'node-a', nodeUrl: 'http://10.0.0.5:3000', secret, capacity: 40, leaseTtlMs: 3000 })
   })
 
   test('reports every problem at once', () => {

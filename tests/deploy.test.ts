@@ -115,7 +115,7 @@ test('compose.yaml: the server with PostgreSQL, passing only settings the server
 
   const environment = app.environment ?? {}
   for (const name of Object.keys(environment)) expect(SETTINGS.has(name), `compose passes ${name}, which src/config.ts does not read`).toBe(true)
-  const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, interpolate(String(value), { API_KEY: 'compose-admin-key-0123456789' })]))
+  const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, interpolate(String(value), { API_KEY: 'compose-admin-key-0123456789', CLUSTER_SECRET: 'compose-cluster-secret-0123456789abcdef' })]))
   const dockerEnv = envOf(instructions(read('Dockerfile')))
   const config = loadConfig({ ...dockerEnv, ...env })
   expect(config.databaseUrl).toStartWith('postgres://')

@@ -89,13 +89,17 @@ export function authGuards(deps: GuardDeps) {
     try {
       return await authenticator.authenticate(request.headers)
     } catch (error) {
-      if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ipOf(server, request)) ?? error
+      if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ipOf(server, request))) ?? error
       throw error
     }
   }
 
-  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void {
-    if (limits) Object.assign(headers, limits.consume(principal, request.method, route))
+  /** Counts the request; a promise only when the buckets are in the database (shared by a cluster's nodes). */
+  function rateLimit(principal: Principal, request: Request, route: string, headers: Record<string, unknown>): void | Promise<void> {
+    if (!limits) return
+    const counted = limits.consume(principal, request.method, route)
+    if (counted instanceof Promise) return counted.then((limitHeaders) => void Object.assign(headers, limitHeaders))
+    Object.assign(headers, counted)
   }
 
   return new Elysia({ name: 'auth-guards', seed: deps })
@@ -103,7 +107,8 @@ export function authGuards(deps: GuardDeps) {
       requireAuth: {
         async transform({ request, route, server, set }) {
           const principal = await authenticate(request, server)
-          rateLimit(principal, request, route, set.headers)
+          const counting = rateLimit(principal, request, route, set.headers)
+          if (counting) await counting
           established.set(request, { principal, phoneNumber: '' })
         },
         resolve({ request }) {
@@ -113,7 +118,8 @@ export function authGuards(deps: GuardDeps) {
       requireSingleAccountProtected: {
         async transform({ request, params, route, server, set }) {
           const principal = await authenticate(request, server)
-          rateLimit(principal, request, route, set.headers)
+          const counting = rateLimit(principal, request, route, set.headers)
+          if (counting) await counting
           const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
@@ -136,7 +142,7 @@ export function authGuards(deps: GuardDeps) {
           }
           const principal = await authenticator.authenticate(request.headers).catch(() => undefined)
           if (!principal?.isAdmin) {
-            throw limits?.recordAuthFailure(ip) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
+            throw (await limits?.recordAuthFailure(ip)) ?? new UnauthorizedError('WAHA callbacks need X-Api-Key set to WAHA_API_KEY')
           }
           established.set(request, { principal, phoneNumber: '' })
         },

@@ -17,12 +17,21 @@
  *   endpoint, so a slow endpoint holds only its own slots and never stalls the others. At
  *   most `maxQueued` deliveries are held in memory; beyond that they wait in the table and
  *   are read back as room frees up.
+ * - Claimed, when several nodes share the database (`claims`, Postgres): a node holds only
+ *   deliveries it has claimed (`claimed_by`, `claimed_until` on the database's clock). Its
+ *   own new deliveries are inserted claimed (outbox.ts); others are claimed with
+ *   `FOR UPDATE SKIP LOCKED` when due and unclaimed or their claim ran out, so a dead node's
+ *   deliveries are taken over within a claim's lifetime. A delivery is not claimed while an
+ *   earlier one of the same endpoint and session is held by another live node, so each
+ *   endpoint gets a session's events from one node at a time, in order. Claims are renewed
+ *   every third of their lifetime; one found taken by another node (this one stalled past
+ *   it) is dropped here; SIGTERM releases them for the others at once.
  */
 import type { SQL } from 'bun'
 import { AppError, ConflictError } from '../errors'
 import type { SafeFetcher } from '../lib/safe-fetch'
 import type { Logger } from '../lib/logger'
-import type { Committed, NewDelivery, Outbox } from './outbox'
+import { DB_NOW_MS, type Committed, type NewDelivery, type Outbox } from './outbox'
 import { standardWebhookHeaders, wahaHmacHeaders } from './signing'
 import { wahaEnvironmentBase, wahaWebhookBody, wahaWebhookHeaders, type WahaEnvironmentBase } from './waha-delivery'
 import type { EndpointHealth, WebhookRecord, WebhookStore } from './webhook-store'
@@ -50,6 +59,13 @@ export interface DelivererOptions {
   random?: () => number
   /** Told of every finished attempt (metrics): delivered, retry (will be tried again) or failed (given up), and its duration. */
   onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', seconds: number) => void
+  /** Several nodes deliver from this database (Postgres): hold only deliveries claimed by `nodeId`, for `ttlMs` at a time. */
+  claims?: DeliveryClaims
+}
+
+export interface DeliveryClaims {
+  nodeId: string
+  ttlMs: number
 }
 
 export interface AttemptRecord {
@@ -76,6 +92,8 @@ interface Task {
   dueAt: number
   /** Its final outcome (delivered / failed) is waiting to be written. */
   finalizing: boolean
+  /** The claim renewal under way when it was taken in (claims only): a later one judges whether it is still ours. */
+  intake?: number
 }
 
 interface Endpoint {
@@ -190,6 +208,9 @@ export class WebhookDeliverer {
   private polls = 0
   private readonly maxQueued: number
   private readonly random: () => number
+  private renewTimer?: ReturnType<typeof setInterval>
+  /** Claim renewals started so far; tasks remember the one they arrived in. */
+  private renewals = 0
 
   constructor(
     private readonly db: SQL,
@@ -208,6 +229,7 @@ export class WebhookDeliverer {
     this.running = true
     outbox.onCommitted((committed) => this.enqueueCommitted(committed))
     this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 1000)
+    if (this.options.claims) this.renewTimer = setInterval(() => void this.renewClaims(), Math.max(100, Math.floor(this.options.claims.ttlMs / 3)))
     void this.scan()
   }
 
@@ -216,11 +238,13 @@ export class WebhookDeliverer {
     if (!this.running) return
     this.running = false
     clearInterval(this.pollTimer)
+    clearInterval(this.renewTimer)
     clearTimeout(this.wakeTimer)
     this.controller.abort(new Error('shutting down'))
     await Promise.allSettled([...this.inFlightWork])
     clearTimeout(this.flushTimer)
     await this.flush()
+    await this.releaseClaims()
   }
 
   /** Deliveries not yet delivered or given up, in memory or only in the table (metrics). */
@@ -257,7 +281,7 @@ export class WebhookDeliverer {
       this.overflow = true
       return
     }
-    const task: Task = { key, webhookId, seq: entry.seq, eventId: entry.id, body: entry.body, attempts: 0, log: [], dueAt: Date.now(), finalizing: false }
+    const task: Task = { key, webhookId, seq: entry.seq, eventId: entry.id, body: entry.body, attempts: 0, log: [], dueAt: Date.now(), finalizing: false, intake: this.renewals }
     this.tasks.set(key, task)
     this.endpoint(webhookId).ready.push(task)
   }
@@ -285,8 +309,10 @@ export class WebhookDeliverer {
   private async poll(): Promise<void> {
     if (!this.running) return
     this.polls++
+    // With claims, other nodes' deliveries (a dead node's, retries they released) may be due: claim on every poll.
+    if (this.options.claims) this.overflow = true
     // Every 10th poll, check that memory holds everything pending (a cheap guard against drift).
-    if (!this.overflow && this.polls % 10 === 0) await this.checkOverflow()
+    else if (!this.overflow && this.polls % 10 === 0) await this.checkOverflow()
     if (this.overflow) await this.scan()
   }
 
@@ -305,7 +331,9 @@ export class WebhookDeliverer {
       if (room <= 0) return
       this.finishedDuringScan = new Set()
       const now = Date.now()
-      const rows: DueRow[] = await this.db`
+      const rows: DueRow[] = this.options.claims
+        ? await this.claimDue(this.options.claims, now, room)
+        : await this.db`
         SELECT d.webhook_id, d.seq, d.attempts, d.attempt_log, d.next_attempt_at, o.id, o.body
         FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq
         WHERE d.state = 'pending' AND d.next_attempt_at <= ${now}
@@ -335,12 +363,14 @@ export class WebhookDeliverer {
           log,
           dueAt: Number(row.next_attempt_at),
           finalizing: false,
+          intake: this.renewals,
         }
         this.tasks.set(key, task)
         this.endpoint(task.webhookId).ready.push(task)
         added++
       }
       if (added > 0) this.pump()
+      if (this.options.claims) return
       const countRows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
       if (Number(countRows[0]?.count ?? 0) <= this.tasks.size - this.finalizing) this.overflow = false
     } catch (error) {
@@ -348,6 +378,83 @@ export class WebhookDeliverer {
     } finally {
       this.scanning = false
       this.finishedDuringScan = null
+    }
+  }
+
+  // ─── Claims (several nodes on one database) ───────────────────────────────
+
+  /**
+   * Claims up to `room` due deliveries that no live node holds, skipping rows another node's
+   * claim query has locked, and any delivery behind an earlier one of its endpoint and
+   * session that another live node holds (that node sends the stream in order).
+   */
+  private async claimDue(claims: DeliveryClaims, now: number, room: number): Promise<DueRow[]> {
+    return this.db.unsafe(
+      `WITH due AS (
+         SELECT d.webhook_id, d.seq FROM webhook_deliveries d
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+           AND (d.claimed_by IS NULL OR d.claimed_until < ${DB_NOW_MS})
+           AND NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries e
+             WHERE e.webhook_id = d.webhook_id AND e.session IS NOT DISTINCT FROM d.session AND e.seq < d.seq
+               AND e.state = 'pending' AND e.claimed_by <> $2 AND e.claimed_until >= ${DB_NOW_MS})
+         ORDER BY d.next_attempt_at, d.seq
+         LIMIT $3
+         FOR UPDATE OF d SKIP LOCKED)
+       UPDATE webhook_deliveries w SET claimed_by = $2, claimed_until = ${DB_NOW_MS} + $4
+       FROM due, outbox o
+       WHERE w.webhook_id = due.webhook_id AND w.seq = due.seq AND o.seq = w.seq
+       RETURNING w.webhook_id, w.seq, w.attempts, w.attempt_log, w.next_attempt_at, o.id, o.body`,
+      [now, claims.nodeId, room, claims.ttlMs],
+    ) as Promise<DueRow[]>
+  }
+
+  private renewing = false
+
+  /**
+   * Extends this node's claims. A delivery held here whose claim is no longer this node's
+   * (it stalled past the claim's lifetime and another node took it) is dropped: that node
+   * sends it. A claim of this node's with no delivery held (taken in while memory was full)
+   * is released for any node to take.
+   */
+  private async renewClaims(): Promise<void> {
+    const claims = this.options.claims
+    if (!claims || !this.running || this.renewing) return
+    this.renewing = true
+    const renewal = ++this.renewals
+    try {
+      const rows: { webhook_id: string; seq: DbInteger }[] = await this.db.unsafe(
+        `UPDATE webhook_deliveries SET claimed_until = ${DB_NOW_MS} + $2 WHERE claimed_by = $1 AND state = 'pending' RETURNING webhook_id, seq`,
+        [claims.nodeId, claims.ttlMs],
+      )
+      const ours = new Set(rows.map((row) => keyOf(row.webhook_id, Number(row.seq))))
+      for (const task of [...this.tasks.values()]) {
+        if (task.finalizing || (task.intake ?? 0) >= renewal || ours.has(task.key)) continue
+        this.logger.warn({ webhook: task.webhookId, seq: task.seq }, 'webhook delivery claim was taken over by another node; leaving it to that node')
+        this.dropTask(task)
+      }
+      // A scan under way may hold claimed rows it has not taken in yet: leave them to it.
+      for (const row of this.scanning ? [] : rows) {
+        const key = keyOf(row.webhook_id, Number(row.seq))
+        if (this.tasks.has(key)) continue
+        await this.db`UPDATE webhook_deliveries SET claimed_by = NULL, claimed_until = NULL
+                      WHERE webhook_id = ${row.webhook_id} AND seq = ${row.seq} AND claimed_by = ${claims.nodeId} AND state = 'pending'`
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not renew webhook delivery claims')
+    } finally {
+      this.renewing = false
+    }
+  }
+
+  /** Gives this node's pending deliveries back (shutdown), so other nodes take them at once. */
+  private async releaseClaims(): Promise<void> {
+    const claims = this.options.claims
+    if (!claims) return
+    try {
+      await this.db`UPDATE webhook_deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ${claims.nodeId} AND state = 'pending'`
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not release webhook delivery claims; they run out by themselves')
     }
   }
 
@@ -453,6 +560,14 @@ export class WebhookDeliverer {
         UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ${now}, updated_at = ${now}, delivered_at = NULL
         WHERE webhook_id = ${webhookId} AND seq = ${seq} AND state = 'failed' RETURNING seq`
       if (updated.length === 0) return []
+      if (this.options.claims) {
+        await tx.unsafe(`UPDATE webhook_deliveries SET claimed_by = $1, claimed_until = ${DB_NOW_MS} + $2 WHERE webhook_id = $3 AND seq = $4`, [
+          this.options.claims.nodeId,
+          this.options.claims.ttlMs,
+          webhookId,
+          seq,
+        ])
+      }
       return tx`
         SELECT d.webhook_id, d.seq, d.attempts, d.attempt_log, d.next_attempt_at, o.id, o.body
         FROM webhook_deliveries d JOIN outbox o ON o.seq = d.seq WHERE d.webhook_id = ${webhookId} AND d.seq = ${seq}`
@@ -471,7 +586,7 @@ export class WebhookDeliverer {
     } catch {
       log = []
     }
-    const task: Task = { key, webhookId, seq, eventId: row.id, body: row.body, attempts: Number(row.attempts), log, dueAt: now, finalizing: false }
+    const task: Task = { key, webhookId, seq, eventId: row.id, body: row.body, attempts: Number(row.attempts), log, dueAt: now, finalizing: false, intake: this.renewals }
     this.tasks.set(key, task)
     const endpoint = this.endpoint(webhookId)
     // A manual retry is a deliberate act: it does not wait out an earlier Retry-After pause.

@@ -23,6 +23,8 @@ import type { EventBus, SessionEvent } from './bus'
 /** Runs inside the event's transaction (a savepoint of it); throwing rolls the whole event back. */
 export type IngestHook = (tx: SQL, event: SessionEvent) => Promise<void>
 export type AfterCommitListener = (event: SessionEvent) => void
+/** Runs first in the event's transaction: throws when the writer may no longer write for the event's session (cluster fencing). */
+export type IngestFence = (tx: SQL, session: string) => Promise<void>
 
 /** Events written in one transaction at most. */
 const MAX_GROUP = 256
@@ -45,6 +47,7 @@ export class EventIngest {
   private draining = false
   private tail: Promise<void> = Promise.resolve()
   private unsubscribe?: () => void
+  private fence?: IngestFence
 
   constructor(
     private readonly db: SQL,
@@ -60,6 +63,15 @@ export class EventIngest {
 
   addHook(hook: IngestHook): void {
     this.hooks.push(hook)
+  }
+
+  /**
+   * In a cluster: every event's writes first check, in the same transaction, that this node
+   * still holds the session's lease at its epoch; an event from an engine that lost it is
+   * not stored (its savepoint rolls back alone).
+   */
+  fenceWith(fence: IngestFence): void {
+    this.fence = fence
   }
 
   onCommitted(listener: AfterCommitListener): void {
@@ -169,6 +181,7 @@ export class EventIngest {
   }
 
   private async runHooks(tx: SQL, event: SessionEvent): Promise<void> {
+    if (this.fence) await this.fence(tx, event.session)
     for (const hook of this.hooks) await hook(tx, event)
   }
 

@@ -6,12 +6,21 @@
  * and nothing committed is lost: after a crash the deliverer finds the pending rows and
  * SSE clients replay from `seq`.
  *
- * `seq` is a global, strictly increasing sequence assigned by this (single) writer; it is
- * the SSE `id:` and the order of replay. A rolled-back event leaves a gap, never a repeat.
- * At boot it continues after the highest seq ever handed out: the newest stored one, or
- * the high-water mark kept in `settings` by whatever deletes envelopes (retention, a
- * deleted session), so a restart after everything was pruned never hands out an id a
- * client has already seen (its Last-Event-ID would then hide the new events).
+ * `seq` is a global, strictly increasing sequence; it is the SSE `id:` and the order of
+ * replay. On SQLite this (single) writer assigns it in memory: a rolled-back event leaves a
+ * gap, never a repeat. At boot it continues after the highest seq ever handed out: the
+ * newest stored one, or the high-water mark kept in `settings` by whatever deletes
+ * envelopes (retention, a deleted session), so a restart after everything was pruned never
+ * hands out an id a client has already seen (its Last-Event-ID would then hide the new events).
+ *
+ * On a shared Postgres (several nodes, API.md §10) every node's writes take the numbers from
+ * one counter row (`outbox_sequence`), whose row lock the writing transaction holds until it
+ * commits. So a transaction that gets a higher seq commits after every one that got a lower
+ * seq, and a reader that polls `seq > last` never skips an envelope that commits later with
+ * a smaller seq (tests/cluster/outbox-order.test.ts). The counter rolls back with the
+ * transaction, so no gaps are left either. The same transaction NOTIFYs `OUTBOX_CHANNEL`
+ * (delivered on commit) to wake the other nodes' SSE (outbox-feed.ts), and inserts its
+ * webhook deliveries already claimed by this node (deliverer.ts).
  */
 import type { SQL } from 'bun'
 import type { EventName } from '../providers/engine'
@@ -55,6 +64,21 @@ interface OutboxRow {
 /** `settings` row holding the highest seq handed out before envelopes were deleted. */
 export const SEQ_HIGH_WATER = 'outbox.seq_high_water'
 
+/** The NOTIFY channel a committed outbox write signals on (payload: its highest seq). */
+export const OUTBOX_CHANNEL = 'wws_outbox'
+
+/**
+ * The outbox on a database that several nodes share (Postgres): who this node is, and how
+ * long a webhook delivery it inserted stays claimed by it before another node may take it.
+ */
+export interface SharedOutbox {
+  nodeId: string
+  claimTtlMs: number
+}
+
+/** Now on the database's clock, in epoch ms (Postgres): claims compare against one clock, not each node's. */
+export const DB_NOW_MS = `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
+
 function toEntry(row: OutboxRow): OutboxEntry {
   return { seq: Number(row.seq), id: row.id, session: row.session, event: row.event as EventName, createdAt: Number(row.created_at), body: row.body }
 }
@@ -69,13 +93,29 @@ export class Outbox {
     private readonly db: SQL,
     private readonly webhooks: WebhookStore,
     private readonly options: EnvelopeOptions,
+    /** Set when other nodes write to the same outbox (Postgres). */
+    private readonly shared?: SharedOutbox,
   ) {}
+
+  get isShared(): boolean {
+    return this.shared !== undefined
+  }
 
   /** Reads where the sequence stands and starts taking events from the ingest. */
   async attach(ingest: EventIngest): Promise<void> {
     const rows: { max: DbInteger | null }[] = await this.db`SELECT MAX(seq) AS max FROM outbox`
     const mark: { value: string }[] = await this.db`SELECT value FROM settings WHERE name = ${SEQ_HIGH_WATER}`
-    this.nextSeq = Math.max(Number(rows[0]?.max ?? 0), Number(mark[0]?.value ?? 0)) + 1
+    const highest = Math.max(Number(rows[0]?.max ?? 0), Number(mark[0]?.value ?? 0))
+    if (this.shared) {
+      // The counter only ever grows: a node booting beside running ones never moves it back.
+      await this.db`
+        INSERT INTO outbox_sequence (id, last_seq) VALUES (1, ${highest})
+        ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq WHERE outbox_sequence.last_seq < excluded.last_seq`
+      const counter: { last_seq: DbInteger }[] = await this.db`SELECT last_seq FROM outbox_sequence WHERE id = 1`
+      this.nextSeq = Number(counter[0]?.last_seq ?? highest) + 1
+    } else {
+      this.nextSeq = highest + 1
+    }
     ingest.addHook((tx, event) => this.write(tx, event))
     ingest.onCommitted((event) => this.committed(event))
   }
@@ -84,9 +124,28 @@ export class Outbox {
     this.listeners.push(listener)
   }
 
-  /** The newest sequence number handed out so far (0 when the outbox is empty). */
+  /** The newest sequence number handed out so far (0 when the outbox is empty); on a shared outbox, the newest this node wrote or read. */
   get lastSeq(): number {
     return this.nextSeq - 1
+  }
+
+  /** A shared outbox's envelopes were seen up to `seq` (written by another node). */
+  observe(seq: number): void {
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1
+  }
+
+  /** The first of `count` new sequence numbers. */
+  private async takeSeqs(tx: SQL, count: number): Promise<number> {
+    if (!this.shared) {
+      const first = this.nextSeq
+      this.nextSeq += count
+      return first
+    }
+    // The row lock taken here is held until this transaction ends: the cluster's outbox writes commit in seq order.
+    const rows: { last_seq: DbInteger }[] = await tx`UPDATE outbox_sequence SET last_seq = last_seq + ${count} WHERE id = 1 RETURNING last_seq`
+    const last = Number(rows[0]!.last_seq)
+    this.observe(last)
+    return last - count + 1
   }
 
   private async write(tx: SQL, event: SessionEvent): Promise<void> {
@@ -95,9 +154,10 @@ export class Outbox {
     const committed: Committed = { entries: [], deliveries: [] }
     const now = Date.now()
     const targets = [...this.webhooks.activeFor(event.session)]
+    let seq = await this.takeSeqs(tx, envelopes.length)
     for (const envelope of envelopes) {
       const entry: OutboxEntry = {
-        seq: this.nextSeq++,
+        seq: seq++,
         id: envelope.id,
         session: envelope.session,
         event: envelope.event,
@@ -109,11 +169,21 @@ export class Outbox {
       committed.entries.push(entry)
       for (const webhook of targets) {
         if (!matchesFilter(webhook.events, entry.event)) continue
-        await tx`INSERT INTO webhook_deliveries (webhook_id, seq, state, attempts, next_attempt_at, attempt_log, created_at, updated_at)
-                 VALUES (${webhook.id}, ${entry.seq}, 'pending', 0, ${now}, '[]', ${now}, ${now})`
+        if (this.shared) {
+          // Claimed by this node from the start: it sends it at once, and no other node takes it unless this one dies.
+          await tx.unsafe(
+            `INSERT INTO webhook_deliveries (webhook_id, seq, session, state, attempts, next_attempt_at, attempt_log, created_at, updated_at, claimed_by, claimed_until)
+             VALUES ($1, $2, $3, 'pending', 0, $4, '[]', $4, $4, $5, ${DB_NOW_MS} + $6)`,
+            [webhook.id, entry.seq, entry.session, now, this.shared.nodeId, this.shared.claimTtlMs],
+          )
+        } else {
+          await tx`INSERT INTO webhook_deliveries (webhook_id, seq, session, state, attempts, next_attempt_at, attempt_log, created_at, updated_at)
+                   VALUES (${webhook.id}, ${entry.seq}, ${entry.session}, 'pending', 0, ${now}, '[]', ${now}, ${now})`
+        }
         committed.deliveries.push({ webhookId: webhook.id, entry })
       }
     }
+    if (this.shared) await tx`SELECT pg_notify(${OUTBOX_CHANNEL}, ${String(seq - 1)})`
     this.staged.set(event, committed)
   }
 

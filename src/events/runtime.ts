@@ -10,6 +10,7 @@ import { WebhookDeliverer, type DelivererOptions } from './deliverer'
 import { wahaEnvironmentBase } from './waha-delivery'
 import type { EventIngest } from './ingest'
 import { Outbox } from './outbox'
+import { OutboxFeed } from './outbox-feed'
 import { SseHub } from './sse'
 import { DEFAULT_WEBHOOK_ID, WebhookStore } from './webhook-store'
 
@@ -18,6 +19,8 @@ export interface EventsRuntime {
   outbox: Outbox
   deliverer: WebhookDeliverer
   sse: SseHub
+  /** Every node's envelopes for this node's live outlets, when the outbox is shared (Postgres). */
+  feed?: OutboxFeed
   /** The `engine` field of an envelope for a session on this engine. */
   envelopeName(engine: string): string
   /** Starts webhook delivery (pending deliveries from before the restart first) and retention. */
@@ -40,6 +43,12 @@ export async function createEventsRuntime(options: {
   envelopeName: (engine: string) => string
   /** Told of every webhook delivery attempt (metrics). */
   onDeliveryAttempt?: DelivererOptions['onAttempt']
+  /**
+   * Other nodes share this database (Postgres, API.md §10): the outbox sequence is taken
+   * from the shared counter, SSE streams every node's envelopes, and webhook deliveries
+   * are claimed (for `claimTtlMs` at a time) by whichever node sends them.
+   */
+  shared?: { nodeId: string; claimTtlMs: number; feedPollMs: number }
 }): Promise<EventsRuntime> {
   const { db, ingest, config, fetcher, version } = options
   const logger = options.logger.child({ component: 'events' })
@@ -48,9 +57,18 @@ export async function createEventsRuntime(options: {
   if (config.webhooks.default) await webhooks.upsertDefault(config.webhooks.default)
   else if (webhooks.get(DEFAULT_WEBHOOK_ID)) await webhooks.delete(DEFAULT_WEBHOOK_ID)
 
-  const outbox = new Outbox(db, webhooks, { publicUrl: config.publicUrl, envelopeName: options.envelopeName })
+  const shared = options.shared
+  if (shared) await webhooks.share((error) => logger.error({ err: error }, 'could not reload webhooks changed by another node'))
+  const outbox = new Outbox(
+    db,
+    webhooks,
+    { publicUrl: config.publicUrl, envelopeName: options.envelopeName },
+    shared && { nodeId: shared.nodeId, claimTtlMs: shared.claimTtlMs },
+  )
   await outbox.attach(ingest)
-  const sse = new SseHub(outbox, config.sse, logger)
+  const feed = shared && new OutboxFeed(db, outbox, { pollMs: shared.feedPollMs }, logger)
+  await feed?.start()
+  const sse = new SseHub(outbox, config.sse, logger, feed)
   const deliverer = new WebhookDeliverer(
     db,
     webhooks,
@@ -60,6 +78,7 @@ export async function createEventsRuntime(options: {
       userAgent: `WhatsApp-Web-Server/${version} (webhooks)`,
       wahaEnvironment: wahaEnvironmentBase(version, config.webjs.chrome.path),
       ...(options.onDeliveryAttempt && { onAttempt: options.onDeliveryAttempt }),
+      ...(shared && { claims: { nodeId: shared.nodeId, ttlMs: shared.claimTtlMs } }),
     },
     logger,
   )
@@ -76,6 +95,7 @@ export async function createEventsRuntime(options: {
     outbox,
     deliverer,
     sse,
+    ...(feed && { feed }),
     envelopeName: options.envelopeName,
     start() {
       deliverer.start(outbox)
@@ -94,7 +114,9 @@ export async function createEventsRuntime(options: {
     async close() {
       clearInterval(pruneTimer)
       sse.close()
+      await feed?.stop()
       await deliverer.stop()
+      await webhooks.unshare()
     },
   }
 }

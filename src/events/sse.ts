@@ -11,7 +11,8 @@
  * the connection and log the error; a closed one simply ends once the client catches up.)
  */
 import type { Logger } from '../lib/logger'
-import type { Committed, Outbox, OutboxEntry } from './outbox'
+import type { Outbox, OutboxEntry } from './outbox'
+import type { OutboxFeed } from './outbox-feed'
 
 export interface SseOptions {
   keepaliveMs: number
@@ -205,8 +206,11 @@ export class SseHub {
     private readonly outbox: Outbox,
     private readonly options: SseOptions,
     private readonly logger: Logger,
+    /** On an outbox shared by several nodes: every node's envelopes, in seq order (else this node's commits). */
+    feed?: OutboxFeed,
   ) {
-    outbox.onCommitted((committed) => this.publish(committed))
+    if (feed) feed.onEntries((entries) => this.publish(entries))
+    else outbox.onCommitted(({ entries }) => this.publish(entries))
   }
 
   subscriberCount(session?: string): number {
@@ -216,7 +220,7 @@ export class SseHub {
     return total
   }
 
-  private publish({ entries }: Committed): void {
+  private publish(entries: readonly OutboxEntry[]): void {
     const everySession = this.bySession.get(EVERY_SESSION)
     for (const entry of entries) {
       for (const subscriber of this.bySession.get(entry.session) ?? []) subscriber.deliver(entry)

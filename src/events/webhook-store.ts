@@ -2,6 +2,11 @@
  * Webhook subscriptions: persisted in `webhooks`, mirrored in memory so the outbox can fan
  * an event out without a query per event. Every change goes through here, so the mirror
  * never disagrees with the table.
+ *
+ * When several nodes share the database (`share()`, Postgres), a change made on one node
+ * is announced on `WEBHOOKS_CHANNEL` after its commit, and every node (this one too) reads
+ * the table again: a session taken over by another node fans out to the same webhooks,
+ * and a node claiming a delivery knows its endpoint.
  */
 import type { SQL } from 'bun'
 import { transaction, type DbInteger } from '../storage/db'
@@ -88,6 +93,9 @@ function toRecord(row: WebhookRow): WebhookRecord {
 
 export const DEFAULT_WEBHOOK_ID = 'default'
 
+/** The NOTIFY channel announcing that the `webhooks` table changed. */
+export const WEBHOOKS_CHANNEL = 'wws_webhooks'
+
 export interface EndpointHealth {
   failingSince: number | null
   lastSuccessAt: number | null
@@ -95,6 +103,7 @@ export interface EndpointHealth {
 
 export class WebhookStore {
   private readonly byId = new Map<string, WebhookRecord>()
+  private subscription?: SQL.ListenSubscription
 
   constructor(private readonly db: SQL) {}
 
@@ -102,6 +111,22 @@ export class WebhookStore {
     const rows: WebhookRow[] = await this.db`SELECT * FROM webhooks`
     this.byId.clear()
     for (const row of rows) this.byId.set(row.id, toRecord(row))
+  }
+
+  /** Other nodes change the table too (Postgres): follow their changes, and announce ours. */
+  async share(onError: (error: unknown) => void): Promise<void> {
+    const reload = () => void this.load().catch(onError)
+    this.subscription = await this.db.listen(WEBHOOKS_CHANNEL, reload, reload)
+  }
+
+  async unshare(): Promise<void> {
+    await this.subscription?.unlisten().catch(() => undefined)
+    this.subscription = undefined
+  }
+
+  /** After a committed change: every sharing node reloads. */
+  private async announce(): Promise<void> {
+    if (this.subscription) await this.db.notify(WEBHOOKS_CHANNEL).catch(() => undefined)
   }
 
   get(id: string): WebhookRecord | undefined {
@@ -136,6 +161,7 @@ export class WebhookStore {
         ${JSON.stringify(record.headers)}, ${record.secret}, ${record.hmacKey}, ${record.metadata ? JSON.stringify(record.metadata) : null}, ${record.status}, ${record.disabledReason},
         ${record.disabledAt}, ${record.failingSince}, ${record.lastSuccessAt}, ${record.createdAt}, ${record.updatedAt})`)
     this.byId.set(record.id, { ...record })
+    await this.announce()
   }
 
   /** Creates or replaces the configured default webhook (re-enabled: the configuration is the source of truth). */
@@ -171,6 +197,7 @@ export class WebhookStore {
           NULL, NULL, NULL, ${record.lastSuccessAt}, ${record.createdAt}, ${record.updatedAt})`
     })
     this.byId.set(record.id, record)
+    await this.announce()
     return record
   }
 
@@ -186,6 +213,7 @@ export class WebhookStore {
         failing_since = ${record.failingSince}, updated_at = ${record.updatedAt}
       WHERE id = ${record.id}`)
     this.byId.set(record.id, { ...record })
+    await this.announce()
   }
 
   /** One delivery of a webhook, by the event's id or its sequence number. */
@@ -208,6 +236,7 @@ export class WebhookStore {
       await tx`DELETE FROM webhooks WHERE id = ${id}`
     })
     this.byId.delete(id)
+    await this.announce()
   }
 
   /** Deletes every webhook of a session (the session itself is gone). */
@@ -233,6 +262,7 @@ export class WebhookStore {
       await tx`UPDATE webhooks SET status = 'disabled', disabled_reason = ${reason}, disabled_at = ${at}, updated_at = ${at} WHERE id = ${id}`
     })
     this.byId.set(id, { ...current, status: 'disabled', disabledReason: reason, disabledAt: at, updatedAt: at })
+    await this.announce()
     return true
   }
 

@@ -131,3 +131,14 @@ export class InternalError extends AppError {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError
 }
+
+/**
+ * This node no longer holds the session's lease (another node took it over, or it could
+ * not renew in time): whatever it was about to write for the session is refused. A request
+ * that meets it can be retried; it reaches the session's new owner.
+ */
+export class LeaseLostError extends ConflictError {
+  constructor(phoneNumber: string) {
+    super(`This node no longer runs session ${phoneNumber} (its lease moved to another node); retry the request`)
+  }
+}

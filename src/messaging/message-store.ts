@@ -15,7 +15,7 @@ import type { EventIngest } from '../events/ingest'
 import { mediaUrl } from '../lib/api-paths'
 import type { Logger } from '../lib/logger'
 import { ACK, ackName, type Ack, type AckName, type Location, type MediaFile, type MessageDTO, type MessageMediaInfo, type MessageType, type Poll } from '../providers/engine'
-import type { MediaFiles } from './media-files'
+import type { MediaStorage } from './media-storage'
 import { transaction } from '../storage/db'
 
 /**
@@ -116,7 +116,7 @@ export class MessageStore {
 
   constructor(
     private readonly db: SQL,
-    private readonly files: MediaFiles,
+    private readonly files: MediaStorage,
     private readonly logger: Logger,
     /** Where this server is reached (PUBLIC_URL), for the media links in history. */
     private readonly links: { publicUrl: string },

@@ -22,6 +22,7 @@ import {
   type SessionState,
 } from '../providers/engine'
 import type { EngineAuthRepository, SessionRecord, SessionsRepository } from '../storage/sessions-repo'
+import type { LeasedSessionRunner, SessionPlacement } from './placement'
 
 export interface RestartPolicy {
   /** First delay; each further attempt doubles it, with ±20% jitter. */
@@ -45,6 +46,11 @@ export interface SessionManagerOptions {
   onQr?: (phoneNumber: string, value: string) => void
   /** Called each time a crashed or hung engine session is launched again (metrics). */
   onEngineRestart?: (engine: EngineName) => void
+  /**
+   * Many nodes on one Postgres: an engine runs only on the node holding the number's lease,
+   * and its auth state is written under the lease. Absent on SQLite (this server runs all).
+   */
+  placement?: SessionPlacement
 }
 
 export interface StartRequest {
@@ -78,7 +84,7 @@ interface LiveSession {
   restartTimer?: ReturnType<typeof setTimeout>
 }
 
-export class SessionManager {
+export class SessionManager implements LeasedSessionRunner {
   private readonly live = new Map<string, LiveSession>()
   private readonly locks = new KeyedMutex()
   private readonly deleteListeners: Array<(phoneNumber: string) => Promise<void>> = []
@@ -114,6 +120,7 @@ export class SessionManager {
       const record = await this.requireRecord(phoneNumber)
       this.announceStopped(phoneNumber, await this.shutdownLive(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
+      await this.options.placement?.release(phoneNumber)
       return this.view({ ...record, desiredState: 'stopped' })
     })
   }
@@ -132,6 +139,7 @@ export class SessionManager {
       const record = await this.requireRecord(phoneNumber)
       this.announceStopped(phoneNumber, await this.logoutUnlocked(phoneNumber))
       await this.options.sessions.setDesiredState(phoneNumber, 'stopped')
+      await this.options.placement?.release(phoneNumber)
       return this.view({ ...record, desiredState: 'stopped' })
     })
   }
@@ -143,6 +151,7 @@ export class SessionManager {
       await this.logoutUnlocked(phoneNumber)
       await this.removeSessionDir(phoneNumber)
       await this.options.sessions.delete(phoneNumber)
+      await this.options.placement?.remove(phoneNumber)
       for (const listener of this.deleteListeners) {
         try {
           await listener(phoneNumber)
@@ -241,6 +250,8 @@ export class SessionManager {
    * BOOT_STAGGER_MS per engine. The server answers requests meanwhile.
    */
   async restoreAll(): Promise<void> {
+    // In a cluster, the nodes claim the sessions that should run (src/cluster/member.ts).
+    if (this.options.placement) return
     const records = await this.options.sessions.listDesiredRunning()
     const byEngine = new Map<string, SessionRecord[]>()
     for (const record of records) byEngine.set(record.engine, [...(byEngine.get(record.engine) ?? []), record])
@@ -274,6 +285,14 @@ export class SessionManager {
     await Promise.all(Array.from({ length: Math.max(1, limit) }, worker))
   }
 
+  /** Numbers whose engine runs on this server now. */
+  runningHere(): string[] {
+    return [...this.live]
+      .filter(([, entry]) => !entry.failure && isActive(entry.engineSession.snapshot().status))
+      .map(([phoneNumber]) => phoneNumber)
+      .sort()
+  }
+
   /** Memory held by each live session's own processes (webjs: its Chromium), where the engine can tell. */
   memoryUsage(): Array<{ phoneNumber: string; engine: EngineName; bytes: number }> {
     const usage: Array<{ phoneNumber: string; engine: EngineName; bytes: number }> = []
@@ -290,6 +309,40 @@ export class SessionManager {
     await Promise.allSettled(
       [...this.live.keys()].map((phoneNumber) => this.locks.run(phoneNumber, () => this.shutdownLive(phoneNumber))),
     )
+  }
+
+  // ─── Leases (cluster) ──────────────────────────────────────────────────────
+
+  async runLeased(phoneNumber: string): Promise<void> {
+    await this.locks.run(phoneNumber, async () => {
+      if (this.closed || !this.options.placement?.holds(phoneNumber)) return
+      const record = await this.options.sessions.get(phoneNumber)
+      if (!record || record.desiredState !== 'running') {
+        await this.options.placement.release(phoneNumber)
+        return
+      }
+      const current = this.live.get(phoneNumber)
+      if (current && !current.failure && isActive(current.engineSession.snapshot().status)) return
+      const engine = record.engine as EngineName
+      try {
+        const factory = await this.options.registry.get(engine)
+        await this.shutdownLive(phoneNumber)
+        await this.launch(phoneNumber, engine, factory.create.bind(factory), 0)
+      } catch (error) {
+        // Another node may be able to run it (this one lacks Chromium, say): let it.
+        this.options.logger.error({ session: phoneNumber, err: error }, 'could not start a leased session here; releasing its lease')
+        await this.options.placement.release(phoneNumber)
+      }
+    })
+  }
+
+  async stopUnleased(phoneNumber: string, reason: string): Promise<void> {
+    await this.locks.run(phoneNumber, async () => {
+      // Taken back meanwhile (this node claimed it again): the running engine is the right one.
+      if (this.options.placement?.holds(phoneNumber)) return
+      const entry = await this.shutdownLive(phoneNumber)
+      if (entry) this.options.logger.warn({ session: phoneNumber, reason }, 'engine stopped: this node no longer holds the session lease')
+    })
   }
 
   // ─── Internals ─────────────────────────────────────────────────────────────
@@ -320,6 +373,11 @@ export class SessionManager {
       engine,
       desiredState: 'running',
     })
+    const placed = await this.options.placement?.acquire(phoneNumber, engine)
+    if (placed && !placed.here) {
+      // Its node starts it at its next lease round; its own routes are answered there.
+      return { ...this.view(saved), status: 'STARTING', state: stateOf('STARTING') }
+    }
     await this.launch(phoneNumber, engine, factory.create.bind(factory), 0)
     return this.view(saved)
   }
@@ -333,14 +391,16 @@ export class SessionManager {
     const dataDir = this.sessionDir(phoneNumber, engine)
     await mkdir(dataDir, { recursive: true })
     const auth = this.options.engineAuth
+    const placement = this.options.placement
     let entry: LiveSession | undefined
     const engineSession = create({
       phoneNumber,
       dataDir,
       authState: {
         load: () => auth.load(phoneNumber, engine),
-        save: (state) => auth.save(phoneNumber, engine, state),
-        clear: () => auth.clear(phoneNumber, engine),
+        // In a cluster only the lease holder may write it: a stalled former owner must not overwrite the new one's pairing.
+        save: (state) => (placement ? placement.fenced(phoneNumber, (tx) => auth.save(phoneNumber, engine, state, tx)) : auth.save(phoneNumber, engine, state)),
+        clear: () => (placement ? placement.fenced(phoneNumber, (tx) => auth.clear(phoneNumber, engine, tx)) : auth.clear(phoneNumber, engine)),
       },
       emit: (event) => {
         // Events from an engine session that has since been replaced are stale.
@@ -401,6 +461,7 @@ export class SessionManager {
       entry.restartTimer = undefined
       void this.locks.run(phoneNumber, async () => {
         if (this.closed || this.live.get(phoneNumber) !== entry) return
+        if (this.options.placement && !this.options.placement.holds(phoneNumber)) return
         const record = await this.options.sessions.get(phoneNumber)
         if (!record || record.desiredState !== 'running') return
         entry.retired = true

@@ -7,9 +7,10 @@
  * - connections: SQLite is a writer (one transaction at a time) and a reader for plain
  *   SELECTs (sqlite.ts), Postgres a pool where each transaction has its own connection;
  * - text: Postgres cannot store U+0000 (`replaceNulInParameters`);
- * - one server per Postgres database, enforced at boot (`claimDatabase`).
+ * - many servers (cluster nodes, src/cluster/) may share one Postgres database; they
+ *   migrate it one at a time under an advisory lock (migrations.ts).
  */
-import { SQL, type ReservedSQL } from 'bun'
+import { SQL } from 'bun'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { migrate } from './migrations'
@@ -135,44 +136,21 @@ export function redactUrl(databaseUrl: string): string {
   }
 }
 
-/** Key of the session-level advisory lock a server holds on its Postgres database ("WWS" 1). */
-export const WRITER_LOCK_KEY = 0x57575301
-const CLAIM_WAIT_MS = 1000
-const CLAIM_RETRY_MS = 100
-
 /**
- * One server per Postgres database: it alone assigns the outbox sequence, delivers the
- * webhooks and runs the sessions, so a second server on the same database (a second
- * replica, a forgotten old process) would hand out the same sequence numbers, send every
- * webhook twice and run the same WhatsApp sessions twice. The first server holds an
- * advisory lock on a connection reserved for it (released when it closes, or when its
- * process dies and the connection drops); any other fails at boot, saying why.
+ * Whether the database answers at all, so an unreachable one is a boot error naming
+ * DATABASE_URL rather than a failure deep inside the migrations.
  */
-async function claimDatabase(db: SQL, databaseUrl: string): Promise<ReservedSQL> {
-  let reserved: ReservedSQL
+async function probe(db: SQL, databaseUrl: string): Promise<void> {
   try {
-    reserved = await db.reserve()
-    // A process that was just killed loses its lock once Postgres notices the dropped connection: a moment.
-    for (let waited = 0; ; waited += CLAIM_RETRY_MS) {
-      const rows: { locked: boolean }[] = await reserved.unsafe(`SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}) AS locked`)
-      if (rows[0]?.locked === true) return reserved
-      if (waited >= CLAIM_WAIT_MS) break
-      await Bun.sleep(CLAIM_RETRY_MS)
-    }
+    await db`SELECT 1`
   } catch (error) {
     throw new StorageError(`Could not open the database ${redactUrl(databaseUrl)} (DATABASE_URL): ${(error as Error).message}`, { cause: error })
   }
-  await reserved.close()
-  throw new StorageError(
-    `Another WhatsApp Web Server is using the database ${redactUrl(databaseUrl)} (DATABASE_URL). ` +
-      'One server per database: stop the other one, or give this one a database of its own.',
-  )
 }
 
 export async function openStorage(databaseUrl: string): Promise<Storage> {
   const dialect = dialectOf(databaseUrl)
   let db: SQL
-  let claim: ReservedSQL | undefined
   if (dialect === 'sqlite') {
     const filename = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '')
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
@@ -180,16 +158,15 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
   } else {
     db = replaceNulInParameters(new SQL(databaseUrl))
     try {
-      claim = await claimDatabase(db, databaseUrl)
+      await probe(db, databaseUrl)
     } catch (error) {
       await db.close()
       throw error
     }
   }
   try {
-    await migrate(db)
+    await migrate(db, undefined, dialect)
   } catch (error) {
-    await claim?.close()
     await db.close()
     throw new StorageError(`Could not bring the schema of ${redactUrl(databaseUrl)} (DATABASE_URL) up to date: ${(error as Error).message}`, { cause: error })
   }
@@ -197,11 +174,6 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
     db,
     dialect,
     async close() {
-      if (claim) {
-        // Unlocked explicitly, so a server started right after this one finds the database free.
-        await claim.unsafe(`SELECT pg_advisory_unlock(${WRITER_LOCK_KEY})`).catch(() => undefined)
-        await claim.close()
-      }
       await db.close()
     },
   }

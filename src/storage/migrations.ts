@@ -236,14 +236,109 @@ export const MIGRATIONS: Migration[] = [
       )
     `,
   },
+  {
+    id: 100,
+    name: 'cluster nodes and session leases',
+    // Many nodes on one Postgres (API.md §10). Times come from the database's now(), never a
+    // node's clock. SQLite (one node) creates them too and leaves them empty.
+    sql: `
+      CREATE TABLE cluster_nodes (
+        id            TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        capacity      INTEGER NOT NULL,
+        started_at    TIMESTAMPTZ,
+        last_seen_at  TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE session_leases (
+        phone_number  TEXT PRIMARY KEY,
+        node_id       TEXT NOT NULL,
+        node_url      TEXT NOT NULL,
+        epoch         BIGINT NOT NULL,
+        expires_at    TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX session_leases_node ON session_leases (node_id)
+    `,
+  },
+  {
+    id: 120,
+    name: 'cluster: shared outbox sequence and delivery claims',
+    // Used with Postgres, where several nodes share the database (API.md §10); harmless on SQLite.
+    // outbox_sequence: the one counter every node's outbox writes take, under its row lock until
+    // commit, so sequence order is commit order. Deliveries carry their session (per endpoint and
+    // session order) and which node holds them until when (claimed_until: the database's clock, ms).
+    sql: `
+      CREATE TABLE outbox_sequence (
+        id        INTEGER PRIMARY KEY,
+        last_seq  BIGINT NOT NULL
+      );
+      ALTER TABLE webhook_deliveries ADD COLUMN session TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT;
+      UPDATE webhook_deliveries SET session = (SELECT o.session FROM outbox o WHERE o.seq = webhook_deliveries.seq);
+      CREATE INDEX webhook_deliveries_stream ON webhook_deliveries (webhook_id, session, seq);
+      CREATE INDEX webhook_deliveries_claimant ON webhook_deliveries (claimed_by)
+    `,
+  },
+  {
+    id: 121,
+    name: 'cluster: shared rate limits and callback de-duplication',
+    // tat: the GCRA bucket's theoretical arrival time (epoch ms, fractional: a window / limit
+    // interval rarely is whole); a row past expires_at is a full bucket.
+    sql: `
+      CREATE TABLE rate_limit_buckets (
+        bucket      TEXT PRIMARY KEY,
+        tat         DOUBLE PRECISION NOT NULL,
+        expires_at  DOUBLE PRECISION NOT NULL
+      );
+      CREATE INDEX rate_limit_buckets_expiry ON rate_limit_buckets (expires_at);
+      CREATE TABLE callback_deliveries (
+        session      TEXT NOT NULL,
+        delivery_id  TEXT NOT NULL,
+        received_at  BIGINT NOT NULL,
+        PRIMARY KEY (session, delivery_id)
+      );
+      CREATE INDEX callback_deliveries_received ON callback_deliveries (received_at)
+    `,
+  },
+  {
+    id: 122,
+    name: 'cluster: media bytes in the database',
+    // Content-addressed like the files on disk (session, sha256), cut in chunks of at most 1 MiB.
+    sql: `
+      CREATE TABLE media_chunks (
+        session  TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        chunk    INTEGER NOT NULL,
+        size     BIGINT NOT NULL,
+        data     BYTEA NOT NULL,
+        PRIMARY KEY (session, sha256, chunk)
+      )
+    `,
+  },
 ]
 
-export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS): Promise<void> {
-  await db.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+/** Transaction-level advisory lock key under which Postgres nodes migrate one at a time ("WWS" 2). */
+export const MIGRATION_LOCK_KEY = 0x57575302
+
+/**
+ * Applies what is missing. On Postgres several nodes may boot at once on one database:
+ * each step takes a transaction-scoped advisory lock and looks again, so every migration
+ * runs exactly once whichever node gets there first.
+ */
+export async function migrate(db: SQL, migrations: Migration[] = MIGRATIONS, dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
+  const serialize = async (tx: SQL) => {
+    if (dialect === 'postgres') await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`)
+  }
+  await db.begin(async (tx) => {
+    await serialize(tx)
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+  })
   const applied = new Set((await db`SELECT id FROM schema_migrations`).map((row: { id: number }) => Number(row.id)))
   for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
     if (applied.has(migration.id)) continue
     await db.begin(async (tx) => {
+      await serialize(tx)
+      if ((await tx`SELECT id FROM schema_migrations WHERE id = ${migration.id}`).length > 0) return
       for (const statement of splitStatements(migration.sql)) await tx.unsafe(statement)
       await tx`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${migration.id}, ${migration.name}, ${Date.now()})`
     })

@@ -34,26 +34,35 @@ function toRecord(row: SessionRow): SessionRecord {
 /**
  * Sessions as persisted: who owns a number, which engine runs it, and whether it should be running.
  *
- * Every guarded request reads its number's record, so records are cached here (frozen, the
- * absence of one too). Correct because this repository is the only writer of the table and
- * one server owns its database (SQLite file, or the Postgres writer lock in storage/db.ts):
- * every write drops the entry, and a read that raced a write does not cache what it read.
+ * Every guarded request reads its number's record, so on SQLite records are cached here
+ * (frozen, the absence of one too). Correct because this repository is the only writer of
+ * the table and one server owns the SQLite file: every write drops the entry, and a read
+ * that raced a write does not cache what it read. In a cluster (Postgres) other nodes
+ * write the table too, so nothing is cached (`cached: false`).
  */
 export class SessionsRepository {
   private readonly cache = new Map<string, SessionRecord | null>()
   /** Bumped by every write; a read caches its row only if no write happened meanwhile. */
   private generation = 0
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cached = true,
+  ) {}
 
   async get(phoneNumber: string): Promise<SessionRecord | undefined> {
+    if (!this.cached) return this.read(phoneNumber)
     const cached = this.cache.get(phoneNumber)
     if (cached !== undefined) return cached ?? undefined
     const generation = this.generation
-    const rows: SessionRow[] = await this.db`SELECT * FROM sessions WHERE phone_number = ${phoneNumber}`
-    const record = rows[0] ? Object.freeze(toRecord(rows[0])) : undefined
+    const record = await this.read(phoneNumber)
     if (generation === this.generation) this.cache.set(phoneNumber, record ?? null)
     return record
+  }
+
+  private async read(phoneNumber: string): Promise<SessionRecord | undefined> {
+    const rows: SessionRow[] = await this.db`SELECT * FROM sessions WHERE phone_number = ${phoneNumber}`
+    return rows[0] ? Object.freeze(toRecord(rows[0])) : undefined
   }
 
   async list(accountId?: string): Promise<SessionRecord[]> {
@@ -111,15 +120,16 @@ export class EngineAuthRepository {
     return rows[0]?.state
   }
 
-  async save(phoneNumber: string, engine: string, state: string): Promise<void> {
-    await this.db`
+  /** `tx`: inside the caller's transaction (the cluster's fenced write). */
+  async save(phoneNumber: string, engine: string, state: string, tx: Database = this.db): Promise<void> {
+    await tx`
       INSERT INTO engine_auth (phone_number, engine, state, updated_at) VALUES (${phoneNumber}, ${engine}, ${state}, ${Date.now()})
       ON CONFLICT (phone_number, engine) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
   }
 
-  async clear(phoneNumber: string, engine?: string): Promise<void> {
-    if (engine === undefined) await this.db`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber}`
-    else await this.db`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber} AND engine = ${engine}`
+  async clear(phoneNumber: string, engine?: string, tx: Database = this.db): Promise<void> {
+    if (engine === undefined) await tx`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber}`
+    else await tx`DELETE FROM engine_auth WHERE phone_number = ${phoneNumber} AND engine = ${engine}`
   }
 }
 

@@ -14,6 +14,8 @@ import { ENGINES } from '../../src/providers/registry'
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
 export const BASE = 'http://localhost/api/whatsapp'
+/** Every test server's CLUSTER_SECRET (required with Postgres, ignored on SQLite). */
+export const CLUSTER_SECRET = 'test-cluster-secret-0123456789abcdef0123'
 
 export interface RequestOptions {
   body?: unknown
@@ -54,6 +56,7 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
     // Send pacing (anti-ban delays) is off in tests; tests/messaging/pacer.test.ts covers it.
     SEND_DELAY_MIN_MS: '0',
     SEND_DELAY_MAX_MS: '0',
+    CLUSTER_SECRET,
     ...env,
   }
 }
@@ -80,11 +83,14 @@ async function postgresDatabaseFor(dataDir: string): Promise<string> {
 
 /**
  * Under `WWS_TEST_DATABASE=postgres`, the environment of a server process gets the database
- * of its DATA_DIR (the one an in-process server on that dir used), unless it names its own.
+ * of its DATA_DIR (the one an in-process server on that dir used), unless it names its own;
+ * any server process on Postgres gets the tests' CLUSTER_SECRET unless it names its own.
  */
 export async function withTestDatabase(env: Record<string, string>): Promise<Record<string, string>> {
-  if (!sharedPostgres || env.DATABASE_URL !== undefined || env.DATA_DIR === undefined) return env
-  return { ...env, DATABASE_URL: await postgresDatabaseFor(env.DATA_DIR) }
+  if (sharedPostgres && env.DATABASE_URL === undefined && env.DATA_DIR !== undefined) env = { ...env, DATABASE_URL: await postgresDatabaseFor(env.DATA_DIR) }
+  // A server on Postgres is a cluster node, which needs the cluster's secret.
+  if (env.DATABASE_URL !== undefined && /^postgres(ql)?:/.test(env.DATABASE_URL) && env.CLUSTER_SECRET === undefined) env = { ...env, CLUSTER_SECRET }
+  return env
 }
 
 /** Stops the cluster of `WWS_TEST_DATABASE=postgres`, if one was started (tests/setup.ts). */

@@ -135,18 +135,15 @@ describe('storage on Postgres', () => {
     expect(await applied(second)).toEqual(before)
   })
 
-  test('one server per database: a second one is refused with a message naming the fix; once the first is gone it opens', async () => {
+  test('many servers share one database (cluster nodes): opened at once, each migration runs exactly once', async () => {
     const url = await cluster.createDatabase()
-    const first = await openStorage(url)
-    const refused = await openStorage(url).catch((error: unknown) => error)
-    expect(refused).toBeInstanceOf(StorageError)
-    expect((refused as Error).message).toContain('Another WhatsApp Web Server is using the database')
-    expect((refused as Error).message).toContain('One server per database')
-    // The refused one let go of its connections; the first still works.
-    expect(await first.db`SELECT COUNT(*) AS n FROM sessions`).toEqual([{ n: '0' }])
-    await first.close()
-    const second = await pgStorage(url)
-    expect(second.dialect).toBe('postgres')
+    const opened = await Promise.all([openStorage(url), openStorage(url), openStorage(url)])
+    for (const storage of opened) cleanup.push(() => storage.close())
+    const rows: Array<{ id: number }> = await opened[0]!.db`SELECT id FROM schema_migrations ORDER BY id`
+    expect(rows.map((row) => Number(row.id))).toEqual(MIGRATIONS.map((m) => m.id).sort((a, b) => a - b))
+    // Every one of them works on the same rows.
+    await opened[1]!.db`INSERT INTO settings (name, value) VALUES ('shared', 'yes')`
+    expect(await opened[2]!.db`SELECT value FROM settings WHERE name = 'shared'`).toEqual([{ value: 'yes' }])
   })
 
   test('an unreachable database is a boot error naming DATABASE_URL, without its password', async () => {
@@ -227,6 +224,9 @@ describe('storage on Postgres', () => {
     const committed: number[] = []
     ingest.onCommitted((event) => committed.push(event.receivedAt))
     const other = storage.db.begin(async (tx) => {
+      // The deadlock detector runs in whichever waiter's deadlock_timeout ends first and aborts that
+      // one: give this side the longer timeout so the event's transaction is always the victim.
+      await tx`SET LOCAL deadlock_timeout = '10s'`
       await tx`UPDATE rows SET v = v + 10 WHERE k = 'y'`
       otherHoldsY()
       await xTaken
@@ -266,12 +266,12 @@ describe('storage on Postgres', () => {
 
   test('an event that loses a deadlock to another transaction is written again, not lost', async () => {
     const alone = await deadlockedEvent(await pgStorage(), { grouped: false })
-    expect(alone.runs).toBe(2)
+    expect(alone.runs).toBeGreaterThanOrEqual(2) // lost at least once, then written; values prove it counted once
     expect(alone.committed).toEqual([2])
     expect(alone.values).toEqual({ x: 11, y: 11 })
 
     const grouped = await deadlockedEvent(await pgStorage(), { grouped: true })
-    expect(grouped.runs).toBe(2)
+    expect(grouped.runs).toBeGreaterThanOrEqual(2)
     expect(grouped.committed).toEqual([1, 2, 3])
     expect(grouped.values).toEqual({ x: 11, y: 11 })
   })
@@ -545,14 +545,12 @@ describe('the API on Postgres', () => {
 })
 
 describe('a real server process on Postgres', () => {
-  test('a second server on a database already in use exits at boot with a message, not a stack trace', async () => {
-    const server = await pgServer()
-    const result = await runServerToExit({ DATA_DIR: tempDir(), DATABASE_URL: server.url, WA_ENGINE: 'simulator', API_KEY: ADMIN_KEY })
+  test('a server on Postgres without CLUSTER_SECRET exits at boot with a message naming the fix, not a stack trace', async () => {
+    const url = await cluster.createDatabase()
+    const result = await runServerToExit({ DATA_DIR: tempDir(), DATABASE_URL: url, WA_ENGINE: 'simulator', API_KEY: ADMIN_KEY, CLUSTER_SECRET: '' })
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toContain('Another WhatsApp Web Server is using the database')
+    expect(result.stderr).toContain('CLUSTER_SECRET is required with a Postgres DATABASE_URL')
     expect(result.stderr).not.toMatch(/^\s+at /m)
-    // The first one is unaffected.
-    expect((await server.call('GET', '/sessions')).status).toBe(200)
   })
 
   test('a linked session comes back WORKING after a restart on the same database, with its history, and keeps working', async () => {

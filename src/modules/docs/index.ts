@@ -46,6 +46,7 @@ export function openapiDocumentation(version: string) {
       { name: 'Link invites', description: 'Shareable pages that link one number without a credential' },
       { name: 'Dashboard', description: 'The web dashboard and link-invite pages (public shells; data through this API)' },
       { name: 'Health', description: 'Liveness' },
+      { name: 'Cluster', description: 'Many nodes on one Postgres: nodes, and which runs each session' },
     ],
     components: {
       securitySchemes: {

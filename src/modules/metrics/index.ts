@@ -26,8 +26,8 @@ export function metricsModule(guards: GuardDeps, metrics: Metrics, access: Metri
       const ip = clientIp(server, request, guards.trustProxy)
       const bearer = bearerOf(request.headers)
       if (!(bearer && access.tokenMatches?.(bearer))) {
-        const principal = await authenticator.authenticate(request.headers).catch((error: unknown) => {
-          if (error instanceof UnauthorizedError) throw limits?.recordAuthFailure(ip) ?? error
+        const principal = await authenticator.authenticate(request.headers).catch(async (error: unknown) => {
+          if (error instanceof UnauthorizedError) throw (await limits?.recordAuthFailure(ip)) ?? error
           throw error
         })
         if (!principal.isAdmin) throw new ForbiddenError('Metrics need the admin key or METRICS_TOKEN')
