@@ -119,11 +119,30 @@ interface Result {
 const keyOf = (webhookId: string, seq: number) => `${webhookId}\u0000${seq}`
 
 /**
- * Outcomes written by one statement. A statement per outcome cost most of the drain (each
- * one compiled, bound and stepped on its own); one per batch keeps its parameters (10 a
+ * Most outcomes written by one statement. A statement per outcome cost most of the drain
+ * (each one compiled, bound and stepped on its own). A batch is split into statements of
+ * power-of-two sizes, so only a handful of distinct texts exist and each is compiled once
+ * (a text per batch size cost a compile per flush); 128 rows keep the parameters (10 a
  * row) well under both databases' limits.
  */
-const OUTCOMES_PER_STATEMENT = 200
+const OUTCOMES_PER_STATEMENT = 128
+
+/** Splits `count` into chunk sizes: full statements first, then the binary digits of the rest. */
+function statementSizes(count: number): number[] {
+  const sizes: number[] = []
+  let left = count
+  while (left >= OUTCOMES_PER_STATEMENT) {
+    sizes.push(OUTCOMES_PER_STATEMENT)
+    left -= OUTCOMES_PER_STATEMENT
+  }
+  for (let size = OUTCOMES_PER_STATEMENT / 2; size >= 1; size /= 2) {
+    if (left >= size) {
+      sizes.push(size)
+      left -= size
+    }
+  }
+  return sizes
+}
 
 /** The last result of each delivery in the batch: written in order, the earlier ones would be overwritten anyway. */
 function latestPerDelivery(batch: readonly Result[]): Result[] {
@@ -255,6 +274,8 @@ export class WebhookDeliverer {
   private wakeAt = Infinity
   private pollTimer?: ReturnType<typeof setInterval>
   private scanning = false
+  /** The last scan stopped because memory was full, so more due deliveries are likely waiting in the table. */
+  private lastScanFilledMemory = false
   /** Keys finished while a scan's query was running: its rows for them are stale. */
   private finishedDuringScan: Set<string> | null = null
   private polls = 0
@@ -421,6 +442,7 @@ export class WebhookDeliverer {
         this.endpoint(task.webhookId).ready.push(task)
         added++
       }
+      this.lastScanFilledMemory = added >= room
       if (added > 0) this.pump()
       if (this.options.claims) return
       const countRows: { count: DbInteger }[] = await this.db`SELECT COUNT(*) AS count FROM webhook_deliveries WHERE state = 'pending'`
@@ -815,9 +837,11 @@ export class WebhookDeliverer {
       try {
         const applyHealth = await transaction(this.db, async (tx) => {
           const latest = latestPerDelivery(batch)
-          for (let from = 0; from < latest.length; from += OUTCOMES_PER_STATEMENT) {
-            const { text, params } = outcomeUpdate(latest.slice(from, from + OUTCOMES_PER_STATEMENT), Date.now())
+          let from = 0
+          for (const size of statementSizes(latest.length)) {
+            const { text, params } = outcomeUpdate(latest.slice(from, from + size), Date.now())
             await tx.unsafe(text, params)
+            from += size
           }
           return this.store.writeHealth(tx, health)
         })
@@ -829,6 +853,8 @@ export class WebhookDeliverer {
           this.tasks.delete(task.key)
           this.finishedDuringScan?.add(task.key)
         }
+        // Deliveries wait in the table and memory has room again: read them now rather than at the next poll, so a backlog drains without pauses.
+        if (this.overflow && this.lastScanFilledMemory && this.tasks.size <= this.maxQueued / 2) void this.scan()
       } catch (error) {
         // Put them back: the next flush tries again. The rows are still pending, so nothing is lost either way.
         this.logger.error({ err: error }, 'could not record webhook delivery outcomes')
