@@ -154,18 +154,37 @@ function latestPerDelivery(batch: readonly Result[]): Result[] {
   return [...latest.values()]
 }
 
+const OUTCOME_TYPES = ['TEXT', 'BIGINT', 'TEXT', 'INTEGER', 'BIGINT', 'INTEGER', 'INTEGER', 'TEXT', 'TEXT', 'BIGINT'] as const
+/** The statement text for each size used, built once (it depends on nothing but the size). */
+const outcomeStatements = new Map<number, string>()
+
 /**
  * One `UPDATE … FROM (VALUES …)` for many outcomes; both SQLite and Postgres name the
  * columns of a VALUES list column1, column2, …, and the casts give Postgres their types.
  * Only a pending row is changed, as before: a finished delivery is never re-opened here.
  */
-function outcomeUpdate(results: readonly Result[], now: number): { text: string; params: unknown[] } {
-  // SQLite numbers `$n` parameters in the order they first appear in the text, so `$1` comes first.
-  const params: unknown[] = [now]
+function outcomeStatement(size: number): string {
+  let text = outcomeStatements.get(size)
+  if (text !== undefined) return text
   const rows: string[] = []
-  const types = ['TEXT', 'BIGINT', 'TEXT', 'INTEGER', 'BIGINT', 'INTEGER', 'INTEGER', 'TEXT', 'TEXT', 'BIGINT']
+  // SQLite numbers `$n` parameters in the order they first appear in the text, so `$1` (now) comes first.
+  for (let row = 0; row < size; row++) {
+    const base = 1 + row * OUTCOME_TYPES.length
+    rows.push(`(${OUTCOME_TYPES.map((type, i) => `CAST($${base + i + 1} AS ${type})`).join(', ')})`)
+  }
+  text = `UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4, next_attempt_at = v.column5,
+      last_status = v.column6, last_latency_ms = v.column7, last_error = v.column8, attempt_log = v.column9,
+      updated_at = CAST($1 AS BIGINT), delivered_at = v.column10
+    FROM (VALUES ${rows.join(', ')}) AS v
+    WHERE webhook_deliveries.webhook_id = v.column1 AND webhook_deliveries.seq = v.column2 AND webhook_deliveries.state = 'pending'`
+  outcomeStatements.set(size, text)
+  return text
+}
+
+function outcomeUpdate(results: readonly Result[], now: number): { text: string; params: unknown[] } {
+  const params: unknown[] = [now]
   for (const { task, state, attempt, nextAttemptAt } of results) {
-    const values = [
+    params.push(
       task.webhookId,
       task.seq,
       state,
@@ -176,17 +195,9 @@ function outcomeUpdate(results: readonly Result[], now: number): { text: string;
       attempt.error,
       JSON.stringify(task.log),
       state === 'delivered' ? attempt.at + attempt.latencyMs : null,
-    ]
-    const base = params.length
-    params.push(...values)
-    rows.push(`(${types.map((type, i) => `CAST($${base + i + 1} AS ${type})`).join(', ')})`)
+    )
   }
-  const text = `UPDATE webhook_deliveries SET state = v.column3, attempts = v.column4, next_attempt_at = v.column5,
-      last_status = v.column6, last_latency_ms = v.column7, last_error = v.column8, attempt_log = v.column9,
-      updated_at = CAST($1 AS BIGINT), delivered_at = v.column10
-    FROM (VALUES ${rows.join(', ')}) AS v
-    WHERE webhook_deliveries.webhook_id = v.column1 AND webhook_deliveries.seq = v.column2 AND webhook_deliveries.state = 'pending'`
-  return { text, params }
+  return { text: outcomeStatement(results.length), params }
 }
 
 /** Seconds or an HTTP-date, as RFC 9110 §10.2.3 allows; undefined when absent or unreadable. */
