@@ -16,10 +16,10 @@ import { healthModule } from './modules/health'
 import { sandboxModule } from './modules/sandbox'
 import { sessionsModule } from './modules/sessions'
 import { chatActionsModule } from './modules/chat-actions'
+import { clusterModule } from './modules/cluster'
 import { callsModule } from './modules/calls'
 import { channelsModule } from './modules/channels'
 import { labelsModule } from './modules/labels'
-import { clusterModule } from './modules/cluster'
 import { chatsModule } from './modules/chats'
 import { contactsModule } from './modules/contacts'
 import { dashboardModule } from './modules/dashboard'
@@ -109,7 +109,7 @@ function corsFor(origins: string[]) {
     origin: origins.includes('*') ? true : origins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'X-Api-Key', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'Accept'],
-    exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Session-Node'],
     credentials: false,
     maxAge: 600,
   })

@@ -13,6 +13,7 @@ import { createJwtVerifier, type JwtVerifier } from './auth/jwt'
 import type { Authenticator } from './auth/principal'
 import { RequestLimits } from './auth/request-limits'
 import { ConfigError, engineSettingsOf, type Config } from './config'
+import { RequestForwarder } from './cluster/forward'
 import { ClusterMember } from './cluster/member'
 import { LeaseOwnership, SingleNodeOwnership, type SessionOwnership } from './cluster/ownership'
 import { EventBus } from './events/bus'
@@ -51,6 +52,8 @@ import { LinkInvitesService } from './modules/link-invites/service'
 import { openStorage, type Storage } from './storage/db'
 import { EngineAuthRepository, SessionsRepository, SettingsRepository } from './storage/sessions-repo'
 import { EngineStateRepository } from './storage/engine-state-repo'
+import { EngineRelayRepository } from './storage/engine-relay-repo'
+import { EngineSnapshotsRepository } from './storage/engine-snapshots-repo'
 import { WahaSessionsRepository } from './storage/waha-sessions-repo'
 import { CallSettingsRepository } from './storage/call-settings-repo'
 import { CallsService } from './modules/calls/service'
@@ -125,11 +128,11 @@ export interface AppServices {
   webhooks: WebhooksService
   wahaCallbacks: WahaCallbacksService
   linkInvites: LinkInvitesService
+  cluster: ClusterService
   // Issue 13 part B: labels, calls, channels.
   labels: LabelsService
   calls: CallsService
   channels: ChannelsService
-  cluster: ClusterService
 }
 
 export interface DepsOverrides {
@@ -141,6 +144,8 @@ export interface DepsOverrides {
   now?: () => number
   /** false: build everything but do not start delivering webhooks (benchmarks fill the outbox first). */
   deliverWebhooks?: boolean
+  /** Which node runs each session, instead of the lease table (tests place sessions on stand-in nodes). */
+  ownership?: SessionOwnership
 }
 
 /** The JWT verifier for the configured key source; a key it cannot use stops the boot like any bad setting. */
@@ -173,9 +178,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const jwt = jwtVerifier(config, logger)
   const storage = await openStorage(config.databaseUrl)
   const ownership: SessionOwnership =
-    storage.dialect === 'postgres'
+    overrides.ownership ?? (storage.dialect === 'postgres'
       ? new LeaseOwnership(storage.db, config.cluster.nodeId, config.cluster.nodeUrl)
-      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl)
+      : new SingleNodeOwnership(config.cluster.nodeId, config.cluster.nodeUrl))
   const bus = new EventBus((error, event) => logger.error({ err: error, session: event.session, event: event.event.type }, 'event listener failed'))
   const ingest = new EventIngest(storage.db, logger)
   ingest.attach(bus)
@@ -195,6 +200,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     if (event.type === 'message') metrics.message(event.message.fromMe ? 'out' : 'in', engine)
   })
   const engineState = new EngineStateRepository(storage.db)
+  // Engines whose sessions talk to each other (the simulator) span the nodes through it.
+  const relay = ownership.clustered && storage.dialect === 'postgres' ? new EngineRelayRepository(storage.db, (error) => logger.warn({ err: error }, 'engine relay: no notifications, polling')) : undefined
   const registry = new EngineRegistry({
     definitions: config.engines,
     settingsOf: (engine) => engineSettingsOf(config, engine),
@@ -202,6 +209,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       logger,
       publicApiUrl: `${config.publicUrl}${API_BASE}`,
       stateStore: (engine) => engineState.of(engine),
+      ...(relay && { relay: (engine: EngineName) => relay.of(engine) }),
     },
     ...(overrides.engines && { loaders: overrides.engines }),
   })
@@ -216,7 +224,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     logger,
     restart: config.restart,
     onEngineRestart: (engine) => metrics.engineRestart(engine),
-    ...(cluster && { placement: cluster }),
+    ...(cluster && { placement: cluster, snapshots: new EngineSnapshotsRepository(storage.db) }),
     ...(overrides.onQr && { onQr: overrides.onQr }),
   })
   const now = overrides.now ?? Date.now
@@ -286,7 +294,21 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   // On Postgres the buckets are shared by every node (API.md §10); on SQLite they stay in memory.
   const limits = new RequestLimits(config.rateLimit, now, storage.dialect === 'postgres' ? storage.db : undefined)
   const wahaKeyMatches = config.waha.apiKey ? createAdminKeyMatcher(config.waha.apiKey) : undefined
-  const guards: GuardDeps = { authenticator, sessions, limits, trustProxy: config.trustProxy, ...(wahaKeyMatches && { wahaKeyMatches }) }
+  const forwarder = new RequestForwarder({
+    leases: ownership,
+    ...(config.cluster.secret && { secret: config.cluster.secret }),
+    onUnreachable: (owner, error) => logger.warn({ err: error, node: owner.nodeId, url: owner.url }, 'could not forward a request to the node running its session'),
+  })
+  const guards: GuardDeps = {
+    authenticator,
+    sessions,
+    limits,
+    trustProxy: config.trustProxy,
+    forwarder,
+    // Link invites' public routes are forwarded to the node that runs the invited number.
+    numberOfLinkToken: (token) => services.linkInvites.numberOf(token),
+    ...(wahaKeyMatches && { wahaKeyMatches }),
+  }
   const callSettings = new CallSettingsRepository(storage.db)
   sessions.onDeleted((phoneNumber) => callSettings.delete(phoneNumber))
   const messages = new MessagesService(sessions, messaging)
@@ -350,6 +372,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       // After the engines' last events are written: peers take the sessions over at once.
       await cluster?.close()
       await registry.close()
+      await relay?.close()
       await ingest.close()
       await events.close()
       await storage.close()

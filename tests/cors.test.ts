@@ -32,6 +32,7 @@ test('an allowed origin gets its preflight answered without credentials, and rea
   expect(actual.status).toBe(200)
   expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
   expect(actual.headers.get('access-control-expose-headers')).toContain('RateLimit-Remaining')
+  expect(actual.headers.get('access-control-expose-headers')).toContain('X-Session-Node')
 
   const other = await server.app.handle(preflight('https://evil.example.net'))
   expect(other.headers.get('access-control-allow-origin')).toBeNull()

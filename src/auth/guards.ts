@@ -10,11 +10,25 @@
  * authentication (401, or 429 when the client IP failed too often; a valid credential is
  * never refused for its IP) → per-credential rate limits (429) → phone number (400) →
  * ownership (403). `resolve` then hands the result to the handler.
+ *
+ * In a cluster (API.md §10), a request for a number whose session another node runs is
+ * passed on there after those checks (src/cluster/forward.ts): `onRequest` finds the number
+ * (our `/:phoneNumber` routes, WAHA's session in path, query or a small JSON body, a link
+ * invite's token), looks the lease up before the body is read (so the body can stream on
+ * unread) and verifies a hop header; the guard's transform then answers with the owner's
+ * response (a link invite's public routes, which have no guard, are passed on from
+ * `onRequest` itself). A request that arrived over a signed hop carries its caller's
+ * principal, already authenticated and counted at the entry node: it is neither
+ * authenticated nor rate limited again, and never forwarded.
  */
-import { Elysia } from 'elysia'
+import { Elysia, status } from 'elysia'
 import type { Server } from 'bun'
+import { SESSION_NODE_HEADER, type ArrivedHop, type RemoteOwner, type RequestForwarder } from '../cluster/forward'
 import { ForbiddenError, UnauthorizedError } from '../errors'
-import { parsePhoneNumber } from '../lib/phone'
+import { API_BASE } from '../lib/api-paths'
+import { parsePhoneNumber, PHONE_NUMBER_PATTERN } from '../lib/phone'
+import { readCapped } from '../lib/read-capped'
+import { leaveBodyUnread } from '../lib/unread-body'
 import { resolveClientIp, TRUST_PROXY_OFF, type TrustProxy } from '../lib/client-ip'
 import type { SessionManager } from '../sessions/manager'
 import { presentedToken } from './credentials'
@@ -30,6 +44,10 @@ export interface GuardDeps {
   limits?: RequestLimits
   /** TRUST_PROXY: when X-Forwarded-For names the client; absent → never. */
   trustProxy?: TrustProxy
+  /** Where a number's requests are answered (this node, or its session's node); absent → always here, no X-Session-Node. */
+  forwarder?: RequestForwarder
+  /** The number a link invite's token opens (undefined when it opens none), so its public routes are forwarded too. */
+  numberOfLinkToken?: (token: string) => Promise<string | undefined>
 }
 
 interface Guarded {
@@ -39,6 +57,81 @@ interface Guarded {
 
 /** What `transform` established for a request, for `resolve` to return. */
 const established = new WeakMap<Request, Guarded>()
+
+/** What `onRequest` learnt of a number's request: the hop it came over, or the node to pass it to. */
+const routed = new WeakMap<Request, { phoneNumber: string; hop?: ArrivedHop; owner?: RemoteOwner }>()
+
+const PHONE_SEGMENT = new RegExp(PHONE_NUMBER_PATTERN)
+
+function phoneIn(raw: string | null | undefined): string | undefined {
+  if (!raw) return undefined
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+  return PHONE_SEGMENT.test(decoded) ? parsePhoneNumber(decoded) : undefined
+}
+
+/**
+ * The number a request is for, when it names one: our routes' `/api/whatsapp/:phoneNumber…`;
+ * WAHA's `/api/:session/…` and `/api/sessions/:session…` with a number for the session,
+ * or (without a body) its `session` query parameter.
+ */
+function numberOfRequest(request: Request): string | undefined {
+  const url = new URL(request.url)
+  const path = url.pathname
+  if (path.startsWith(`${API_BASE}/`)) return phoneIn(path.slice(API_BASE.length + 1).split('/', 1)[0])
+  if (!path.startsWith('/api/')) return undefined
+  const [first, second] = path.slice('/api/'.length).split('/')
+  if (first === 'sessions') return phoneIn(second)
+  const named = phoneIn(first)
+  if (named !== undefined) return named
+  return request.method === 'GET' ? phoneIn(url.searchParams.get('session')) : undefined
+}
+
+/** The token of a link invite's public routes (`/api/whatsapp/link/:token/…`, not the page itself). */
+function linkTokenOf(request: Request): string | undefined {
+  const match = new RegExp(`^${API_BASE}/link/([^/]+)/(?:state|events|pairing-code)$`).exec(new URL(request.url).pathname)
+  return match?.[1]
+}
+
+/** WAHA bodies that name their session are small JSON; a larger body is not looked into. */
+const PEEK_BODY_BYTES = 64 * 1024
+
+/**
+ * WAHA's operations that name their session only in a JSON body (`POST /api/sendText
+ * {session, …}`): the session is read from a copy of the body, so the body itself stays
+ * unread and can still stream on to the owner (or be parsed here).
+ */
+async function numberInWahaBody(request: Request): Promise<string | undefined> {
+  const path = new URL(request.url).pathname
+  if (!path.startsWith('/api/') || path.startsWith(`${API_BASE}/`) || request.method === 'GET' || !request.body) return undefined
+  if (!(request.headers.get('content-type') ?? '').toLowerCase().includes('json')) return undefined
+  try {
+    const bytes = await readCapped(new Response(request.clone().body), PEEK_BODY_BYTES, () => new Error('too large to peek'))
+    const session = (JSON.parse(new TextDecoder().decode(bytes)) as { session?: unknown } | null)?.session
+    return typeof session === 'string' ? phoneIn(session) : undefined
+  } catch {
+    return undefined // malformed or large: answered here, where the parser says why
+  }
+}
+
+/**
+ * Ends a request in `transform` with this response. Elysia answers a status value returned
+ * from transform and skips validation and the handler; its types declare transform as void.
+ * Forwarding must happen this early: validation would judge a body this node never read.
+ */
+function answerInstead(response: Response): void {
+  return status(response.status, response) as unknown as void
+}
+
+/** A guarded route reached over a hop needs the caller the hop names; a hop made for a public route names none. */
+function hopPrincipal(hop: ArrivedHop): Principal {
+  if (!hop.principal) throw new UnauthorizedError('Refused a forwarded request: it carries no caller')
+  return hop.principal
+}
 
 function taken(request: Request): Guarded {
   const guarded = established.get(request)
@@ -102,13 +195,55 @@ export function authGuards(deps: GuardDeps) {
     Object.assign(headers, counted)
   }
 
+  const forwarder = deps.forwarder
+
+  async function forwardFor(request: Request, owner: RemoteOwner, principal: Principal | undefined, headers: Record<string, unknown>): Promise<Response> {
+    const answer = await forwarder!.forward(request, owner, principal)
+    headers[SESSION_NODE_HEADER] = answer.headers.get(SESSION_NODE_HEADER) ?? owner.nodeId
+    return answer
+  }
+
   return new Elysia({ name: 'auth-guards', seed: deps })
+    .onRequest(async ({ request, set }) => {
+      if (!forwarder || routed.has(request)) return
+      const token = linkTokenOf(request)
+      // Only a cluster looks up tokens and into bodies: on one node the session is always here.
+      let phoneNumber = numberOfRequest(request)
+      if (phoneNumber === undefined && forwarder.clustered) {
+        phoneNumber = token !== undefined ? await deps.numberOfLinkToken?.(token) : await numberInWahaBody(request)
+      }
+      if (phoneNumber === undefined) return
+      set.headers[SESSION_NODE_HEADER] = forwarder.selfNodeId
+      const hop = forwarder.arrivedHop(request)
+      if (hop) {
+        // Trusted as the entry node's, but only while this node still runs the session.
+        await forwarder.assertStillOwner(phoneNumber)
+        routed.set(request, { phoneNumber, hop })
+        return
+      }
+      // A WebSocket upgrade (WAHA's /api/ws) cannot cross a hop: answered here.
+      if (request.method === 'GET' && /websocket/i.test(request.headers.get('upgrade') ?? '')) return
+      const owner = await forwarder.remoteOwner(phoneNumber)
+      routed.set(request, owner ? { phoneNumber, owner } : { phoneNumber })
+      if (!owner) return
+      // A link invite's routes are public (the token is the credential, checked by the owner): passed on at once.
+      if (token !== undefined) return forwardFor(request, owner, undefined, set.headers)
+      leaveBodyUnread(request)
+    })
     .macro({
       requireAuth: {
+        // WAHA's routes of a session (`/api/:session/…`) are forwarded like ours; the service
+        // then checks the account against the number, at the owner.
         async transform({ request, route, server, set }) {
+          const routing = routed.get(request)
+          if (routing?.hop) {
+            established.set(request, { principal: hopPrincipal(routing.hop), phoneNumber: '' })
+            return
+          }
           const principal = await authenticate(request, server)
           const counting = rateLimit(principal, request, route, set.headers)
           if (counting) await counting
+          if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber: '' })
         },
         resolve({ request }) {
@@ -117,12 +252,21 @@ export function authGuards(deps: GuardDeps) {
       },
       requireSingleAccountProtected: {
         async transform({ request, params, route, server, set }) {
+          const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
+          const routing = routed.get(request)
+          if (routing?.hop) {
+            const principal = hopPrincipal(routing.hop)
+            const phoneNumber = parsePhoneNumber(raw)
+            await assertOwnsNumber(principal, phoneNumber, deps.sessions)
+            established.set(request, { principal, phoneNumber })
+            return
+          }
           const principal = await authenticate(request, server)
           const counting = rateLimit(principal, request, route, set.headers)
           if (counting) await counting
-          const raw = (params as Record<string, string | undefined>).phoneNumber ?? ''
           const phoneNumber = parsePhoneNumber(raw)
           await assertOwnsNumber(principal, phoneNumber, deps.sessions)
+          if (routing?.owner && forwarder) return answerInstead(await forwardFor(request, routing.owner, principal, set.headers))
           established.set(request, { principal, phoneNumber })
         },
         resolve({ request }) {

@@ -4,6 +4,7 @@
  */
 import { readCapped } from '../lib/read-capped'
 import { BadRequestError, PayloadTooLargeError } from '../lib/errors'
+import { isBodyLeftUnread } from '../lib/unread-body'
 
 function tooLarge(maxBodyBytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`Request body is over the limit of ${maxBodyBytes} bytes`, { limit: maxBodyBytes })
@@ -65,6 +66,8 @@ export function rawBodyOf(request: Request): Uint8Array | undefined {
  */
 export async function parseBody(request: Request, contentType: string, maxBodyBytes: number): Promise<unknown> {
   if (!request.body) return undefined
+  // Streamed on to the session's node unread; the (empty) value stops Elysia's own parsers.
+  if (isBodyLeftUnread(request)) return {}
   const bytes = await readCapped(new Response(request.body), maxBodyBytes, () => tooLarge(maxBodyBytes))
   if (rawBodyWanted.has(request)) rawBodies.set(request, bytes)
   const type = contentType.trim().toLowerCase()

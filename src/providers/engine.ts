@@ -518,6 +518,18 @@ export interface EngineContext {
     save(state: string): Promise<void>
     clear(): Promise<void>
   }
+  /**
+   * In a cluster (Postgres): where a browser engine keeps its login as an archive, so
+   * another node can take the session over without a QR (webjs saves it soon after `ready`,
+   * periodically and on a clean stop, and restores it into a fresh profile). Saves are
+   * fenced: a node that lost the session cannot overwrite the new owner's. Absent on SQLite,
+   * where the profile on disk is all there is.
+   */
+  profileSnapshots?: {
+    /** The newest stored archive and when it was saved (epoch ms). */
+    load(): Promise<{ archive: Uint8Array; savedAt: number } | undefined>
+    save(archive: Uint8Array): Promise<void>
+  }
   emit: EngineEventListener
 }
 
@@ -877,6 +889,30 @@ export interface EngineHost {
   publicApiUrl: string
   /** Durable rows an engine keeps beyond one session (the simulator's phones), in the server's database. */
   stateStore?: (engine: EngineName) => EngineStateStore
+  /**
+   * With many nodes on one database (API.md §10): mailboxes between nodes, so an engine
+   * whose sessions talk to each other (the simulator's network) spans the cluster. Absent
+   * on a single node.
+   */
+  relay?: (engine: EngineName) => EngineRelay
+}
+
+/**
+ * Deliveries between the nodes of a cluster for one engine: a durable mailbox per number in
+ * the shared database (what waits is taken by whichever node runs that number, now or
+ * later), and the numbers on the engine's network anywhere.
+ */
+export interface EngineRelay {
+  /** A number joined the engine's network on this node. */
+  announce(phoneNumber: string): Promise<void>
+  /** Every number announced on any node. */
+  members(): Promise<string[]>
+  /** Leaves a payload in a number's mailbox. */
+  post(to: string, payload: string): Promise<void>
+  /** Takes what waits for these numbers, oldest first (each payload is taken once, by one node). */
+  take(numbers: string[]): Promise<Array<{ to: string; payload: string }>>
+  /** Calls `wake` whenever something may be waiting (another node's notification, or a poll); returns the stop. */
+  watch(wake: () => void): () => void
 }
 
 /** One engine's durable state: opaque text rows by key, written together. */

@@ -21,6 +21,7 @@ import {
   type SessionSnapshot,
   type SessionState,
 } from '../providers/engine'
+import type { EngineSnapshotsRepository } from '../storage/engine-snapshots-repo'
 import type { EngineAuthRepository, SessionRecord, SessionsRepository } from '../storage/sessions-repo'
 import type { LeasedSessionRunner, SessionPlacement } from './placement'
 
@@ -51,6 +52,8 @@ export interface SessionManagerOptions {
    * and its auth state is written under the lease. Absent on SQLite (this server runs all).
    */
   placement?: SessionPlacement
+  /** With `placement`: browser engines' login archives, so another node takes a session over without a QR. */
+  snapshots?: EngineSnapshotsRepository
 }
 
 export interface StartRequest {
@@ -392,6 +395,7 @@ export class SessionManager implements LeasedSessionRunner {
     await mkdir(dataDir, { recursive: true })
     const auth = this.options.engineAuth
     const placement = this.options.placement
+    const snapshots = this.options.snapshots
     let entry: LiveSession | undefined
     const engineSession = create({
       phoneNumber,
@@ -400,8 +404,23 @@ export class SessionManager implements LeasedSessionRunner {
         load: () => auth.load(phoneNumber, engine),
         // In a cluster only the lease holder may write it: a stalled former owner must not overwrite the new one's pairing.
         save: (state) => (placement ? placement.fenced(phoneNumber, (tx) => auth.save(phoneNumber, engine, state, tx)) : auth.save(phoneNumber, engine, state)),
-        clear: () => (placement ? placement.fenced(phoneNumber, (tx) => auth.clear(phoneNumber, engine, tx)) : auth.clear(phoneNumber, engine)),
+        clear: () =>
+          placement
+            ? placement.fenced(phoneNumber, async (tx) => {
+                await auth.clear(phoneNumber, engine, tx)
+                await snapshots?.clear(phoneNumber, engine, tx)
+              })
+            : auth.clear(phoneNumber, engine),
       },
+      ...(placement &&
+        snapshots && {
+          profileSnapshots: {
+            load: () => snapshots.load(phoneNumber, engine),
+            save: async (archive: Uint8Array) => {
+              await placement.fenced(phoneNumber, (tx) => snapshots.save(phoneNumber, engine, archive, tx))
+            },
+          },
+        }),
       emit: (event) => {
         // Events from an engine session that has since been replaced are stale.
         if (entry && !entry.retired && this.live.get(phoneNumber) === entry) this.onEngineEvent(phoneNumber, entry, event)
@@ -429,10 +448,13 @@ export class SessionManager implements LeasedSessionRunner {
       logger.info({ session: phoneNumber, status: event.status, reason: event.reason }, 'session status')
       if (event.status === 'WORKING') entry.restartAttempts = 0
       if (event.ended) {
-        // Logged out or refused for good: a server restart must not bring it back.
-        this.options.sessions.setDesiredState(phoneNumber, 'stopped').catch((error: unknown) => {
-          logger.error({ session: phoneNumber, err: error }, 'could not record that the session ended')
-        })
+        // Logged out or refused for good: a server restart must not bring it back, nor another node take it over.
+        this.options.sessions
+          .setDesiredState(phoneNumber, 'stopped')
+          .then(() => this.options.placement?.release(phoneNumber))
+          .catch((error: unknown) => {
+            logger.error({ session: phoneNumber, err: error }, 'could not record that the session ended')
+          })
       }
     }
     const snapshot = entry.engineSession.snapshot()
@@ -534,6 +556,7 @@ export class SessionManager implements LeasedSessionRunner {
       }
     }
     await this.options.engineAuth.clear(phoneNumber)
+    await this.options.snapshots?.clear(phoneNumber)
     await this.removeSessionDir(phoneNumber)
     return entry
   }

@@ -224,19 +224,6 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
-    id: 140,
-    name: 'call settings',
-    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
-    sql: `
-      CREATE TABLE call_settings (
-        phone_number   TEXT PRIMARY KEY,
-        reject_calls   INTEGER NOT NULL,
-        reject_message TEXT,
-        updated_at     BIGINT NOT NULL
-      )
-    `,
-  },
-  {
     id: 100,
     name: 'cluster nodes and session leases',
     // Many nodes on one Postgres (API.md §10). Times come from the database's now(), never a
@@ -257,6 +244,67 @@ export const MIGRATIONS: Migration[] = [
         expires_at    TIMESTAMPTZ NOT NULL
       );
       CREATE INDEX session_leases_node ON session_leases (node_id)
+    `,
+  },
+  {
+    id: 101,
+    name: 'engine profile snapshots',
+    // A browser engine's login (webjs: the profile's IndexedDB and Local Storage) as a
+    // compressed archive in chunks, so another node can take the session over without a QR.
+    // Two generations are kept: a torn or corrupt newest one falls back to the one before.
+    sql: `
+      CREATE TABLE engine_snapshots (
+        phone_number  TEXT NOT NULL,
+        engine        TEXT NOT NULL,
+        generation    BIGINT NOT NULL,
+        sha256        TEXT NOT NULL,
+        size          BIGINT NOT NULL,
+        chunks        INTEGER NOT NULL,
+        created_at    BIGINT NOT NULL,
+        PRIMARY KEY (phone_number, engine, generation)
+      );
+      CREATE TABLE engine_snapshot_chunks (
+        phone_number  TEXT NOT NULL,
+        engine        TEXT NOT NULL,
+        generation    BIGINT NOT NULL,
+        idx           INTEGER NOT NULL,
+        data          BYTEA NOT NULL,
+        PRIMARY KEY (phone_number, engine, generation, idx)
+      )
+    `,
+  },
+  {
+    id: 110,
+    name: 'engine relay between nodes',
+    // Mailboxes per number for engines whose network spans the cluster (the simulator). Ids
+    // are UUIDv7 (time-ordered, strictly increasing per node). Used on Postgres only.
+    sql: `
+      CREATE TABLE engine_relay (
+        id          TEXT PRIMARY KEY,
+        engine      TEXT NOT NULL,
+        to_phone    TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        posted_at   BIGINT NOT NULL
+      );
+      CREATE INDEX engine_relay_to ON engine_relay (engine, to_phone, id);
+      CREATE TABLE engine_relay_members (
+        engine        TEXT NOT NULL,
+        phone_number  TEXT NOT NULL,
+        PRIMARY KEY (engine, phone_number)
+      )
+    `,
+  },
+  {
+    id: 140,
+    name: 'call settings',
+    // Per-session call handling (issue 13): reject incoming calls, optionally with a reply text.
+    sql: `
+      CREATE TABLE call_settings (
+        phone_number   TEXT PRIMARY KEY,
+        reject_calls   INTEGER NOT NULL,
+        reject_message TEXT,
+        updated_at     BIGINT NOT NULL
+      )
     `,
   },
   {

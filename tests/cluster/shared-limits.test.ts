@@ -29,14 +29,24 @@ afterAll(async () => {
 
 const START = Date.parse('2030-01-01T00:00:00.000Z')
 
-/** Two nodes on one database, sharing a stepped clock. */
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') })
+  const port = probe.port!
+  probe.stop(true)
+  return port
+}
+
+/** Two nodes on one database, sharing a stepped clock, each listening at its NODE_URL (a number's requests are forwarded to the node running it). */
 async function twoNodes(env: Record<string, string>, clock: { now: number }, beforeSecond?: (first: TestServer) => Promise<void>): Promise<[TestServer, TestServer]> {
   const url = await cluster.createDatabase('limits')
   const nodes: TestServer[] = []
   for (const id of ['node-a', 'node-b']) {
     if (nodes[0] && beforeSecond) await beforeSecond(nodes[0])
-    const server = await createTestServer({ ...env, DATABASE_URL: url, NODE_ID: id }, { now: () => clock.now })
+    const port = freePort()
+    const server = await createTestServer({ ...env, DATABASE_URL: url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}` }, { now: () => clock.now })
+    const listening = Bun.serve({ hostname: '127.0.0.1', port, fetch: (request) => server.app.handle(request) })
     cleanup.push(() => server.close())
+    cleanup.push(async () => void listening.stop(true))
     nodes.push(server)
   }
   return nodes as [TestServer, TestServer]

@@ -127,8 +127,8 @@ describe('storage on Postgres', () => {
     await sqlite.close()
     expect(tables.map((t) => t.table_name)).toEqual(sqliteTables.map((t) => t.name))
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining([
-      'api_keys', 'engine_auth', 'idempotency_keys', 'message_reactions', 'messages', 'outbox',
-      'schema_migrations', 'sessions', 'settings', 'webhook_deliveries', 'webhooks',
+      'api_keys', 'cluster_nodes', 'engine_auth', 'engine_snapshot_chunks', 'engine_snapshots', 'idempotency_keys', 'message_reactions', 'messages', 'outbox',
+      'schema_migrations', 'session_leases', 'sessions', 'settings', 'webhook_deliveries', 'webhooks',
     ]))
     await first.close()
     const second = await pgStorage(url)

@@ -22,6 +22,7 @@ export const API_DESCRIPTION = `Self-hosted WhatsApp HTTP API gateway.
 Authenticate with **X-Api-Key** (the admin key or an account key) or **Authorization: Bearer** (a JWT from your identity provider, or an API key); in "Authorize" fill either scheme. Credentials in a query string are ignored.
 Missing or invalid credentials are 401 (with \`WWW-Authenticate\`); a number owned by another account, or outside a key's number, is 403.
 Every credential has a request budget per minute, and a lower one for sends; past it the answer is 429 with \`Retry-After\`, and \`RateLimit-Limit\`/\`-Remaining\`/\`-Reset\` headers come with every authenticated response.
+Any node of a cluster answers any route: a number's requests are passed on to the node that runs its session, which \`X-Session-Node\` names on every response of a number route; that node unreachable is 503 \`ENGINE_UNAVAILABLE\`, a session moving between nodes 409 \`CONFLICT\` with \`Retry-After\`.
 Every error is \`{ "error", "code", "statusCode", "details"? }\`.`
 
 export function openapiDocumentation(version: string) {

@@ -104,6 +104,15 @@ export class LinkInvitesService {
     return invite
   }
 
+  /** The number a token opens right now, or undefined (where a cluster node forwards the link's routes to). */
+  async numberOf(token: string): Promise<string | undefined> {
+    try {
+      return (await this.resolve(token)).phoneNumber
+    } catch {
+      return undefined
+    }
+  }
+
   async state(token: string) {
     const invite = await this.resolve(token)
     const view = await this.sessions.get(invite.phoneNumber)

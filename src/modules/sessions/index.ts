@@ -29,14 +29,15 @@ export function sessionsModule(deps: GuardDeps, service: SessionsService, engine
       requireSingleAccountProtected: true,
       params: PhoneParams,
       body: StartBody,
-      response: { 200: LifecycleResult, 409: ErrorEnvelope, 501: ErrorEnvelope, ...guardedErrors },
+      response: { 200: LifecycleResult, 409: ErrorEnvelope, 501: ErrorEnvelope, 503: ErrorEnvelope, ...guardedErrors },
       detail: {
         tags,
         summary: 'Start a session',
         description:
           'Starts the number on the given engine (default WA_ENGINE) and claims it for the calling account: the first account to start a number owns it, and every other account gets 403 on all of its routes until it is deleted. ' +
           'The admin may start a number on behalf of an account (`accountId`); a number the admin starts without one belongs to no account and only the admin can use it. Naming a different account for a number that already has one is 409. ' +
-          'Idempotent: starting a running session returns its state. A paired session reconnects without a QR.',
+          'Idempotent: starting a running session returns its state. A paired session reconnects without a QR. ' +
+          'In a cluster (Postgres) a new session is placed on the live node running the fewest sessions: when that is another node, the answer is `STARTING` and that node starts it moments later; 503 when every node is at its NODE_CAPACITY.',
       },
     })
     .post('/:phoneNumber/stop', ({ phoneNumber }) => service.stop(phoneNumber), {

@@ -11,9 +11,14 @@ export const simulatorEngine = defineEngine({
   }),
   // One factory per server: all its simulator sessions share one network and can message each other.
   // Its phones keep their chats, contacts and groups in the server's database, like real ones.
+  // In a cluster the network spans the nodes through the host's relay.
   load: async (settings, host) => {
     const { createSimulatorFactory, SimulatorNetwork } = await import('./index')
-    const network = new SimulatorNetwork(host.stateStore?.('simulator'), (error) => host.logger.error({ err: error }, 'could not save the simulator state'))
+    const network = new SimulatorNetwork(
+      host.stateStore?.('simulator'),
+      (error) => host.logger.error({ err: error }, 'could not save or relay the simulator state'),
+      host.relay?.('simulator'),
+    )
     await network.restore()
     return createSimulatorFactory(settings, network)
   },

@@ -15,12 +15,18 @@
  * what to write; the rows go out together, SAVE_DELAY_MS later) and at `close()`. A save
  * writes each changed account's head and only the messages added or changed since the
  * last one (`Account.unsaved`), so its cost follows the traffic, not the history.
+ *
+ * With a relay (many nodes, API.md §10) the network spans the cluster: a packet for a number
+ * whose device is not linked on this node goes to that number's mailbox in the shared
+ * database, and whichever node runs the number takes it (now, or when it links). The
+ * numbers linked on any node count as on WhatsApp. Groups, profiles and Status audiences
+ * stay per node.
  */
-import type { MediaFile } from '../engine'
+import type { EngineRelay, MediaFile } from '../engine'
 import { Account } from './account'
 import { ChannelRegistry } from './channels'
 import { GroupRegistry } from './groups'
-import { accountChanges, decodeAccount, decodeMessage, decodeWorld, encodeWorld, isMessageKey, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
+import { accountChanges, decode, decodeAccount, decodeMessage, decodeWorld, encode, encodeWorld, isMessageKey, WORLD_KEY, type SimulatorStateStore, type StateRow } from './state'
 import type { Packet } from './wire'
 
 /** Changes within this long are written together. */
@@ -52,10 +58,18 @@ export class SimulatorNetwork {
   private saveTimer?: ReturnType<typeof setTimeout>
   private saving: Promise<void> = Promise.resolve()
   private restoring?: Promise<void>
+  /** Numbers linked on other nodes (with a relay), refreshed at every wake-up. */
+  private readonly elsewhere = new Set<string>()
+  /** Posts to the relay, one at a time so a sender's packets keep their order. */
+  private posting: Promise<void> = Promise.resolve()
+  private draining?: Promise<void>
+  private drainAgain = false
+  private unwatch?: () => void
 
   constructor(
     private readonly store?: SimulatorStateStore,
     private readonly onSaveError: (error: unknown) => void = () => undefined,
+    private readonly relay?: EngineRelay,
   ) {
     this.groups = new GroupRegistry((phone, notification) => this.send(phone, { kind: 'group', notification }))
   }
@@ -70,6 +84,10 @@ export class SimulatorNetwork {
   }
 
   private async load(): Promise<void> {
+    if (this.relay && !this.unwatch) {
+      this.unwatch = this.relay.watch(() => void this.drain())
+      await this.refreshMembers()
+    }
     if (!this.store) return
     const messages: Array<ReturnType<typeof decodeMessage>> = []
     for (const row of await this.store.load()) {
@@ -126,7 +144,69 @@ export class SimulatorNetwork {
 
   /** Writes anything still pending (the server is shutting down). */
   async close(): Promise<void> {
+    this.unwatch?.()
+    this.unwatch = undefined
+    await this.draining
+    await this.posting
     await this.flush()
+  }
+
+  private async refreshMembers(): Promise<void> {
+    if (!this.relay) return
+    const members = await this.relay.members()
+    this.elsewhere.clear()
+    for (const phone of members) if (!this.devices.has(phone)) this.elsewhere.add(phone)
+  }
+
+  /** Leaves a packet in a number's mailbox, for the node that runs it. */
+  private postToRelay(to: string, packet: Packet): void {
+    const relay = this.relay
+    if (!relay) return
+    const payload = encode(packet)
+    this.posting = this.posting.then(() => relay.post(to, payload)).catch(this.onSaveError)
+  }
+
+  private postIfMember(to: string, packet: Packet): void {
+    const relay = this.relay
+    if (!relay) return
+    const payload = encode(packet)
+    this.posting = this.posting
+      .then(async () => {
+        await this.refreshMembers()
+        if (this.elsewhere.has(to)) await relay.post(to, payload)
+      })
+      .catch(this.onSaveError)
+  }
+
+  /** Takes what waits in the relay for the devices linked here and hands it over, in order. */
+  private drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true
+      return this.draining
+    }
+    const relay = this.relay
+    if (!relay) return Promise.resolve()
+    this.draining = (async () => {
+      do {
+        this.drainAgain = false
+        await this.refreshMembers()
+        const online = [...this.devices.keys()]
+        if (online.length === 0) continue
+        for (const { to, payload } of await relay.take(online)) {
+          const packet = decode<Packet>(payload)
+          const device = this.devices.get(to)
+          if (device) {
+            this.changed(to)
+            device.handle(packet)
+          } else this.postToRelay(to, packet) // it went offline meanwhile: back to its mailbox
+        }
+      } while (this.drainAgain)
+    })()
+      .catch(this.onSaveError)
+      .finally(() => {
+        this.draining = undefined
+      })
+    return this.draining
   }
 
   /** A device links: its number becomes an account here, and what waited in its inbox is handed over. */
@@ -138,6 +218,14 @@ export class SimulatorNetwork {
     this.changed(device.phoneNumber)
     const waiting = account.inbox.splice(0)
     for (const packet of waiting) queueMicrotask(() => this.handOver(device, packet))
+    this.elsewhere.delete(device.phoneNumber)
+    if (this.relay) {
+      const relay = this.relay
+      void relay
+        .announce(device.phoneNumber)
+        .then(() => this.drain())
+        .catch(this.onSaveError)
+    }
     return account
   }
 
@@ -170,7 +258,7 @@ export class SimulatorNetwork {
 
   /** Whether a number is on WhatsApp as far as this network knows. */
   exists(phoneNumber: string): boolean {
-    return this.accounts.has(phoneNumber) || this.outside.has(phoneNumber)
+    return this.accounts.has(phoneNumber) || this.outside.has(phoneNumber) || this.elsewhere.has(phoneNumber)
   }
 
   registerOutside(phoneNumber: string): void {
@@ -191,10 +279,22 @@ export class SimulatorNetwork {
   }
 
   /**
-   * Sends a packet to a number. Returns false when the number has no account here (an
-   * outside number: the packet goes nowhere, as to a phone that is switched off forever).
+   * Sends a packet to a number. Returns false when the number has no account here nor on
+   * another node (an outside number: the packet goes nowhere, as to a phone that is
+   * switched off forever).
    */
   send(to: string, packet: Packet): boolean {
+    if (this.relay && !this.devices.has(to)) {
+      if (this.elsewhere.has(to) || this.accounts.has(to)) {
+        // Linked on another node, or on none right now: its mailbox holds it for whichever runs it.
+        this.postToRelay(to, structuredClone(packet))
+        return true
+      }
+      // Perhaps linked on another node a moment ago (this node hears of it at its next
+      // wake-up): ask before dropping it as sent to an outside number.
+      this.postIfMember(to, structuredClone(packet))
+      return false
+    }
     if (!this.accounts.has(to)) return false
     // Each side owns its copy: a later change on one side never mutates the other's.
     const copy = structuredClone(packet)

@@ -21,6 +21,7 @@ import { AppError, ClientNotReadyError, NoLinkPendingError } from '../../errors'
 import type { Logger } from '../../lib/logger'
 import { stateOf, type EngineContext, type Me, type SessionSnapshot, type SessionStatus } from '../engine'
 import { killProfileProcesses, prepareProfile, processGroupMemoryBytes } from './chromium'
+import { loginChangedAt, packLogin, unpackLogin } from './profile-archive'
 import type { BrowserHandles, ClientFactory, WebjsClient, WebjsClientEvent, WebjsClientEvents } from './client'
 import { describeError, initFailureReason, isBrowserGoneError, upstreamErrorOf, withTimeout } from './errors'
 import { LOGOUT_REASON, mismatchReason, outcomeOfState } from './mappers'
@@ -59,6 +60,10 @@ interface Run {
   /** Stopped, crashed or finished by a lifecycle event: its events no longer count. */
   ended: boolean
   initTimer?: ReturnType<typeof setTimeout>
+  /** Next save of the login archive (cluster only). */
+  snapshotTimer?: ReturnType<typeof setTimeout>
+  /** Reached `ready`: its profile holds a login worth saving when it stops. */
+  linked?: boolean
   healthTimer?: ReturnType<typeof setTimeout>
   queue: Promise<void>
   teardown?: Promise<void>
@@ -67,6 +72,10 @@ interface Run {
   /** Resolved by the next `qr` of this run, even after it ended (used to let LOGOUT settle). */
   qrWaiters: Array<() => void>
 }
+
+/** Cluster only: the login is saved this soon after `ready` (WhatsApp Web has written its keys by then), then this often. */
+const SNAPSHOT_AFTER_READY_MS = 5_000
+const SNAPSHOT_EVERY_MS = 10 * 60_000
 
 export class WebjsSupervisor {
   private status: SessionStatus = 'STOPPED'
@@ -126,6 +135,7 @@ export class WebjsSupervisor {
     this.qr = undefined
     this.reason = undefined
     this.setStatus('STARTING')
+    await this.restoreLogin()
     const prepared = await prepareProfile(this.userDataDir)
     if (prepared.killed > 0 || prepared.removedLocks.length > 0) {
       this.logger.warn(prepared, 'cleared a Chromium profile left behind by an earlier run')
@@ -161,6 +171,8 @@ export class WebjsSupervisor {
       for (const resolve of run.qrWaiters.splice(0)) resolve()
       await this.teardown(run)
       await run.settling
+      // The browser is closed, its files settled: the last word on the login, for whichever node runs the session next.
+      if (run.linked) await this.saveLogin('final')
     }
     this.qr = undefined
     this.reason = undefined
@@ -303,7 +315,56 @@ export class WebjsSupervisor {
     this.reason = undefined
     // whatsapp-web.js may report ready again after it re-injected; that is no new status.
     if (this.status !== 'WORKING') this.setStatus('WORKING')
+    run.linked = true
     this.scheduleProbe(run)
+    this.scheduleSnapshot(run, SNAPSHOT_AFTER_READY_MS)
+  }
+
+  /** Cluster only: saves the login soon after `ready`, then periodically, while the run lasts. */
+  private scheduleSnapshot(run: Run, delayMs: number): void {
+    if (!this.context.profileSnapshots || run.ended) return
+    clearTimeout(run.snapshotTimer)
+    run.snapshotTimer = setTimeout(() => {
+      void this.saveLogin('periodic').finally(() => this.scheduleSnapshot(run, SNAPSHOT_EVERY_MS))
+    }, delayMs)
+  }
+
+  /** Packs the profile's login and stores it (fenced: a node that lost the session stores nothing). */
+  private async saveLogin(why: 'periodic' | 'final'): Promise<void> {
+    const store = this.context.profileSnapshots
+    if (!store) return
+    try {
+      const archive = await packLogin(this.userDataDir)
+      if (!archive) return
+      await store.save(archive)
+      this.logger.debug({ bytes: archive.byteLength, why }, 'saved the login snapshot')
+    } catch (error) {
+      this.logger.warn({ err: describeError(error), why }, 'could not save the login snapshot')
+    }
+  }
+
+  /**
+   * Cluster only: unless this node's own profile holds a login newer than the stored one (a
+   * restart after a crash here), the session starts from the stored login, unpacked into a
+   * fresh profile: what the disk holds from an earlier turn may be stale (the session ran
+   * elsewhere since, or was linked anew). No stored login: the profile on disk, if any.
+   */
+  private async restoreLogin(): Promise<void> {
+    const store = this.context.profileSnapshots
+    if (!store) return
+    try {
+      const stored = await store.load()
+      if (!stored) return
+      const local = await loginChangedAt(this.userDataDir)
+      if (local !== undefined && local > stored.savedAt) return
+      const archive = stored.archive
+      await killProfileProcesses(this.userDataDir)
+      await rm(this.userDataDir, { recursive: true, force: true, maxRetries: 3 })
+      await unpackLogin(this.userDataDir, archive)
+      this.logger.info({ bytes: archive.byteLength }, 'restored the login from the stored snapshot into a fresh profile')
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'could not restore the login snapshot; the session may need a new QR')
+    }
   }
 
   /** The phone of another number scanned the QR: refuse the link, as the simulator does. */
@@ -448,6 +509,7 @@ export class WebjsSupervisor {
     run.ended = true
     clearTimeout(run.initTimer)
     clearTimeout(run.healthTimer)
+    clearTimeout(run.snapshotTimer)
   }
 
   /** A lifecycle end that is not a crash: report it, close the browser, never auto-restart. */
