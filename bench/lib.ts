@@ -90,6 +90,20 @@ export async function startServer(env: Record<string, string>, options: { dataDi
   }
 }
 
+/** The webhook benchmark's receiver (bench/webhook-receiver.ts) in its own process. */
+export async function startWebhookReceiver(): Promise<Child> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'webhook-receiver.ts')], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+  const { match } = await readUntil(proc, /listening (\d+)/, 10_000)
+  return {
+    url: `http://127.0.0.1:${match[1]}`,
+    proc,
+    async stop() {
+      proc.kill('SIGTERM')
+      await proc.exited
+    },
+  }
+}
+
 /** A raw `Bun.serve` answering every request with a small JSON body: the HTTP stack's limit. */
 export async function startRawServer(): Promise<Child> {
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })

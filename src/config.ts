@@ -92,6 +92,8 @@ export interface Config extends EngineSettingsSections {
   }
   /** Largest decoded media per kind, in bytes (WhatsApp's own limits by default). */
   mediaLimits: MediaLimits
+  /** ffmpeg/ffprobe that turn voice, video and stickers into what WhatsApp accepts (src/messaging/media-convert.ts). */
+  mediaConvert: { ffmpegPath?: string; ffprobePath?: string; timeoutMs: number }
   /** Anti-ban pacing: sends of one number are serialized and spaced by a random delay. */
   sendPacing: { minDelayMs: number; maxDelayMs: number; typing: boolean }
   /** How long an Idempotency-Key is remembered, in seconds. */
@@ -261,6 +263,12 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
   const maxDelayMs = read.integer('SEND_DELAY_MAX_MS', 1500, 0, 600_000)
   if (maxDelayMs < minDelayMs) read.problems.push(`SEND_DELAY_MAX_MS (${maxDelayMs}) must not be below SEND_DELAY_MIN_MS (${minDelayMs})`)
 
+  // Unset: the binaries shipped inside @ffmpeg-installer/ffmpeg and @ffprobe-installer/ffprobe.
+  const ffmpegPath = read.string('FFMPEG_PATH')
+  const ffprobePath = read.string('FFPROBE_PATH')
+  for (const [name, value] of [['FFMPEG_PATH', ffmpegPath], ['FFPROBE_PATH', ffprobePath]] as const) {
+    if (value !== undefined && (value.trim() === '' || /[\x00-\x1f]/.test(value))) read.problems.push(`${name} must be the path of the executable (got "${value.slice(0, 80)}")`)
+  }
 
   const webhooks: WebhooksConfig = {
     timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 1, 300_000),
@@ -366,6 +374,11 @@ export function loadConfig(env: Env, engines: readonly EngineDefinition[] = ENGI
       audio: read.integer('MEDIA_MAX_AUDIO_BYTES', 16 * MiB, 1, 2048 * MiB),
       document: read.integer('MEDIA_MAX_DOCUMENT_BYTES', 100 * MiB, 1, 2048 * MiB),
       sticker: read.integer('MEDIA_MAX_STICKER_BYTES', 500 * 1024, 1, 2048 * MiB),
+    },
+    mediaConvert: {
+      ...(ffmpegPath !== undefined && { ffmpegPath }),
+      ...(ffprobePath !== undefined && { ffprobePath }),
+      timeoutMs: read.integer('MEDIA_CONVERT_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },
     sendPacing: { minDelayMs, maxDelayMs, typing: read.boolean('SEND_TYPING', false) },
     idempotencyTtlSeconds: read.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),

@@ -25,6 +25,7 @@ import { Metrics } from './lib/metrics'
 import { createSafeFetcher, type SafeFetcher } from './lib/safe-fetch'
 import type { MessagingDeps } from './messaging'
 import { IdempotencyStore } from './messaging/idempotency'
+import { MediaConverter } from './messaging/media-convert'
 import { MediaFiles } from './messaging/media-files'
 import { PostgresMediaStorage } from './messaging/media-postgres'
 import { S3MediaStorage } from './messaging/media-s3'
@@ -253,6 +254,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const messaging: MessagingDeps = {
     store,
     media: new MediaResolver(fetcher, mediaLimits),
+    convert: new MediaConverter(config.mediaConvert),
     pacer: new SendPacer(config.sendPacing),
     idempotency: new IdempotencyStore(storage.db, config.idempotencyTtlSeconds),
     ingest,

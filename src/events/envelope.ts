@@ -67,6 +67,9 @@ export function messagePayload(message: MessageDTO, session: string, options: En
     ...(message.mentions && { mentionedIds: message.mentions }),
     ...(message.isForwarded !== undefined && { isForwarded: message.isForwarded }),
     ...(message.edited !== undefined && { edited: message.edited }),
+    ...(message.viewOnce && { isViewOnce: true }),
+    ...(message.durationSeconds !== undefined && { duration: message.durationSeconds }),
+    ...(message.waveform && { waveform: message.waveform }),
   }
 }
 

@@ -37,6 +37,9 @@ interface Extra {
   poll?: Poll
   mentions?: string[]
   isForwarded?: boolean
+  viewOnce?: boolean
+  durationSeconds?: number
+  waveform?: number[]
 }
 
 interface MessageRow {
@@ -95,6 +98,9 @@ function extraOf(message: MessageDTO): string | null {
     ...(message.poll && { poll: message.poll }),
     ...(message.mentions?.length && { mentions: message.mentions }),
     ...(message.isForwarded && { isForwarded: true }),
+    ...(message.viewOnce && { viewOnce: true }),
+    ...(message.durationSeconds !== undefined && { durationSeconds: message.durationSeconds }),
+    ...(message.waveform && { waveform: message.waveform }),
   }
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null
 }
@@ -192,6 +198,29 @@ export class MessageStore {
     await transaction(this.db, async (tx) => {
       await this.upsert(tx, session, message, media)
     })
+  }
+
+  /**
+   * Stores messages read from the engine's own history (sent or received before this server
+   * saw them): the ones not stored yet are added, without their media bytes, which the
+   * download route fetches from the engine on first use. `messages` come newest first (as
+   * engines page history); messages of the same second keep that order. Returns how many were new.
+   */
+  async importHistory(session: string, messages: MessageDTO[]): Promise<number> {
+    if (messages.length === 0) return 0
+    const existing: Array<{ id: string }> = await this.db`
+      SELECT id FROM messages WHERE session = ${session} AND id IN ${this.db(messages.map((message) => message.id))}`
+    const known = new Set(existing.map((row) => row.id))
+    // Engines list newest first; reversed, a stable sort by time keeps their order within a second.
+    const missing = [...messages]
+      .reverse()
+      .filter((message) => !known.has(message.id))
+      .sort((a, b) => a.timestamp - b.timestamp)
+    if (missing.length === 0) return 0
+    await transaction(this.db, async (tx) => {
+      for (const message of missing) await this.upsert(tx, session, message)
+    })
+    return missing.length
   }
 
   /** Stores bytes fetched later from the engine for a message whose media was not yet on disk. */

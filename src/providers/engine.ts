@@ -105,6 +105,8 @@ export const CAPABILITIES = [
   'message.pin',
   'poll.vote',
   'poll.votes',
+  // Issue 13 part C (media): sending image, video and voice "view once".
+  'send.viewOnce',
   /** Simulator-only test controls (`/sandbox/*`). */
   'sandbox',
   // Issue 13 part B (API.md §12): WhatsApp Business labels, calls, channels (newsletters).
@@ -215,14 +217,33 @@ export interface MessageDTO {
   mentions?: string[]
   isForwarded?: boolean
   edited?: boolean
+  // Issue 13 part C (media):
+  /** Sent "view once". */
+  viewOnce?: boolean
+  /** Voice notes: length in seconds and waveform, where the engine reports them. */
+  durationSeconds?: number
+  waveform?: number[]
+}
+
+// Issue 13 part C (media): `viewOnce` on image, video and voice sends; `mentions` in captions;
+// a voice note's duration and waveform, measured when the server converted it.
+/** Opened once by the recipient, then gone (WhatsApp's "view once"); needs the `send.viewOnce` capability. */
+export interface ViewOnceOption {
+  viewOnce?: boolean
+}
+
+/** A voice note's length and the 64 loudness points (0–100) WhatsApp draws under it. */
+export interface VoiceNoteDetails {
+  durationSeconds?: number
+  waveform?: number[]
 }
 
 export type OutgoingContent =
   | { type: 'text'; text: string; mentions?: string[]; linkPreview?: boolean }
-  | { type: 'image'; media: MediaFile; caption?: string }
+  | ({ type: 'image'; media: MediaFile; caption?: string; mentions?: string[] } & ViewOnceOption)
   | { type: 'file'; media: MediaFile; caption?: string }
-  | { type: 'video'; media: MediaFile; caption?: string }
-  | { type: 'voice'; media: MediaFile }
+  | ({ type: 'video'; media: MediaFile; caption?: string; mentions?: string[] } & ViewOnceOption)
+  | ({ type: 'voice'; media: MediaFile } & ViewOnceOption & VoiceNoteDetails)
   | { type: 'audio'; media: MediaFile }
   | { type: 'sticker'; media: MediaFile }
   | ({ type: 'location' } & Location)
@@ -840,6 +861,7 @@ export const CAPABILITY_METHODS = {
   'message.pin': 'pinMessage',
   'poll.vote': 'votePoll',
   'poll.votes': 'getPollVotes',
+  'send.viewOnce': 'send',
   sandbox: 'sandbox',
   // Issue 13 part B: labels, calls, channels.
   'labels.list': 'getLabels',

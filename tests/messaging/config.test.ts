@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config'
 import type { SessionEvent } from '../../src/events/bus'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { A, B } from '../helpers/whatsapp'
+import { sampleBase64 } from '../helpers/media'
 
 const MiB = 1024 * 1024
 
@@ -67,7 +68,7 @@ describe('pacing through HTTP', () => {
       if (event.event.type === 'message') seen.push(`message ${event.event.message.body}`)
     })
     await server.call('POST', `/${A}/send-text`, { body: { chatId: B, text: 'one' } })
-    await server.call('POST', `/${A}/send-voice`, { body: { chatId: B, audioUrl: 'T2dnUwAC', mimeType: 'audio/ogg' } })
+    await server.call('POST', `/${A}/send-voice`, { body: { chatId: B, audioUrl: sampleBase64('opus'), mimeType: 'audio/ogg' } })
     await waitFor(() => seen.length === 6)
     expect(seen).toEqual(['presence typing', 'message one', 'presence paused', 'presence recording', 'message ', 'presence paused'])
   })

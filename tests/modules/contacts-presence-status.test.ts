@@ -9,10 +9,12 @@ import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import type { SessionEvent } from '../../src/events/bus'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { A, B, C, history, historyWhen, jid, PNG_BASE64, sendText } from '../helpers/whatsapp'
+import { sampleBase64 } from '../helpers/media'
 
 const OUTSIDE = '966500000088'
 /** The first bytes of an OGG file: enough for the simulator, which carries media as given. */
-const OGG_BASE64 = Buffer.from('OggS\0\u0002\0\0\0\0\0\0\0\0voice-note').toString('base64')
+// A real OGG/Opus note (made by ffmpeg): voice is checked and converted before it is posted.
+const OGG_BASE64 = sampleBase64('opus')
 
 let server: TestServer
 let events: SessionEvent[]

@@ -65,7 +65,7 @@ export function chatsModule(deps: GuardDeps, service: ChatsService) {
         tags,
         summary: 'Message history',
         description:
-          "Messages of a chat, newest first, from this server's message store (every message sent or received while the server ran, on any engine), with acks, replies, edits, deletions and reactions applied. Page with `limit` (1–200, default 50) and `before` = the last id of the previous page while `hasMore`; `page` is refused with a 400 naming `before` (a cursor, so new messages never shift a page). 404 for an unknown chat or cursor.",
+          "Messages of a chat, newest first: this server's message store (every message sent or received while the server ran, with acks, replies, edits, deletions and reactions applied) merged with the engine's own history where the engine has one (capability `messages.history`: whatsapp-web.js `fetchMessages`, WAHA's chat messages), so messages from before the link or from while the server was down appear too, each once. Messages read from the engine are kept; their media downloads from the engine on first request. Page with `limit` (1–200, default 50) and `before` = the last id of the previous page while `hasMore`; `page` is refused with a 400 naming `before` (a cursor, so new messages never shift a page). 404 for an unknown chat or cursor.",
       },
     })
     .get('/:phoneNumber/messages/:chatId/:messageId/media', async ({ phoneNumber, params }) => mediaResponse(await service.media(phoneNumber, params.chatId, params.messageId)), {

@@ -84,6 +84,9 @@ export const Message = t.Object(
     mentions: t.Optional(t.Array(t.String())),
     isForwarded: t.Optional(t.Boolean()),
     edited: t.Optional(t.Boolean()),
+    viewOnce: t.Optional(t.Boolean({ description: 'Sent "view once": the recipient can open it once' })),
+    durationSeconds: t.Optional(t.Integer({ description: 'Voice notes: length in seconds, where known' })),
+    waveform: t.Optional(t.Array(t.Integer({ minimum: 0, maximum: 100 }), { description: 'Voice notes: 64 loudness points (0–100), where known' })),
     reactions: t.Optional(t.Array(t.Object({ emoji: t.String(), from: t.String(), timestamp: t.Integer() }))),
   },
   {

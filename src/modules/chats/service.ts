@@ -6,7 +6,7 @@
 import type { MessagingDeps } from '../../messaging'
 import { BadRequestError, NotFoundError } from '../../errors'
 import { normalizeChatId, STATUS_BROADCAST } from '../../lib/chat-id'
-import type { ChatDTO } from '../../providers/engine'
+import { servesCapability, type ChatDTO, type EngineSession, type MessageDTO } from '../../providers/engine'
 import type { SessionManager } from '../../sessions/manager'
 
 export interface MediaDownload {
@@ -67,17 +67,42 @@ export class ChatsService {
     return chatView(await engine.getChat(chatId))
   }
 
+  /**
+   * A chat's messages, newest first: the store (what this server saw) merged with the
+   * engine's own history (what the phone has: messages from before the link, or from
+   * while this server was down). The engine's page for the same cursor is stored first,
+   * then the store answers, so the merge has no duplicates and the cursor is one id either way.
+   */
   async history(phone: string, rawChatId: string, query: { limit?: number; before?: string }) {
     const chatId = normalizeChatId(rawChatId)
     const limit = inRange('limit', query.limit, 1, 200, 50)
     const engine = await this.sessions.requireConnected(phone)
+    const fromEngine = servesCapability(engine, 'messages.history') ? await this.importEngineHistory(engine, phone, chatId, limit, query.before) : undefined
     const page = await this.deps.store.history(phone, chatId, { limit, ...(query.before !== undefined && { before: query.before }) })
     if (!page) throw new NotFoundError(`Message ${query.before} not found in chat ${chatId}`)
     if (page.messages.length === 0 && query.before === undefined && chatId !== STATUS_BROADCAST && !(await this.deps.store.hasChat(phone, chatId))) {
       // Nothing stored: a chat the engine knows (a new group) is empty; one nobody knows is a 404.
       if (engine.capabilities.has('chats.get')) await engine.getChat(chatId)
     }
-    return page
+    return { messages: page.messages, hasMore: page.hasMore || (fromEngine?.hasMore ?? false) }
+  }
+
+  /**
+   * Reads one page of the engine's history (same limit and cursor) into the store. A chat
+   * or cursor the engine does not know (a message only this server kept) leaves the store
+   * to answer alone.
+   */
+  private async importEngineHistory(engine: EngineSession, phone: string, chatId: string, limit: number, before: string | undefined): Promise<{ hasMore: boolean } | undefined> {
+    let page: { messages: MessageDTO[]; hasMore: boolean }
+    try {
+      page = await engine.getMessages(chatId, { limit, ...(before !== undefined && { before }) })
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
+    // The engine's messages of this chat only: an engine answering for another chat must not leak into it.
+    await this.deps.store.importHistory(phone, page.messages.filter((message) => message.chatId === chatId))
+    return { hasMore: page.hasMore }
   }
 
   /** The bytes of a message's media: from the store, else fetched once from the engine and kept. */

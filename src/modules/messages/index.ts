@@ -35,6 +35,7 @@ const tags = ['Messages']
 
 const SEND_NOTES =
   ' Needs a CONNECTED session (409 CLIENT_NOT_READY otherwise) whose engine can send this kind (501 NOT_SUPPORTED otherwise). Sends of one number are paced (serialized, small random delay, optional typing indicator). Send an `Idempotency-Key` header to make retries safe.'
+const CONVERT_NOTES = ' Conversion runs ffmpeg under MEDIA_CONVERT_TIMEOUT_MS (400 when it takes longer); a result over the size limit is a 413.'
 const MEDIA_NOTES =
   ' The media may be an http(s) URL (fetched by this server through its SSRF-safe fetcher), a data URL, or raw base64 with `mimeType`. Over WhatsApp\'s size limit for the kind: 413 PAYLOAD_TOO_LARGE. A URL that fails: 502 UPSTREAM_ERROR.'
 
@@ -55,14 +56,14 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
         tags,
         summary: 'Send a text message',
         description:
-          'Sends text to a person, a group, or (with chatId `status@broadcast`) to Status. `quotedMsgId` replies to a message of the chat; `mentions` @-mentions people.' + SEND_NOTES,
+          'Sends text to a person, a group, or (with chatId `status@broadcast`) to Status. `quotedMsgId` replies to a message of the chat; `mentions` @-mentions people, and in a group `["all"]` mentions every other participant (400 outside a group).' + SEND_NOTES,
       },
     })
     .post('/:phoneNumber/send-image', async ({ phoneNumber, body, headers, set }) => reply(set, await service.sendMedia(phoneNumber, 'image', body, headers['idempotency-key'])), {
       ...send,
       body: SendImageBody,
       response: { 200: SendResult, ...mediaErrors },
-      detail: { tags, summary: 'Send an image', description: `Sends an image (16 MB by default) with an optional caption; to \`status@broadcast\` it is posted to Status.${MEDIA_NOTES}${SEND_NOTES}` },
+      detail: { tags, summary: 'Send an image', description: `Sends an image (16 MB by default) with an optional caption (\`mentions\` as in send-text, \`["all"]\` in groups); to \`status@broadcast\` it is posted to Status. \`viewOnce: true\` sends it view-once (501 on engines that cannot).${MEDIA_NOTES}${SEND_NOTES}` },
     })
     .post('/:phoneNumber/send-file', async ({ phoneNumber, body, headers, set }) => reply(set, await service.sendMedia(phoneNumber, 'file', body, headers['idempotency-key'])), {
       ...send,
@@ -74,13 +75,13 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
       ...send,
       body: SendVideoBody,
       response: { 200: SendResult, ...mediaErrors },
-      detail: { tags, summary: 'Send a video', description: `Sends a video (16 MB by default; MP4/H.264 plays everywhere) with an optional caption.${MEDIA_NOTES}${SEND_NOTES}` },
+      detail: { tags, summary: 'Send a video', description: `Sends a video (16 MB by default) with an optional caption (\`mentions\` as in send-text). A video that is not already H.264/AAC MP4 (AVI, MPEG-4 part 2, WebM…) is converted to it with ffmpeg (\`+faststart\`); one that cannot be read is a 400 naming the problem. \`viewOnce: true\` sends it view-once.${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}` },
     })
     .post('/:phoneNumber/send-voice', async ({ phoneNumber, body, headers, set }) => reply(set, await service.sendMedia(phoneNumber, 'voice', body, headers['idempotency-key'])), {
       ...send,
       body: SendVoiceBody,
       response: { 200: SendResult, ...mediaErrors },
-      detail: { tags, summary: 'Send a voice note', description: `Sends audio as a push-to-talk voice note (OGG/Opus is what WhatsApp records); the typing indicator, when on, shows "recording…".${MEDIA_NOTES}${SEND_NOTES}` },
+      detail: { tags, summary: 'Send a voice note', description: `Sends audio as a push-to-talk voice note. WhatsApp records mono OGG/Opus: MP3, WAV, M4A, OGG/Vorbis and other audio is converted to it (48 kHz, mono) with ffmpeg, and the note carries its duration and waveform where the engine takes them; audio that cannot be read is a 400 naming the problem. \`viewOnce: true\` sends it view-once. The typing indicator, when on, shows "recording…".${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}` },
     })
     .post('/:phoneNumber/send-audio', async ({ phoneNumber, body, headers, set }) => reply(set, await service.sendMedia(phoneNumber, 'audio', body, headers['idempotency-key'])), {
       ...send,
@@ -92,7 +93,7 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
       ...send,
       body: SendStickerBody,
       response: { 200: SendResult, ...mediaErrors },
-      detail: { tags, summary: 'Send a sticker', description: `Sends an image as a sticker (500 KB by default; WebP 512×512 is WhatsApp's own format, engines convert other images where they can).${MEDIA_NOTES}${SEND_NOTES}` },
+      detail: { tags, summary: 'Send a sticker', description: `Sends an image as a sticker (500 KB by default). PNG, JPEG, GIF and WebP of another size are converted to WhatsApp's 512×512 WebP (scaled to fit, padded with transparency; a GIF stays animated); a 512×512 WebP is sent as is.${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}` },
     })
     .post('/:phoneNumber/send-location', async ({ phoneNumber, body, headers, set }) => reply(set, await service.sendLocation(phoneNumber, body, headers['idempotency-key'])), {
       ...send,
@@ -174,7 +175,7 @@ export function messagesModule(deps: GuardDeps, service: MessagesService) {
       detail: {
         tags: ['Status'],
         summary: 'Post to Status',
-        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`), video (\`videoUrl\`) or voice (\`audioUrl\`, optional \`backgroundColor\`; capability \`status.voice\`) Status, with an optional \`caption\` for images and videos. The post is stored in the chat \`status@broadcast\`; delete it with \`DELETE /:phoneNumber/status/:messageId\`.${MEDIA_NOTES}${SEND_NOTES}`,
+        description: `Posts a text (\`text\`, optional \`backgroundColor\` and \`font\`), image (\`imageUrl\`), video (\`videoUrl\`) or voice (\`audioUrl\`, optional \`backgroundColor\`; capability \`status.voice\`) Status, with an optional \`caption\` for images and videos. A video that is not H.264/AAC MP4 is converted to it, and voice that is not OGG/Opus to a mono OGG/Opus note. The post is stored in the chat \`status@broadcast\`; delete it with \`DELETE /:phoneNumber/status/:messageId\`.${CONVERT_NOTES}${MEDIA_NOTES}${SEND_NOTES}`,
       },
     })
     .delete('/:phoneNumber/status/:messageId', ({ phoneNumber, params }) => service.deleteStatus(phoneNumber, params.messageId), {

@@ -7,6 +7,14 @@ import { ChatIdString, FilenameField, MEDIA_FIELD_DESCRIPTION, MESSAGE_ID_PATTER
 const chatId = ChatIdString
 const quotedMsgId = t.Optional(t.String({ pattern: MESSAGE_ID_PATTERN, maxLength: MESSAGE_ID_MAX_LENGTH, description: 'Reply to (quote) this message of the same chat', examples: ['false_966500000002@c.us_3EB0C431D5A2B1F0E4A7'] }))
 const caption = t.Optional(t.String({ maxLength: 4096, description: 'Text shown under the media', examples: ['Our new menu'] }))
+const mentions = t.Optional(
+  t.Array(t.String({ minLength: 1, maxLength: 100 }), {
+    maxItems: 1024,
+    description: 'People to @mention (phone numbers or `…@c.us`); write `@<number>` in the text where they go. In a group, `["all"]` mentions every other participant.',
+    examples: [['966500000003'], ['all']],
+  }),
+)
+const viewOnce = t.Optional(t.Boolean({ description: 'Send "view once": the recipient can open it a single time (501 on engines that cannot)' }))
 const media = (examples: string[]) => t.String({ minLength: 1, description: MEDIA_FIELD_DESCRIPTION, examples })
 const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
 
@@ -15,17 +23,21 @@ export const SendTextBody = t.Object(
     chatId,
     text: t.String({ minLength: 1, maxLength: 65536, description: 'Message text (WhatsApp formatting such as *bold* works)' }),
     quotedMsgId,
-    mentions: t.Optional(
-      t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 1024, description: 'People to @mention (phone numbers or `…@c.us`); write `@<number>` in the text where they go' }),
-    ),
+    mentions,
     linkPreview: t.Optional(t.Boolean({ description: 'Show a preview of the first link (engines that cannot build one send the text without it)' })),
   },
   { examples: [{ chatId: '966500000002', text: 'Hello from the API 👋' }] },
 )
 
 export const SendImageBody = t.Object(
-  { chatId, imageUrl: media(['https://example.com/menu.jpg', PNG_DATA_URL]), caption, quotedMsgId, mimeType: MimeTypeField, filename: FilenameField },
-  { examples: [{ chatId: '966500000002@c.us', imageUrl: 'https://example.com/menu.jpg', caption: 'Our new menu' }] },
+  { chatId, imageUrl: media(['https://example.com/menu.jpg', PNG_DATA_URL]), caption, mentions, viewOnce, quotedMsgId, mimeType: MimeTypeField, filename: FilenameField },
+  {
+    examples: [
+      { chatId: '966500000002@c.us', imageUrl: 'https://example.com/menu.jpg', caption: 'Our new menu' },
+      { chatId: '120363025246125486@g.us', imageUrl: 'https://example.com/menu.jpg', caption: 'New menu, @all', mentions: ['all'] },
+      { chatId: '966500000002@c.us', imageUrl: 'https://example.com/code.jpg', viewOnce: true },
+    ],
+  },
 )
 
 export const SendFileBody = t.Object(
@@ -34,13 +46,23 @@ export const SendFileBody = t.Object(
 )
 
 export const SendVideoBody = t.Object(
-  { chatId, videoUrl: media(['https://example.com/clip.mp4']), caption, quotedMsgId, mimeType: MimeTypeField, filename: FilenameField },
-  { examples: [{ chatId: '966500000002@c.us', videoUrl: 'https://example.com/clip.mp4', caption: 'How it works' }] },
+  { chatId, videoUrl: media(['https://example.com/clip.mp4', 'https://example.com/clip.avi']), caption, mentions, viewOnce, quotedMsgId, mimeType: MimeTypeField, filename: FilenameField },
+  {
+    examples: [
+      { chatId: '966500000002@c.us', videoUrl: 'https://example.com/clip.mp4', caption: 'How it works' },
+      { chatId: '966500000002@c.us', videoUrl: 'https://example.com/clip.avi', viewOnce: true },
+    ],
+  },
 )
 
 export const SendVoiceBody = t.Object(
-  { chatId, audioUrl: media(['https://example.com/note.ogg']), quotedMsgId, mimeType: MimeTypeField },
-  { examples: [{ chatId: '966500000002@c.us', audioUrl: 'https://example.com/note.ogg' }] },
+  { chatId, audioUrl: media(['https://example.com/note.ogg', 'https://example.com/note.mp3']), viewOnce, quotedMsgId, mimeType: MimeTypeField },
+  {
+    examples: [
+      { chatId: '966500000002@c.us', audioUrl: 'https://example.com/note.mp3' },
+      { chatId: '966500000002@c.us', audioUrl: 'https://example.com/note.ogg', viewOnce: true },
+    ],
+  },
 )
 
 export const SendAudioBody = t.Object(
@@ -49,8 +71,8 @@ export const SendAudioBody = t.Object(
 )
 
 export const SendStickerBody = t.Object(
-  { chatId, stickerUrl: media(['https://example.com/sticker.webp']), quotedMsgId, mimeType: MimeTypeField },
-  { examples: [{ chatId: '966500000002@c.us', stickerUrl: 'https://example.com/sticker.webp' }] },
+  { chatId, stickerUrl: media(['https://example.com/sticker.webp', 'https://example.com/logo.png', 'https://example.com/dance.gif']), quotedMsgId, mimeType: MimeTypeField },
+  { examples: [{ chatId: '966500000002@c.us', stickerUrl: 'https://example.com/sticker.webp' }, { chatId: '966500000002@c.us', stickerUrl: 'https://example.com/dance.gif' }] },
 )
 
 export const SendLocationBody = t.Object(

@@ -8,12 +8,14 @@
  * the sent message is in the store, so history and replies can use it at once.
  */
 import type { MessagingDeps } from '../../messaging'
-import { BadRequestError } from '../../errors'
-import { normalizeChatId, normalizeContactIds, parseChatId, STATUS_BROADCAST } from '../../lib/chat-id'
+import { BadRequestError, NotSupportedError } from '../../errors'
+import { isGroupJid, normalizeChatId, normalizeContactIds, parseChatId, STATUS_BROADCAST } from '../../lib/chat-id'
 import { buildVcard } from '../../lib/vcard'
 import { fingerprint } from '../../messaging/idempotency'
+import type { ConvertInput } from '../../messaging/media-convert'
 import type { MediaKind } from '../../messaging/media-input'
 import type { TypingIndicator } from '../../messaging/pacer'
+import { servesCapability } from '../../providers/engine'
 import type {
   Capability,
   MediaFile,
@@ -64,6 +66,25 @@ interface SendPlan {
    */
   prepare(engine: EngineSession): Promise<() => Promise<{ message: MessageDTO; media?: MediaFile }>>
   presence?: TypingIndicator['state']
+  /** Capabilities this send needs besides `capability` (`send.viewOnce`); 501 when one is missing. */
+  also?: Capability[]
+}
+
+/** Explicit mentions, normalized, and whether everyone in the group was asked for. */
+interface CheckedMentions {
+  ids: string[]
+  all: boolean
+}
+
+/** `mentions` as sent: phone numbers or ids, or `"all"` for everyone in the group (400 outside a group). */
+function checkMentions(raw: readonly string[] | undefined, chatId: string): CheckedMentions | undefined {
+  if (!raw || raw.length === 0) return undefined
+  // Dropping them silently would send something else than asked.
+  if (chatId === STATUS_BROADCAST) throw new BadRequestError('A Status post takes no mentions', { field: 'mentions' })
+  const all = raw.some((value) => value.trim().toLowerCase() === 'all')
+  if (all && !isGroupJid(chatId)) throw new BadRequestError('mentions ["all"] mentions everyone in a group; chatId is not a group (…@g.us)', { field: 'mentions' })
+  const ids = normalizeContactIds(raw.filter((value) => value.trim().toLowerCase() !== 'all'), 'mentions')
+  return { ids, all }
 }
 
 function checkVcard(vcard: string): string {
@@ -96,7 +117,7 @@ export class MessagesService {
 
   sendText(phone: string, body: SendTextInput, key?: string): Promise<SendOutcome> {
     const target = parseChatId(body.chatId)
-    const mentions = body.mentions ? normalizeContactIds(body.mentions, 'mentions') : undefined
+    const mentions = checkMentions(body.mentions, target.jid)
     if (target.kind === 'status') {
       return this.send(phone, key, {
         route: 'send-text',
@@ -106,13 +127,16 @@ export class MessagesService {
         prepare: async (engine) => async () => ({ message: await engine.postStatus({ type: 'text', text: body.text }) }),
       })
     }
-    const content: OutgoingContent = {
-      type: 'text',
-      text: body.text,
-      ...(mentions?.length && { mentions }),
-      ...(body.linkPreview !== undefined && { linkPreview: body.linkPreview }),
-    }
-    return this.sendContent(phone, key, 'send-text', body, 'send.text', target.jid, body.quotedMsgId, async () => ({ content }))
+    return this.sendContent(phone, key, 'send-text', body, 'send.text', target.jid, body.quotedMsgId, async (engine) => {
+      const mentioned = await this.expandMentions(engine, target.jid, mentions)
+      const content: OutgoingContent = {
+        type: 'text',
+        text: body.text,
+        ...(mentioned?.length && { mentions: mentioned }),
+        ...(body.linkPreview !== undefined && { linkPreview: body.linkPreview }),
+      }
+      return { content }
+    })
   }
 
   sendMedia(phone: string, type: MediaSendType, body: MediaSendInput, key?: string): Promise<SendOutcome> {
@@ -120,7 +144,12 @@ export class MessagesService {
     const target = parseChatId(body.chatId)
     const value = body[field]
     if (typeof value !== 'string') throw new BadRequestError(`${field} is required`, { field })
-    const resolve = () =>
+    const viewOnce = body.viewOnce === true
+    if (viewOnce && type !== 'image' && type !== 'video' && type !== 'voice') throw new BadRequestError('viewOnce applies to images, videos and voice notes only', { field: 'viewOnce' })
+    const mentions = checkMentions(body.mentions as string[] | undefined, target.jid)
+    if (mentions && type !== 'image' && type !== 'video') throw new BadRequestError('mentions apply to text and to the captions of images and videos', { field: 'mentions' })
+    if (mentions && body.caption === undefined) throw new BadRequestError('mentions need a caption to put the @mentions in', { field: 'mentions' })
+    const resolve = async () =>
       this.deps.media.resolve(kind, {
         value,
         field,
@@ -129,25 +158,60 @@ export class MessagesService {
       })
     if (target.kind === 'status') {
       if (type !== 'image' && type !== 'video') throw new BadRequestError('Only text, images and videos can be posted to Status', { field: 'chatId' })
+      if (viewOnce) throw new BadRequestError('A Status cannot be view-once', { field: 'viewOnce' })
       return this.send(phone, key, {
         route: `send-${type}`,
         body,
         capability: 'status.post',
         chatId: target.jid,
         prepare: async (engine) => {
-          const media = await resolve()
+          const resolved = await resolve()
+          const media = type === 'video' ? await this.deps.convert.playableVideo(this.convertInput(resolved, field, 'video')) : resolved
           const content: StatusContent = { type, media, ...(body.caption !== undefined && { caption: body.caption }) }
           return async () => ({ message: await engine.postStatus(content), media })
         },
       })
     }
-    return this.sendContent(phone, key, `send-${type}`, body, capability, target.jid, body.quotedMsgId, async () => {
-      const media = await resolve()
-      const withCaption = body.caption !== undefined ? { caption: body.caption } : {}
-      const content: OutgoingContent =
-        type === 'image' || type === 'video' || type === 'file' ? { type, media, ...withCaption } : { type, media }
-      return { content, media }
-    }, type === 'voice' ? 'recording' : 'typing')
+    return this.sendContent(
+      phone,
+      key,
+      `send-${type}`,
+      body,
+      capability,
+      target.jid,
+      body.quotedMsgId,
+      async (engine) => {
+        const mentioned = await this.expandMentions(engine, target.jid, mentions)
+        const resolved = await resolve()
+        const withCaption = {
+          ...(body.caption !== undefined && { caption: body.caption }),
+          ...(mentioned?.length && { mentions: mentioned }),
+          ...(viewOnce && { viewOnce: true }),
+        }
+        switch (type) {
+          case 'voice': {
+            const note = await this.deps.convert.voiceNote(this.convertInput(resolved, field, 'audio'))
+            return { content: { type, media: note.media, durationSeconds: note.durationSeconds, waveform: note.waveform, ...(viewOnce && { viewOnce: true }) }, media: note.media }
+          }
+          case 'video': {
+            const media = await this.deps.convert.playableVideo(this.convertInput(resolved, field, 'video'))
+            return { content: { type, media, ...withCaption }, media }
+          }
+          case 'sticker': {
+            const media = await this.deps.convert.sticker(this.convertInput(resolved, field, 'sticker'))
+            return { content: { type, media }, media }
+          }
+          case 'image':
+            return { content: { type, media: resolved, ...withCaption }, media: resolved }
+          case 'file':
+            return { content: { type, media: resolved, ...(body.caption !== undefined && { caption: body.caption }) }, media: resolved }
+          case 'audio':
+            return { content: { type, media: resolved }, media: resolved }
+        }
+      },
+      type === 'voice' ? 'recording' : 'typing',
+      viewOnce ? ['send.viewOnce'] : [],
+    )
   }
 
   sendLocation(phone: string, body: SendLocationInput, key?: string): Promise<SendOutcome> {
@@ -219,11 +283,18 @@ export class MessagesService {
           return async () => ({ message: await engine.postStatus(content) })
         }
         const kind = body.type === 'voice' ? MEDIA_SENDS.voice.kind : body.type
-        const media = await this.deps.media.resolve(kind, {
+        const resolved = await this.deps.media.resolve(kind, {
           value: mediaValue!,
           field: mediaField!,
           ...(body.mimeType !== undefined && { mimeType: body.mimeType }),
         })
+        // Status voice notes and videos are converted as their chat sends are.
+        const media =
+          body.type === 'video'
+            ? await this.deps.convert.playableVideo(this.convertInput(resolved, mediaField!, 'video'))
+            : body.type === 'voice'
+              ? (await this.deps.convert.voiceNote(this.convertInput(resolved, mediaField!, 'audio'))).media
+              : resolved
         const content: StatusContent =
           body.type === 'voice'
             ? { type: 'voice', media, ...(body.backgroundColor !== undefined && { backgroundColor: body.backgroundColor }) }
@@ -283,6 +354,21 @@ export class MessagesService {
 
   // ─── Internals ───────────────────────────────────────────────────────────
 
+  private convertInput(media: MediaFile, field: string, kind: MediaKind): ConvertInput {
+    return { media, field, maxBytes: this.deps.media.limits[kind] }
+  }
+
+  /** `["all"]` (with or without other ids): every other participant of the group, asked of the engine at send time. */
+  private async expandMentions(engine: EngineSession, chatId: string, mentions: CheckedMentions | undefined): Promise<string[] | undefined> {
+    if (!mentions) return undefined
+    if (!mentions.all) return mentions.ids
+    if (!servesCapability(engine, 'groups.get')) throw new NotSupportedError(engine.engine, 'groups.get (needed to mention everyone)')
+    const group = await engine.getGroup(chatId)
+    const me = engine.snapshot().me?.id
+    const everyone = group.participants.map((participant) => participant.id).filter((id) => id !== me)
+    return [...new Set([...everyone, ...mentions.ids])]
+  }
+
   /** A chat that can take this kind of message: anything but `status@broadcast`. */
   private directChat(raw: string): string {
     const parsed = parseChatId(raw)
@@ -298,17 +384,19 @@ export class MessagesService {
     capability: Capability,
     chatId: string,
     quotedMsgId: string | undefined,
-    build: () => Promise<{ content: OutgoingContent; media?: MediaFile }>,
+    build: (engine: EngineSession) => Promise<{ content: OutgoingContent; media?: MediaFile }>,
     presence: TypingIndicator['state'] = 'typing',
+    also: Capability[] = [],
   ): Promise<SendOutcome> {
     return this.send(phone, key, {
       route,
       body,
       capability,
+      also,
       chatId,
       presence,
       prepare: async (engine) => {
-        const { content, media } = await build()
+        const { content, media } = await build(engine)
         return async () => {
           const message = await engine.send({ chatId, content, ...(quotedMsgId !== undefined && { quotedMsgId }) })
           return { message, ...(media && { media }) }
@@ -320,6 +408,8 @@ export class MessagesService {
   private async send(phone: string, key: string | undefined, plan: SendPlan): Promise<SendOutcome> {
     const outcome = await this.deps.idempotency.run(phone, key, fingerprint(plan.route, plan.body), async () => {
       const engine = await this.sessions.requireConnected(phone, plan.capability)
+      const missing = plan.also?.find((capability) => !servesCapability(engine, capability))
+      if (missing) throw new NotSupportedError(engine.engine, missing)
       const perform = await plan.prepare(engine)
       const { message, media } = await this.deps.pacer.run(phone, perform, this.typingIndicator(engine, plan))
       // One write path: the engine's own `message` event stores the message with its envelopes, in the

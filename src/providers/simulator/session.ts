@@ -222,6 +222,8 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         wire.type = content.type
         wire.body = content.caption ?? ''
         wire.media = content.media
+        if (content.mentions?.length) wire.mentions = content.mentions
+        if (content.viewOnce) wire.viewOnce = true
         break
       case 'file':
         wire.type = 'document'
@@ -229,6 +231,12 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
         wire.media = content.media
         break
       case 'voice':
+        wire.type = content.type
+        wire.media = content.media
+        if (content.viewOnce) wire.viewOnce = true
+        if (content.durationSeconds !== undefined) wire.durationSeconds = content.durationSeconds
+        if (content.waveform) wire.waveform = content.waveform
+        break
       case 'audio':
       case 'sticker':
         wire.type = content.type
@@ -1142,6 +1150,9 @@ export class SimulatorSession extends BaseEngineSession implements NetworkDevice
       ...(wire.poll && { poll: wire.poll }),
       ...(wire.mentions && { mentions: wire.mentions }),
       ...(wire.isForwarded && { isForwarded: true }),
+      ...(wire.viewOnce && { viewOnce: true }),
+      ...(wire.durationSeconds !== undefined && { durationSeconds: wire.durationSeconds }),
+      ...(wire.waveform && { waveform: wire.waveform }),
     }
   }
 

@@ -26,6 +26,9 @@ export interface WireMessage {
   poll?: Poll
   mentions?: string[]
   isForwarded?: boolean
+  viewOnce?: boolean
+  durationSeconds?: number
+  waveform?: number[]
 }
 
 export type GroupNotification =

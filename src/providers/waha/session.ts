@@ -89,6 +89,8 @@ export const WAHA_CAPABILITIES: ReadonlySet<Capability> = capabilitiesExcept(
   // Nor for a group's membership requests.
   'groups.requests',
   'groups.requestsReview',
+  // Issue 13 part C: WAHA's send requests have no view-once field.
+  'send.viewOnce',
 )
 
 export interface WahaSessionOptions {
@@ -450,6 +452,9 @@ export class WahaSession extends BaseEngineSession {
     const reply = quotedMsgId ? { reply_to: quotedMsgId } : {}
     let result: unknown
     let sent: SentMessage
+    // Never dropped silently: WAHA's media requests carry neither view-once nor mentions.
+    if ((content.type === 'image' || content.type === 'video' || content.type === 'voice') && content.viewOnce) return this.unsupported('view-once messages (WAHA has no such field)')
+    if ((content.type === 'image' || content.type === 'video') && content.mentions && content.mentions.length > 0) return this.unsupported('explicit mentions (WAHA has no mentions field)')
     switch (content.type) {
       case 'text':
         if (content.mentions && content.mentions.length > 0) return this.unsupported('explicit mentions (WAHA has no mentions field)')

@@ -26,6 +26,7 @@ export type WMessage = Pick<M, 'id' | 'ack' | 'body' | 'from' | 'to' | 'fromMe' 
       | 'pollOptions'
       | 'allowMultipleAnswers'
       | 'latestEditSenderTimestampMs'
+      | 'duration'
     >
   > &
   Pick<M, 'react' | 'delete' | 'forward' | 'downloadMedia' | 'star' | 'unstar' | 'pin' | 'unpin' | 'vote' | 'getPollVotes'> & {

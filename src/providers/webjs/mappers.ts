@@ -167,7 +167,20 @@ export function toMessageDTO(message: WMessage, meId?: string): MessageDTO {
     ...(mentions.length > 0 && { mentions }),
     ...(message.isForwarded && { isForwarded: true }),
     ...(message.latestEditSenderTimestampMs !== undefined && { edited: true }),
+    ...(isViewOnce(message) && { viewOnce: true }),
+    ...(type === 'voice' && durationOf(message) !== undefined && { durationSeconds: durationOf(message)! }),
   }
+}
+
+/** A voice note's length: whatsapp-web.js gives WhatsApp's `duration` as a string of seconds. */
+function durationOf(message: WMessage): number | undefined {
+  const seconds = Number(message.duration)
+  return message.duration !== undefined && Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds) : undefined
+}
+
+/** WhatsApp Web flags view-once media on its raw message model (whatsapp-web.js exposes no field for it). */
+function isViewOnce(message: WMessage): boolean {
+  return field(message.rawData, 'isViewOnce') === true
 }
 
 // ─── Chats, contacts, groups ────────────────────────────────────────────────

@@ -253,6 +253,8 @@ export class WebjsSession extends BaseEngineSession {
         case 'video':
           body = this.toMedia(content.media)
           if (content.caption) options.caption = content.caption
+          if (content.mentions?.length) options.mentions = content.mentions
+          if (content.viewOnce) options.isViewOnce = true
           break
         case 'file':
           body = this.toMedia(content.media)
@@ -262,6 +264,8 @@ export class WebjsSession extends BaseEngineSession {
         case 'voice':
           body = this.toMedia(content.media)
           options.sendAudioAsVoice = true
+          // whatsapp-web.js measures duration and waveform itself in the page.
+          if (content.viewOnce) options.isViewOnce = true
           break
         case 'audio':
           body = this.toMedia(content.media)

@@ -11,6 +11,7 @@ import { createTestServer, type TestServer } from '../../helpers/app'
 import { HTTP_METHODS, loadWahaOpenApi, type JsonSchema, type OpenApiOperation } from '../../helpers/waha-openapi'
 import { PNG_BASE64 } from '../../helpers/whatsapp'
 import { waha } from './helpers'
+import { sampleBase64 } from '../../helpers/media'
 
 const A = '966500000101'
 const B = '966500000102'
@@ -112,10 +113,11 @@ function fill(name: string, sampled: unknown, session: string, operationId = '')
 }
 
 const FILES: Record<string, unknown> = {
-  ChattingController_sendVoice: { mimetype: 'audio/ogg; codecs=opus', data: 'T2dnUwACAAAAAAAAAAA=' },
-  ChattingController_sendVideo: { mimetype: 'video/mp4', data: 'AAAAGGZ0eXBtcDQyAAAAAG1wNDI=' },
-  StatusController_sendVideoStatus: { mimetype: 'video/mp4', data: 'AAAAGGZ0eXBtcDQyAAAAAG1wNDI=' },
-  StatusController_sendVoiceStatus: { mimetype: 'audio/ogg; codecs=opus', data: 'T2dnUwACAAAAAAAAAAA=' },
+  // Real media (made by ffmpeg): voice and video sends are checked and converted before they leave.
+  ChattingController_sendVoice: { mimetype: 'audio/ogg; codecs=opus', data: sampleBase64('opus') },
+  ChattingController_sendVideo: { mimetype: 'video/mp4', data: sampleBase64('mp4') },
+  StatusController_sendVideoStatus: { mimetype: 'video/mp4', data: sampleBase64('mp4') },
+  StatusController_sendVoiceStatus: { mimetype: 'audio/ogg; codecs=opus', data: sampleBase64('opus') },
   ChattingController_sendFile: { mimetype: 'image/png', filename: 'pixel.png', data: PNG_BASE64 },
 }
 

@@ -56,6 +56,9 @@ interface StoredMessage {
   poll?: { name: string; options: string[]; multipleAnswers: boolean }
   mentionedIds?: string[]
   isForwarded?: boolean
+  durationSeconds?: number
+  /** Sent view-once (WhatsApp Web keeps it on the raw model only). */
+  isViewOnce?: boolean
   editedAtMs?: number
   starred?: boolean
   pinnedFor?: number
@@ -204,7 +207,7 @@ export class FakeWhatsApp {
   }
 
   /** A message arrives on the current client. */
-  incoming(input: { from: string; body?: string; media?: StoredMessage['media']; quotedId?: string; author?: string; timestamp?: number; type?: string }): FakeMessage {
+  incoming(input: { from: string; body?: string; media?: StoredMessage['media']; quotedId?: string; author?: string; timestamp?: number; type?: string; durationSeconds?: number }): FakeMessage {
     const client = this.current
     const me = client.meId()
     const chatId = input.from.includes('@') ? input.from : `${input.from}@c.us`
@@ -222,6 +225,7 @@ export class FakeWhatsApp {
       timestamp: input.timestamp ?? Math.floor(Date.now() / 1000),
       ack: 1,
       ...(input.media && { media: input.media }),
+      ...(input.durationSeconds !== undefined && { durationSeconds: input.durationSeconds }),
       ...(quoted && { quoted: { stanzaId: quoted.id.id, participant: quoted.author ?? quoted.from } }),
     }
     chat.messages.push(stored)
@@ -354,6 +358,7 @@ export class FakeClient extends EventEmitter implements WebjsClient {
         ack: 0,
         ...(quoted && { quoted: { stanzaId: quoted.id.id, participant: quoted.author ?? quoted.from } }),
         ...(options.mentions && { mentionedIds: options.mentions }),
+        ...(options.isViewOnce && { isViewOnce: true }),
       }
       if (content instanceof MessageMedia) {
         stored.media = { data: new Uint8Array(Buffer.from(content.data, 'base64')), mimetype: content.mimetype, ...(content.filename && { filename: content.filename }) }
@@ -704,6 +709,10 @@ export class FakeMessage implements WMessage {
   get type() {
     return this.stored.type as WAWebJS.MessageTypes
   }
+  /** WhatsApp Web's `duration` (seconds, as a string) of audio: what the fake's voice notes last. */
+  get duration() {
+    return this.stored.durationSeconds === undefined ? undefined : String(this.stored.durationSeconds)
+  }
   get location() {
     return this.stored.location
   }
@@ -737,6 +746,7 @@ export class FakeMessage implements WMessage {
       t: s.timestamp,
       ...(s.media && { mimetype: s.media.mimetype, filename: s.media.filename, size: s.media.data.byteLength, directPath: '/fake/media' }),
       ...(s.quoted && { quotedStanzaID: s.quoted.stanzaId, quotedParticipant: s.quoted.participant, quotedMsg: { type: 'chat' } }),
+      ...(s.isViewOnce && { isViewOnce: true }),
     }
   }
 
