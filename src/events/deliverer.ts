@@ -471,12 +471,15 @@ export class WebhookDeliverer {
   /**
    * Claims up to `room` due deliveries that no live node holds, skipping rows another node's
    * claim query has locked, and any delivery behind an earlier one of its endpoint and
-   * session that another live node holds (that node sends the stream in order).
+   * session that another live node holds (that node sends the stream in order). A delivery
+   * is taken only when every earlier pending one of its stream is this node's already or
+   * taken in the same statement: one skipped because another transaction had its row locked
+   * at that instant (a renewal, a release) must not be overtaken by the ones behind it.
    */
   private async claimDue(claims: DeliveryClaims, now: number, room: number): Promise<DueRow[]> {
     return this.db.unsafe(
       `WITH due AS (
-         SELECT d.webhook_id, d.seq FROM webhook_deliveries d
+         SELECT d.webhook_id, d.seq, d.session FROM webhook_deliveries d
          WHERE d.state = 'pending' AND d.next_attempt_at <= $1
            AND (d.claimed_by IS NULL OR d.claimed_until < ${DB_NOW_MS})
            AND NOT EXISTS (
@@ -485,10 +488,17 @@ export class WebhookDeliverer {
                AND e.state = 'pending' AND e.claimed_by <> $2 AND e.claimed_until >= ${DB_NOW_MS})
          ORDER BY d.next_attempt_at, d.seq
          LIMIT $3
-         FOR UPDATE OF d SKIP LOCKED)
+         FOR UPDATE OF d SKIP LOCKED),
+       in_order AS (
+         SELECT due.webhook_id, due.seq FROM due
+         WHERE NOT EXISTS (
+           SELECT 1 FROM webhook_deliveries e
+           WHERE e.webhook_id = due.webhook_id AND e.session IS NOT DISTINCT FROM due.session AND e.seq < due.seq
+             AND e.state = 'pending' AND e.claimed_by IS DISTINCT FROM $2
+             AND NOT EXISTS (SELECT 1 FROM due taken WHERE taken.webhook_id = e.webhook_id AND taken.seq = e.seq)))
        UPDATE webhook_deliveries w SET claimed_by = $2, claimed_until = ${DB_NOW_MS} + $4
-       FROM due, outbox o
-       WHERE w.webhook_id = due.webhook_id AND w.seq = due.seq AND o.seq = w.seq
+       FROM in_order, outbox o
+       WHERE w.webhook_id = in_order.webhook_id AND w.seq = in_order.seq AND o.seq = w.seq
        RETURNING w.webhook_id, w.seq, w.attempts, w.attempt_log, w.next_attempt_at, o.id, o.body`,
       [now, claims.nodeId, room, claims.ttlMs],
     ) as Promise<DueRow[]>

@@ -137,4 +137,38 @@ describe('webhook deliveries across nodes', () => {
     await waitFor(() => ids(r, '/order').length === 3, 10_000)
     expect(ids(r, '/order')).toEqual(['o0', 'o1', 'o2'])
   }, 60_000)
+
+  test('a delivery whose row another transaction holds locked (a renewal, a release) is not overtaken by the ones behind it', async () => {
+    const url = await database()
+    const a = await node(url, 'node-a', { deliver: false, claimTtlMs: 60_000 })
+    const r = receiver()
+    await addWebhook(a, [a], 'wh_locked', S, `${r.url}/locked`)
+    await addWebhook(a, [a], 'wh_witness', T, `${r.url}/witness`)
+    for (let i = 0; i < 3; i++) a.message(S, `k${i}`)
+    a.message(T, 'w0')
+    await a.ingest.idle()
+    // Every claim has run out; the first delivery's row is held by a transaction that stays open.
+    await a.db`UPDATE webhook_deliveries SET claimed_until = 0`
+    const first = Number((await claims(a.db, 'wh_locked'))[0]!.seq)
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    let locked!: () => void
+    const holding = new Promise<void>((resolve) => (locked = resolve))
+    const holder = a.db.begin(async (tx) => {
+      await tx`SELECT seq FROM webhook_deliveries WHERE webhook_id = 'wh_locked' AND seq = ${first} FOR UPDATE`
+      locked()
+      await released
+    })
+    await holding
+    const b = await node(url, 'node-b', { claimTtlMs: 60_000 })
+    await waitFor(() => b.webhooks.get('wh_locked') !== undefined)
+    // B's claim query has run (the other session's delivery arrived) and skipped the locked row.
+    await waitFor(() => ids(r, '/witness').length === 1, 10_000)
+    await b.deliverer.flush()
+    expect(ids(r, '/locked')).toEqual([])
+    release()
+    await holder
+    await waitFor(() => ids(r, '/locked').length === 3, 10_000)
+    expect(ids(r, '/locked')).toEqual(['k0', 'k1', 'k2'])
+  }, 60_000)
 })
