@@ -477,7 +477,7 @@ export class WebhookDeliverer {
    * at that instant (a renewal, a release) must not be overtaken by the ones behind it.
    */
   private async claimDue(claims: DeliveryClaims, now: number, room: number): Promise<DueRow[]> {
-    return this.db.unsafe(
+    const rows = (await this.db.unsafe(
       `WITH due AS (
          SELECT d.webhook_id, d.seq, d.session FROM webhook_deliveries d
          WHERE d.state = 'pending' AND d.next_attempt_at <= $1
@@ -501,7 +501,10 @@ export class WebhookDeliverer {
        WHERE w.webhook_id = in_order.webhook_id AND w.seq = in_order.seq AND o.seq = w.seq
        RETURNING w.webhook_id, w.seq, w.attempts, w.attempt_log, w.next_attempt_at, o.id, o.body`,
       [now, claims.nodeId, room, claims.ttlMs],
-    ) as Promise<DueRow[]>
+    )) as DueRow[]
+    // UPDATE … RETURNING answers in no particular order (Postgres 18 returned a stream's later
+    // deliveries first): queue them as the single-node scan does, so each stream goes out in order.
+    return rows.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.seq) - Number(b.seq))
   }
 
   private renewing = false
