@@ -90,9 +90,9 @@ export async function startServer(env: Record<string, string>, options: { dataDi
   }
 }
 
-/** The webhook benchmark's receiver (bench/webhook-receiver.ts) in its own process. */
-export async function startWebhookReceiver(): Promise<Child> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'webhook-receiver.ts')], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+/** A bench script of this folder in its own process, once it prints `listening <port>`. */
+async function startListeningScript(script: string): Promise<Child> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, script)], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
   const { match } = await readUntil(proc, /listening (\d+)/, 10_000)
   return {
     url: `http://127.0.0.1:${match[1]}`,
@@ -104,18 +104,14 @@ export async function startWebhookReceiver(): Promise<Child> {
   }
 }
 
+/** The webhook benchmark's receiver (bench/webhook-receiver.ts) in its own process. */
+export function startWebhookReceiver(): Promise<Child> {
+  return startListeningScript('webhook-receiver.ts')
+}
+
 /** A raw `Bun.serve` answering every request with a small JSON body: the HTTP stack's limit. */
-export async function startRawServer(): Promise<Child> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'raw-server.ts')], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
-  const { match } = await readUntil(proc, /listening (\d+)/, 10_000)
-  return {
-    url: `http://127.0.0.1:${match[1]}`,
-    proc,
-    async stop() {
-      proc.kill('SIGTERM')
-      await proc.exited
-    },
-  }
+export function startRawServer(): Promise<Child> {
+  return startListeningScript('raw-server.ts')
 }
 
 export interface LoadRequest {
