@@ -6,13 +6,11 @@
  * stand-in checked against WAHA's document.
  */
 import { afterEach, describe, expect, test } from 'bun:test'
-import { silentLogger } from '../../src/lib/logger'
-import { createWebjsEngine } from '../../src/providers/webjs'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { startWahaStandin, type WahaStandin } from '../helpers/waha-standin'
 import { A, B, jid, PNG, sendText, type Msg } from '../helpers/whatsapp'
-import { testWebjsSettings } from '../providers/harness'
-import { FAKE_RUNTIME, FakeWhatsApp } from '../providers/webjs/fake-client'
+import { FakeWhatsApp } from '../providers/webjs/fake-client'
+import { linkOnFake, webjsTestServer } from '../providers/webjs/http-server'
 
 const PHONE = '15550001111'
 const PEER = '15550002222'
@@ -61,16 +59,9 @@ describe('simulator: the phone keeps its chats when a session is deleted and lin
 
 describe('webjs: chat.fetchMessages merged with the store', () => {
   async function linkedWebjs(world: FakeWhatsApp): Promise<TestServer> {
-    const created = await createTestServer(
-      { WA_ENGINE: 'webjs' },
-      { engines: { webjs: async () => createWebjsEngine({ settings: testWebjsSettings(), logger: silentLogger, createClient: world.factory, runtime: FAKE_RUNTIME }) } },
-    )
-    server = created
-    expect((await created.call('POST', `/${PHONE}/start`)).status).toBe(200)
-    await waitFor(async () => (await created.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'SCAN_QR_CODE')
-    world.scan(PHONE)
-    await waitFor(async () => (await created.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'WORKING')
-    return created
+    server = await webjsTestServer(world)
+    await linkOnFake(server, world, PHONE)
+    return server
   }
 
   /** Messages the phone had before this server was linked: #0 … #5, #3 an image. */

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { spawn } from 'node:child_process'
 import { sessionLabel } from '../../src/lib/metrics'
-import { silentLogger } from '../../src/lib/logger'
 import { processGroupMemoryBytes } from '../../src/providers/webjs/chromium'
-import { createWebjsEngine } from '../../src/providers/webjs'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { startReceiver, type Receiver } from '../helpers/receiver'
-import { testWebjsSettings } from '../providers/harness'
-import { FAKE_RUNTIME, FakeWhatsApp } from '../providers/webjs/fake-client'
+import { FakeWhatsApp } from '../providers/webjs/fake-client'
+import { webjsTestServer } from '../providers/webjs/http-server'
 
 const A = '966500000001'
 const B = '966500000002'
@@ -195,10 +193,7 @@ describe('whatsapp_browser_memory_bytes', () => {
     try {
       const world = new FakeWhatsApp()
       world.browserPid = browser.pid
-      server = await createTestServer(
-        { WA_ENGINE: 'webjs' },
-        { engines: { webjs: async () => createWebjsEngine({ settings: testWebjsSettings(), logger: silentLogger, createClient: world.factory, runtime: FAKE_RUNTIME }) } },
-      )
+      server = await webjsTestServer(world)
       const PHONE = '15550001111'
       expect((await server.call('POST', `/${PHONE}/start`)).status).toBe(200)
       await waitFor(async () => (await server!.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'SCAN_QR_CODE')

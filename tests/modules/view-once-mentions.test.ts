@@ -8,15 +8,13 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import type WAWebJS from 'whatsapp-web.js'
 import type { SessionEvent } from '../../src/events/bus'
 import { messagePayload } from '../../src/events/envelope'
-import { silentLogger } from '../../src/lib/logger'
 import type { MessageDTO } from '../../src/providers/engine'
-import { createWebjsEngine } from '../../src/providers/webjs'
 import { createTestServer, waitFor, type TestServer } from '../helpers/app'
 import { sampleBase64 } from '../helpers/media'
 import { startWahaStandin, type WahaStandin } from '../helpers/waha-standin'
 import { A, B, C, history, jid, PNG_BASE64, type Msg } from '../helpers/whatsapp'
-import { testWebjsSettings } from '../providers/harness'
-import { FAKE_RUNTIME, FakeWhatsApp } from '../providers/webjs/fake-client'
+import { FakeWhatsApp } from '../providers/webjs/fake-client'
+import { linkOnFake, webjsTestServer } from '../providers/webjs/http-server'
 
 let server: TestServer | undefined
 let standin: WahaStandin | undefined
@@ -125,16 +123,9 @@ describe('webjs (typed fake Client)', () => {
   const PEER = '15550002222@c.us'
 
   async function linkedWebjs(world: FakeWhatsApp): Promise<TestServer> {
-    const created = await createTestServer(
-      { WA_ENGINE: 'webjs' },
-      { engines: { webjs: async () => createWebjsEngine({ settings: testWebjsSettings(), logger: silentLogger, createClient: world.factory, runtime: FAKE_RUNTIME }) } },
-    )
-    server = created
-    expect((await created.call('POST', `/${PHONE}/start`)).status).toBe(200)
-    await waitFor(async () => (await created.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'SCAN_QR_CODE')
-    world.scan(PHONE)
-    await waitFor(async () => (await created.call<{ status: string }>('GET', `/${PHONE}/state`)).body.status === 'WORKING')
-    return created
+    server = await webjsTestServer(world)
+    await linkOnFake(server, world, PHONE)
+    return server
   }
 
   test('viewOnce becomes isViewOnce, caption mentions become mentions, "all" the group\'s participants', async () => {

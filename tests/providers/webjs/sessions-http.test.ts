@@ -9,11 +9,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import QRCode from 'qrcode'
 import type { SessionEvent } from '../../../src/events/bus'
-import { silentLogger } from '../../../src/lib/logger'
-import { createWebjsEngine } from '../../../src/providers/webjs'
 import { createTestServer, waitFor, type TestServer } from '../../helpers/app'
-import { testWebjsSettings } from '../harness'
-import { FAKE_RUNTIME, FakeWhatsApp } from './fake-client'
+import { FakeWhatsApp } from './fake-client'
+import { webjsTestServer } from './http-server'
 
 const PHONE = '15550001111'
 let server: TestServer | undefined
@@ -23,10 +21,7 @@ afterEach(async () => {
 })
 
 async function webjsServer(world: FakeWhatsApp, env: Record<string, string> = {}) {
-  const created = await createTestServer(
-    { WA_ENGINE: 'webjs', ...env },
-    { engines: { webjs: async () => createWebjsEngine({ settings: testWebjsSettings(), logger: silentLogger, createClient: world.factory, runtime: FAKE_RUNTIME }) } },
-  )
+  const created = await webjsTestServer(world, env)
   const events: SessionEvent[] = []
   created.deps.bus.subscribe((event) => {
     events.push(event)
