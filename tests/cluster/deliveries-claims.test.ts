@@ -5,32 +5,19 @@
  * stopping node hands its deliveries over at once, and a node does not overtake another
  * that holds an earlier delivery of the same endpoint and session.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { startPostgres, type PostgresCluster } from '../helpers/postgres'
-import { migrated, startEventsNode, webhookRecord, type EventsNode } from '../helpers/cluster-events'
+import { describe, expect, test } from 'bun:test'
+import { migrated, startEventsNode, webhookRecord, type EventsNode, usePostgresCluster } from '../helpers/cluster-events'
 import { startReceiver, type Receiver } from '../helpers/receiver'
 import { waitFor } from '../helpers/app'
 
-let cluster: PostgresCluster
-const cleanup: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  cluster = await startPostgres()
-}, 60_000)
-
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined)
-})
-
-afterAll(async () => {
-  await cluster?.stop()
-})
+const postgres = usePostgresCluster()
+const cleanup = postgres.cleanup
 
 const S = '966500000001'
 const T = '966500000002'
 
 async function database(): Promise<string> {
-  const url = await cluster.createDatabase('claims')
+  const url = await postgres.cluster().createDatabase('claims')
   await migrated(url)
   return url
 }

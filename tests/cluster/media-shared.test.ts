@@ -3,33 +3,20 @@
  * database (chunked `bytea`), not on the disk of the node that received them, so another
  * node serves them, and after a takeover nothing is missing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PostgresMediaStorage } from '../../src/messaging/media-postgres'
 import { createTestServer, type TestServer } from '../helpers/app'
-import { startPostgres, type PostgresCluster } from '../helpers/postgres'
-import { migrated } from '../helpers/cluster-events'
+import { migrated, usePostgresCluster } from '../helpers/cluster-events'
 import { A, B, historyWhen, jid, PNG, PNG_BASE64 } from '../helpers/whatsapp'
 
-let cluster: PostgresCluster
-const cleanup: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  cluster = await startPostgres()
-}, 60_000)
-
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined)
-})
-
-afterAll(async () => {
-  await cluster?.stop()
-})
+const postgres = usePostgresCluster()
+const cleanup = postgres.cleanup
 
 async function pool(): Promise<SQL> {
-  const url = await cluster.createDatabase('media')
+  const url = await postgres.cluster().createDatabase('media')
   await migrated(url)
   const db = new SQL({ url, max: 4 })
   cleanup.push(() => db.close())
@@ -38,7 +25,7 @@ async function pool(): Promise<SQL> {
 
 describe('media in the shared database', () => {
   test('an image received on node A is served from the database, by node A over HTTP and by node B from its own store', async () => {
-    const url = await cluster.createDatabase('media_nodes')
+    const url = await postgres.cluster().createDatabase('media_nodes')
     const node = async (id: string): Promise<TestServer> => {
       const server = await createTestServer({ DATABASE_URL: url, NODE_ID: id })
       cleanup.push(() => server.close())

@@ -4,28 +4,15 @@
  * recognised at another, and a WAHA callback repeated at another node is a repeat there.
  * Each request is counted once, at the node that received it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { createSharedRateLimiter } from '../../src/auth/shared-rate-limit'
 import { CallbackDeliveriesRepository } from '../../src/storage/callback-deliveries-repo'
 import { createTestServer, type TestServer } from '../helpers/app'
-import { startPostgres, type PostgresCluster } from '../helpers/postgres'
-import { migrated } from '../helpers/cluster-events'
+import { migrated, usePostgresCluster } from '../helpers/cluster-events'
 
-let cluster: PostgresCluster
-const cleanup: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  cluster = await startPostgres()
-}, 60_000)
-
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined)
-})
-
-afterAll(async () => {
-  await cluster?.stop()
-})
+const postgres = usePostgresCluster()
+const cleanup = postgres.cleanup
 
 const START = Date.parse('2030-01-01T00:00:00.000Z')
 
@@ -38,7 +25,7 @@ function freePort(): number {
 
 /** Two nodes on one database, sharing a stepped clock, each listening at its NODE_URL (a number's requests are forwarded to the node running it). */
 async function twoNodes(env: Record<string, string>, clock: { now: number }, beforeSecond?: (first: TestServer) => Promise<void>): Promise<[TestServer, TestServer]> {
-  const url = await cluster.createDatabase('limits')
+  const url = await postgres.cluster().createDatabase('limits')
   const nodes: TestServer[] = []
   for (const id of ['node-a', 'node-b']) {
     if (nodes[0] && beforeSecond) await beforeSecond(nodes[0])
@@ -76,7 +63,7 @@ describe('rate limits across nodes', () => {
   }, 60_000)
 
   test('concurrent requests at several nodes never spend the same capacity twice', async () => {
-    const url = await cluster.createDatabase('race')
+    const url = await postgres.cluster().createDatabase('race')
     await migrated(url)
     const pools = [new SQL({ url, max: 5 }), new SQL({ url, max: 5 }), new SQL({ url, max: 5 })]
     cleanup.push(async () => {
@@ -114,7 +101,7 @@ describe('idempotency keys across nodes', () => {
 
 describe('WAHA callback de-duplication across nodes', () => {
   test('the same delivery id arriving at several nodes at once is taken in exactly once; a released id is taken again', async () => {
-    const url = await cluster.createDatabase('callbacks')
+    const url = await postgres.cluster().createDatabase('callbacks')
     await migrated(url)
     const pools = [new SQL({ url, max: 3 }), new SQL({ url, max: 3 })]
     cleanup.push(async () => {

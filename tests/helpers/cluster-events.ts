@@ -4,6 +4,7 @@
  * webhook deliverer, wired as src/events/runtime.ts wires them on a shared database. What
  * one node commits, another reads only through Postgres, as between real processes.
  */
+import { afterAll, afterEach, beforeAll } from 'bun:test'
 import { SQL } from 'bun'
 import { EventBus, type SessionEvent } from '../../src/events/bus'
 import { WebhookDeliverer, type DelivererOptions } from '../../src/events/deliverer'
@@ -15,6 +16,7 @@ import { WebhookStore, type WebhookRecord } from '../../src/events/webhook-store
 import { silentLogger } from '../../src/lib/logger'
 import { createSafeFetcher } from '../../src/lib/safe-fetch'
 import { migrate } from '../../src/storage/migrations'
+import { startPostgres, type PostgresCluster } from './postgres'
 
 export interface EventsNode {
   nodeId: string
@@ -117,5 +119,30 @@ export function webhookRecord(id: string, session: string | null, url: string): 
   return {
     id, session, accountId: null, source: 'api', url, events: ['message'], headers: {}, secret: null, previousSecret: null, previousSecretUntil: null,
     hmacKey: null, status: 'active', disabledReason: null, disabledAt: null, failingSince: null, lastSuccessAt: null, createdAt: now, updatedAt: now,
+  }
+}
+
+/**
+ * A throwaway Postgres for the file's tests (started once, stopped after the last), and the
+ * cleanup steps each test pushes, run after it in reverse order.
+ */
+export function usePostgresCluster(): { cluster(): PostgresCluster; cleanup: Array<() => Promise<void>> } {
+  let cluster: PostgresCluster | undefined
+  const cleanup: Array<() => Promise<void>> = []
+  beforeAll(async () => {
+    cluster = await startPostgres()
+  }, 60_000)
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined)
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+  return {
+    cluster() {
+      if (!cluster) throw new Error('the Postgres cluster is not started yet (use it inside a test)')
+      return cluster
+    },
+    cleanup,
   }
 }
